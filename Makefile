@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# hcall entry points. Everything built lands under build/ (ignored by git).
+#   make demo    build everything, boot the guest on hcall-run
+#   make check   all tests (unit, sanitizers, integration; kernel included)
+#   make bench   benchmarks (bench-boot for now)
+
+B        := $(CURDIR)/build
+KOBJ     := $(B)/kobj
+CC       ?= gcc
+CFLAGS   := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread \
+            -Ilibhcall/include
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC  := $(wildcard libhcall/lib/*.c)
+LIB_HDR  := $(wildcard libhcall/include/hcall/*.h)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+.PHONY: all setup kernel modules initramfs tools demo check unit integration \
+        bench bench-boot lint clean distclean
+
+all: tools kernel modules initramfs
+
+# Installing packages needs the network and root: only rerun when the
+# script changes or a package went missing.
+setup: $(B)/.setup
+$(B)/.setup: scripts/setup
+	@mkdir -p $(B)
+	@scripts/setup
+	@touch $@
+
+kernel: setup
+	@scripts/kernel
+
+modules: kernel
+	@mkdir -p $(B)/modules
+	@rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		--exclude='*.mod*' --exclude=Module.symvers --exclude=modules.order \
+		guest-drivers/ $(B)/modules-src/
+	@rsync -a $(B)/modules-src/ $(B)/modules/
+	@$(MAKE) -s -C $(KOBJ) M=$(B)/modules CC="ccache gcc" modules
+
+initramfs: modules
+	@scripts/initramfs
+
+tools: $(B)/bin/hcall-run
+
+$(B)/obj/%.o: libhcall/lib/%.c $(LIB_HDR) | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/lib/libhcall.a: $(patsubst libhcall/lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/hcall-run: libhcall/tools/hcall-run.c $(B)/lib/libhcall.a $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/lib/libhcall.a
+
+# Unit tests: once plain, once under AddressSanitizer + UBSan.
+$(B)/unit/%: tests/unit/%.c $(LIB_SRC) $(LIB_HDR) | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_SRC) -lcmocka
+
+$(B)/unit-san/%: tests/unit/%.c $(LIB_SRC) $(LIB_HDR) | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) -lcmocka
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC)) \
+             $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
+
+unit: $(UNIT_BINS)
+
+demo: all
+	@scripts/demo
+
+check: all unit
+	@tests/run
+
+bench: bench-boot
+
+bench-boot: all
+	@scripts/bench-boot
+
+lint: setup
+	@scripts/lint
+
+clean:
+	rm -rf $(B)/obj $(B)/lib $(B)/bin $(B)/unit $(B)/unit-san $(B)/modules
+
+distclean:
+	rm -rf $(B)

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The vCPU run loop and the few emulated legacy ports an HVM guest touches. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "hcall/vm.h"
+
+#define COM1_BASE   0x3f8
+#define I8042_DATA  0x60
+#define I8042_CMD   0x64
+#define I8042_RESET 0xfe
+#define PORT_A      0x92	/* bit 0: fast reset */
+#define RST_CNT     0xcf9	/* bit 2: reset */
+#define CMOS_INDEX  0x70
+#define CMOS_DATA   0x71
+
+static int stopping(struct hc_vm *vm)
+{
+	return __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) != HC_STOP_NONE;
+}
+
+static void guest_reset(struct hc_vm *vm, const char *how)
+{
+	if (vm->panic.seen)
+		hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked");
+	else
+		hc_vm_stop(vm, HC_STOP_RESET, "guest reset (%s)", how);
+}
+
+void hc_vm_pio(struct hc_vcpu *v, uint16_t port, int size, int write, uint8_t *data)
+{
+	struct hc_vm *vm = v->vm;
+
+	__atomic_fetch_add(&vm->ports->count[port], 1, __ATOMIC_RELAXED);
+	if (!write)
+		memset(data, 0xff, (size_t)size);
+	if (port >= COM1_BASE && port < COM1_BASE + 8) {
+		if (write)
+			hc_uart_write(&vm->uart, port - COM1_BASE, data[0]);
+		else
+			data[0] = hc_uart_read(&vm->uart, port - COM1_BASE);
+	} else if (port == CMOS_INDEX || port == CMOS_DATA) {
+		if (write)
+			hc_cmos_write(&vm->cmos, port, data[0]);
+		else
+			data[0] = hc_cmos_read(&vm->cmos, port);
+	} else if (port == I8042_CMD || port == I8042_DATA) {
+		/* No keyboard: status reads "buffers empty", so reset commands go out. */
+		if (!write)
+			data[0] = 0;
+		else if (port == I8042_CMD && data[0] == I8042_RESET)
+			guest_reset(vm, "i8042");
+	} else if (port == PORT_A && write && (data[0] & 1)) {
+		guest_reset(vm, "port 0x92");
+	} else if (port == RST_CNT && write && (data[0] & 4)) {
+		guest_reset(vm, "port 0xcf9");
+	}
+	/* Anything else is an absent device: reads float high, writes vanish. */
+}
+
+static void handle_io(struct hc_vcpu *v)
+{
+	struct kvm_run *r = v->run;
+	uint8_t *data = (uint8_t *)r + r->io.data_offset;
+	uint32_t i;
+
+	for (i = 0; i < r->io.count; i++, data += r->io.size)
+		hc_vm_pio(v, r->io.port, r->io.size, r->io.direction == KVM_EXIT_IO_OUT, data);
+}
+
+static void vcpu_error(struct hc_vcpu *v, const char *what, unsigned long long code)
+{
+	struct kvm_regs regs = { 0 };
+
+	ioctl(v->fd, KVM_GET_REGS, &regs);
+	hc_vm_stop(v->vm, HC_STOP_ERROR, "vCPU %d: %s %llu at rip 0x%llx", v->id, what,
+		   code, (unsigned long long)regs.rip);
+}
+
+static void handle_exit(struct hc_vcpu *v)
+{
+	struct kvm_run *r = v->run;
+
+	v->stats.exits[r->exit_reason < HC_EXIT_REASONS ? r->exit_reason : 0]++;
+	switch (r->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(v);
+		break;
+	case KVM_EXIT_MMIO:
+		/* No MMIO devices outside the in-kernel irqchip. */
+		if (!r->mmio.is_write)
+			memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
+		break;
+	case KVM_EXIT_INTR:
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		guest_reset(v->vm, "triple fault");
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
+			hc_vm_stop(v->vm, HC_STOP_POWEROFF, "guest powered off");
+		else if (r->system_event.type == KVM_SYSTEM_EVENT_CRASH)
+			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest crashed");
+		else
+			guest_reset(v->vm, "system event");
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_error(v, "KVM internal error, suberror", r->internal.suberror);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		vcpu_error(v, "VM entry failed, reason",
+			   r->fail_entry.hardware_entry_failure_reason);
+		break;
+	default:
+		vcpu_error(v, "unhandled exit reason", r->exit_reason);
+		break;
+	}
+}
+
+void *hc_vcpu_thread(void *arg);
+void *hc_vcpu_thread(void *arg)
+{
+	struct hc_vcpu *v = arg;
+
+	while (!stopping(v->vm)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vcpu_error(v, "KVM_RUN failed, errno", (unsigned long long)errno);
+			break;
+		}
+		handle_exit(v);
+	}
+	return NULL;
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* hcall-run: boot a Linux bzImage on /dev/kvm with hcall's shim. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hcall/boot.h"
+#include "hcall/vm.h"
+#include "hcall/report.h"
+
+/* Exit statuses: documented in --help and README.md. */
+enum {
+	EXIT_CLEAN = 0,
+	EXIT_VMM = 1,
+	EXIT_USAGE = 2,
+	EXIT_PANIC = 3,
+	EXIT_TIMEOUT = 4,
+	EXIT_SIGNAL = 5,
+};
+
+#define MAX_KERNEL   (256ull << 20)
+#define MAX_INITRD   (4ull << 30)
+#define PANIC_GRACE_MS 3000
+
+static const char usage[] =
+"usage: hcall-run --kernel BZIMAGE [options]\n"
+"  --kernel FILE     Linux bzImage (x86 boot protocol 2.12+)\n"
+"  --initrd FILE     initramfs\n"
+"  --cmdline STR     kernel command line\n"
+"  --cpus N          vCPUs, 1-8 (default 1)\n"
+"  --mem SIZE        guest RAM, e.g. 256M or 1G; bare numbers are MiB (default 256M)\n"
+"  --stats           print VM exit counts by reason at exit (stderr)\n"
+"  --stats-json FILE write the same counts as JSON\n"
+"  --timeout SEC     stop the guest after SEC seconds\n"
+"exit status: 0 guest powered off or reset, 1 VMM error, 2 bad arguments or\n"
+"kernel file, 3 guest panic, 4 timeout, 5 interrupted by a signal\n";
+
+struct opts {
+	const char *kernel, *initrd, *cmdline, *stats_json;
+	int cpus, stats;
+	uint64_t mem;
+	double timeout;
+};
+
+static void die_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "hcall-run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	exit(EXIT_USAGE);
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		die_usage("bad --mem value '%s'", s);
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': case '\0': v <<= 20; end += *end != '\0'; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: die_usage("bad --mem value '%s'", s);
+	}
+	if (*end || v > (1ull << 40) || v < (32ull << 20) || (v & 0xfff))
+		die_usage("--mem '%s' must be a page multiple between 32M and 1T", s);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "kernel", required_argument, 0, 'k' },
+		{ "initrd", required_argument, 0, 'i' },
+		{ "cmdline", required_argument, 0, 'c' },
+		{ "cpus", required_argument, 0, 'n' },
+		{ "mem", required_argument, 0, 'm' },
+		{ "stats", no_argument, 0, 's' },
+		{ "stats-json", required_argument, 0, 'j' },
+		{ "timeout", required_argument, 0, 't' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	char *end;
+	int c;
+
+	*o = (struct opts){ .cmdline = "", .cpus = 1, .mem = 256ull << 20 };
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->kernel = optarg; break;
+		case 'i': o->initrd = optarg; break;
+		case 'c': o->cmdline = optarg; break;
+		case 'n':
+			o->cpus = (int)strtol(optarg, &end, 10);
+			if (*end || o->cpus < 1 || o->cpus > HC_MAX_VCPUS)
+				die_usage("--cpus must be 1-8, not '%s'", optarg);
+			break;
+		case 'm': o->mem = parse_size(optarg); break;
+		case 's': o->stats = 1; break;
+		case 'j': o->stats_json = optarg; break;
+		case 't':
+			o->timeout = strtod(optarg, &end);
+			if (*end || !(o->timeout > 0))
+				die_usage("bad --timeout '%s'", optarg);
+			break;
+		case 'h': fputs(usage, stdout); exit(EXIT_CLEAN);
+		default: fputs(usage, stderr); exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (!o->kernel)
+		die_usage("%s", "--kernel is required");
+}
+
+static uint8_t *read_file(const char *path, uint64_t max, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "hcall-run: %s: %s\n", path, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		fprintf(stderr, "hcall-run: %s: not a regular file of at most %llu MiB\n",
+			path, (unsigned long long)(max >> 20));
+		exit(EXIT_USAGE);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fprintf(stderr, "hcall-run: %s: out of memory\n", path);
+		exit(EXIT_VMM);
+	}
+	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+static void *stdin_thread(void *arg)
+{
+	struct hc_vm *vm = arg;
+	uint8_t buf[64];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+		unsigned int done = 0;
+
+		while (done < (unsigned int)n) {
+			done += hc_uart_receive(&vm->uart, buf + done, (unsigned int)n - done);
+			if (done < (unsigned int)n)
+				usleep(1000);	/* the guest has not drained its FIFO yet */
+		}
+	}
+	return NULL;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Wait for a stop request, a signal, the timeout or a panic that never ends. */
+static void wait_for_stop(struct hc_vm *vm, int sfd, double timeout)
+{
+	double start = now_ms(), panic_at = 0;
+	struct pollfd p[2] = { { vm->stop_efd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+
+	for (;;) {
+		double t = now_ms();
+
+		if (poll(p, 2, 100) > 0) {
+			if (p[0].revents)
+				return;
+			if (p[1].revents) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) < 0)
+					si.ssi_signo = 0;
+				hc_vm_stop(vm, HC_STOP_SIGNAL, "stopped by signal %u", si.ssi_signo);
+				return;
+			}
+		}
+		if (timeout > 0 && t - start > timeout * 1e3) {
+			hc_vm_stop(vm, HC_STOP_TIMEOUT, "guest timed out after %.0f s", timeout);
+			return;
+		}
+		if (vm->panic.seen && !panic_at)
+			panic_at = t;
+		if (panic_at && t - panic_at > PANIC_GRACE_MS) {
+			hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked");
+			return;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct hc_vm vm;
+	struct hc_boot_info boot;
+	struct opts o;
+	uint8_t *kernel, *initrd = NULL;
+	size_t klen, ilen = 0;
+	char err[256];
+	sigset_t sigs;
+	pthread_t in;
+	int sfd, status;
+
+	parse_args(argc, argv, &o);
+	kernel = read_file(o.kernel, MAX_KERNEL, &klen);
+	if (o.initrd)
+		initrd = read_file(o.initrd, MAX_INITRD, &ilen);
+
+	/* Validate the image before touching KVM: bad files are usage errors. */
+	{
+		struct hc_bzimage bz;
+
+		if (hc_bzimage_parse(kernel, klen, &bz, err, sizeof(err))) {
+			fprintf(stderr, "hcall-run: %s: %s\n", o.kernel, err);
+			return EXIT_USAGE;
+		}
+	}
+	if (hc_vm_create(&vm, o.mem, o.cpus, err, sizeof(err))) {
+		fprintf(stderr, "hcall-run: %s\n", err);
+		hc_vm_destroy(&vm);
+		return EXIT_VMM;
+	}
+	if (hc_boot_setup(vm.ram, o.mem, kernel, klen, initrd, ilen, o.cmdline, o.cpus,
+			  &boot, err, sizeof(err))) {
+		fprintf(stderr, "hcall-run: %s: %s\n", o.kernel, err);
+		hc_vm_destroy(&vm);
+		return EXIT_USAGE;
+	}
+	free(kernel);
+	free(initrd);
+	if (hc_vm_setup_bsp(&vm, boot.entry, HC_ZERO_PAGE_ADDR, err, sizeof(err))) {
+		fprintf(stderr, "hcall-run: %s\n", err);
+		hc_vm_destroy(&vm);
+		return EXIT_VMM;
+	}
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sigdelset(&sigs, SIGPIPE);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+
+	if (hc_vm_start(&vm, err, sizeof(err))) {
+		fprintf(stderr, "hcall-run: %s\n", err);
+		hc_vm_join(&vm);
+		hc_vm_destroy(&vm);
+		return EXIT_VMM;
+	}
+	if (pthread_create(&in, NULL, stdin_thread, &vm) == 0)
+		pthread_detach(in);
+	wait_for_stop(&vm, sfd, o.timeout);
+	hc_vm_join(&vm);
+
+	switch (vm.stop_reason) {
+	case HC_STOP_POWEROFF:
+	case HC_STOP_RESET: status = EXIT_CLEAN; break;
+	case HC_STOP_PANIC: status = EXIT_PANIC; break;
+	case HC_STOP_TIMEOUT: status = EXIT_TIMEOUT; break;
+	case HC_STOP_SIGNAL: status = EXIT_SIGNAL; break;
+	default: status = EXIT_VMM; break;
+	}
+	if (status != EXIT_CLEAN)
+		fprintf(stderr, "hcall-run: %s\n", vm.stop_msg);
+	if (o.stats || o.stats_json)
+		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);
+	hc_vm_destroy(&vm);
+	return status;
+}
