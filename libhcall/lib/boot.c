@@ -51,6 +51,44 @@ static void build_gdt(uint8_t *ram)
 	gdt[HC_BOOT_DS / 8] = 0x00cf93000000ffffull;	/* flat data */
 }
 
+int hc_boot_plan(uint64_t mem, const uint8_t *kernel, size_t kernel_len,
+		 size_t initrd_len, size_t cmdline_len, int ncpus,
+		 struct hc_bzimage *bz, struct hc_boot_info *info,
+		 char *err, size_t errlen)
+{
+	uint64_t low = hc_low_mem(mem), top;
+
+	memset(info, 0, sizeof(*info));
+	if (hc_bzimage_parse(kernel, kernel_len, bz, err, errlen))
+		return -1;
+	if (cmdline_len > bz->cmdline_size || cmdline_len >= HC_CMDLINE_MAX)
+		return fail(err, errlen, "command line is %llu bytes, the kernel accepts %llu",
+			    cmdline_len, bz->cmdline_size);
+	if (ncpus < 1 || ncpus > HC_MAX_VCPUS)
+		return fail(err, errlen, "cannot describe %llu vCPUs (at most %llu)",
+			    (unsigned long long)ncpus, HC_MAX_VCPUS);
+	if (mem <= HC_HIMEM_ADDR)
+		return fail(err, errlen, "guest RAM of %llu bytes is too small", mem, 0);
+
+	info->kernel_addr = bz->pref_address;
+	info->kernel_end = bz->pref_address + bz->init_size;
+	info->entry = bz->pref_address + 0x200;	/* startup_64 */
+	if (info->kernel_end > low)
+		return fail(err, errlen, "kernel needs %llu MiB of RAM from its load address; --mem gives %llu MiB",
+			    (info->kernel_end + (1 << 20) - 1) >> 20, low >> 20);
+	if (initrd_len) {
+		top = low;
+		if (bz->initrd_addr_max && top > (uint64_t)bz->initrd_addr_max + 1)
+			top = (uint64_t)bz->initrd_addr_max + 1;
+		if (initrd_len > top || ((top - initrd_len) & ~(PAGE_SIZE - 1)) < info->kernel_end)
+			return fail(err, errlen, "initrd of %llu KiB does not fit in guest RAM above the kernel (%llu MiB)",
+				    initrd_len >> 10, mem >> 20);
+		info->initrd_addr = (top - initrd_len) & ~(PAGE_SIZE - 1);
+		info->initrd_size = initrd_len;
+	}
+	return 0;
+}
+
 int hc_boot_setup(uint8_t *ram, uint64_t mem, const uint8_t *kernel,
 		  size_t kernel_len, const uint8_t *initrd, size_t initrd_len,
 		  const char *cmdline, int ncpus, struct hc_boot_info *info,
@@ -58,38 +96,16 @@ int hc_boot_setup(uint8_t *ram, uint64_t mem, const uint8_t *kernel,
 {
 	struct boot_params *zp = (struct boot_params *)(ram + HC_ZERO_PAGE_ADDR);
 	struct hc_e820 map[E820_MAX_ENTRIES_ZEROPAGE];
-	uint64_t low = hc_low_mem(mem), top;
-	struct hc_bzimage bz;
 	size_t cmdlen = strlen(cmdline);
+	struct hc_bzimage bz;
 	int n, i;
 
-	memset(info, 0, sizeof(*info));
-	if (hc_bzimage_parse(kernel, kernel_len, &bz, err, errlen))
+	if (hc_boot_plan(mem, kernel, kernel_len, initrd_len, cmdlen, ncpus, &bz, info,
+			 err, errlen))
 		return -1;
-	if (cmdlen > bz.cmdline_size || cmdlen >= HC_CMDLINE_MAX)
-		return fail(err, errlen, "command line is %llu bytes, the kernel accepts %llu",
-			    cmdlen, bz.cmdline_size);
-
-	info->kernel_addr = bz.pref_address;
-	info->kernel_end = bz.pref_address + bz.init_size;
-	info->entry = bz.pref_address + 0x200;	/* startup_64 */
-	if (info->kernel_end > low)
-		return fail(err, errlen, "kernel needs %llu MiB of RAM from its load address; --mem gives %llu MiB",
-			    (info->kernel_end + (1 << 20) - 1) >> 20, low >> 20);
 	memcpy(ram + bz.pref_address, kernel + bz.payload_off, bz.payload_len);
-
-	if (initrd_len) {
-		top = low;
-		if (bz.initrd_addr_max && top > (uint64_t)bz.initrd_addr_max + 1)
-			top = (uint64_t)bz.initrd_addr_max + 1;
-		if (initrd_len > top || ((top - initrd_len) & ~(PAGE_SIZE - 1)) < info->kernel_end)
-			return fail(err, errlen, "initrd of %llu KiB does not fit in guest RAM above the kernel (%llu MiB)",
-				    initrd_len >> 10, mem >> 20);
-		info->initrd_addr = (top - initrd_len) & ~(PAGE_SIZE - 1);
-		info->initrd_size = initrd_len;
+	if (initrd_len)
 		memcpy(ram + info->initrd_addr, initrd, initrd_len);
-	}
-
 	memcpy(ram + HC_CMDLINE_ADDR, cmdline, cmdlen + 1);
 
 	memset(zp, 0, sizeof(*zp));
@@ -103,8 +119,6 @@ int hc_boot_setup(uint8_t *ram, uint64_t mem, const uint8_t *kernel,
 	zp->hdr.ramdisk_image = (uint32_t)info->initrd_addr;
 	zp->hdr.ramdisk_size = (uint32_t)info->initrd_size;
 	n = hc_e820_build(mem, map, E820_MAX_ENTRIES_ZEROPAGE);
-	if (n < 0)
-		return fail(err, errlen, "guest RAM of %llu bytes is too small", mem, 0);
 	for (i = 0; i < n; i++) {
 		zp->e820_table[i].addr = map[i].addr;
 		zp->e820_table[i].size = map[i].size;
@@ -112,9 +126,7 @@ int hc_boot_setup(uint8_t *ram, uint64_t mem, const uint8_t *kernel,
 	}
 	zp->e820_entries = (uint8_t)n;
 
-	if (hc_mptable_build(ram + HC_MPTABLE_ADDR, 0x10000, HC_MPTABLE_ADDR, ncpus) < 0)
-		return fail(err, errlen, "cannot describe %llu vCPUs (at most %llu)",
-			    (unsigned long long)ncpus, HC_MAX_VCPUS);
+	hc_mptable_build(ram + HC_MPTABLE_ADDR, 0x10000, HC_MPTABLE_ADDR, ncpus);
 	build_page_tables(ram);
 	build_gdt(ram);
 	return 0;

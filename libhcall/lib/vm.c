@@ -55,6 +55,7 @@ static void uart_tx(void *opaque, uint8_t byte)
 	if (write(vm->console_fd, &byte, 1) < 0) {
 		/* The reader went away; keep the guest running regardless. */
 	}
+	vm->console_midline = byte != '\n';
 	match(&w->start_match, panic_start, (char)byte);
 	if (w->start_match == sizeof(panic_start) - 1) {
 		w->seen = 1;

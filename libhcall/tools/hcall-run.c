@@ -74,8 +74,8 @@ static uint64_t parse_size(const char *s)
 	case 'g': case 'G': v <<= 30; end++; break;
 	default: die_usage("bad --mem value '%s'", s);
 	}
-	if (*end || v > (1ull << 40) || v < (32ull << 20) || (v & 0xfff))
-		die_usage("--mem '%s' must be a page multiple between 32M and 1T", s);
+	if (*end || v > (1ull << 40) || v < (4ull << 20) || (v & 0xfff))
+		die_usage("--mem '%s' must be a page multiple between 4M and 1T", s);
 	return v;
 }
 
@@ -235,7 +235,8 @@ int main(int argc, char **argv)
 	{
 		struct hc_bzimage bz;
 
-		if (hc_bzimage_parse(kernel, klen, &bz, err, sizeof(err))) {
+		if (hc_boot_plan(o.mem, kernel, klen, ilen, strlen(o.cmdline), o.cpus, &bz,
+				 &boot, err, sizeof(err))) {
 			fprintf(stderr, "hcall-run: %s: %s\n", o.kernel, err);
 			return EXIT_USAGE;
 		}
@@ -288,7 +289,7 @@ int main(int argc, char **argv)
 	default: status = EXIT_VMM; break;
 	}
 	if (status != EXIT_CLEAN)
-		fprintf(stderr, "hcall-run: %s\n", vm.stop_msg);
+		fprintf(stderr, "%shcall-run: %s\n", vm.console_midline ? "\n" : "", vm.stop_msg);
 	if (o.stats || o.stats_json)
 		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);
 	hc_vm_destroy(&vm);

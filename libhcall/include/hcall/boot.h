@@ -36,6 +36,16 @@ struct hc_boot_info {
 };
 
 /*
+ * Check that a boot fits without touching memory: the kernel image, the
+ * command line and initrd sizes against @mem and the header's limits. Fills
+ * @bz and @info. Returns 0, or -1 with a reason in @err.
+ */
+int hc_boot_plan(uint64_t mem, const uint8_t *kernel, size_t kernel_len,
+		 size_t initrd_len, size_t cmdline_len, int ncpus,
+		 struct hc_bzimage *bz, struct hc_boot_info *info,
+		 char *err, size_t errlen);
+
+/*
  * Lay out a boot in @ram (@mem bytes of guest memory, the low part mapped
  * 1:1 at guest-physical 0): kernel payload, initrd, command line, zero page,
  * identity page tables, GDT and MP table. All sizes are checked against

@@ -53,6 +53,7 @@ struct hc_vm {
 	struct hc_cmos cmos;
 	struct hc_port_stats *ports;
 	int console_fd;
+	int console_midline;	/* last console byte was not a newline */
 	struct hc_panic_watch panic;
 
 	pthread_mutex_t stop_lock;

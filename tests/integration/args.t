@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# hcall-run refuses bad arguments and bad kernel files with one clear line
+# and exit status 2, before any vCPU runs (so this needs no KVM).
+. "$(dirname "$0")/../lib/tap.sh"
+S=$(scratch)
+
+refused() {	# refused NAME PATTERN ARGS...
+	local name=$1 pat=$2
+	shift 2
+	"$RUN" "$@" > "$S/out" 2> "$S/err"
+	local rc=$?
+	is "$rc" 2 "$name: exit status 2"
+	[ "$(wc -l < "$S/err")" -eq 1 ] && grep -q "^hcall-run: .*$pat" "$S/err"
+	ok $? "$name: one clear line ($(head -c 100 "$S/err"))"
+	[ ! -s "$S/out" ]; ok $? "$name: the guest never ran"
+}
+
+head -c 100000 /dev/urandom > "$S/random"
+head -c 300000 "$KERNEL" > "$S/truncated"
+head -c 4000 "$KERNEL" > "$S/header-only"
+refused "not a bzImage" "not a bzImage" --kernel "$S/random"
+refused "truncated bzImage" "truncated" --kernel "$S/truncated"
+refused "setup header only" "truncated" --kernel "$S/header-only"
+refused "kernel too big for --mem" "kernel needs .* --mem gives 16 MiB" --kernel "$KERNEL" --mem 16M
+refused "missing kernel file" "No such file" --kernel "$S/nope"
+refused "directory as kernel" "not a regular file" --kernel "$S"
+refused "no --kernel" "--kernel is required"
+refused "bad --cpus" "--cpus must be 1-8" --kernel "$KERNEL" --cpus 9
+refused "bad --mem" "bad --mem" --kernel "$KERNEL" --mem lots
+refused "command line too long" "command line is" --kernel "$KERNEL" --cmdline "$(head -c 5000 /dev/zero | tr '\0' a)"
+dd if=/dev/zero of="$S/huge-initrd" bs=1M count=0 seek=300 2>/dev/null
+refused "initrd too big for --mem" "initrd of" --kernel "$KERNEL" --initrd "$S/huge-initrd" --mem 256M
+rm -rf "$S"
+done_testing
