@@ -59,11 +59,47 @@ void hc_vm_pio(struct hc_vcpu *v, uint16_t port, int size, int write, uint8_t *d
 	/* Anything else is an absent device: reads float high, writes vanish. */
 }
 
+/* A hypercall stub's out: arguments in rdi, rsi, rdx, r10, r8, result in rax. */
+static void hypercall(struct hc_vcpu *v, uint64_t nr, int doorbell)
+{
+	struct kvm_regs local, *regs = &v->run->s.regs.regs;
+	uint64_t args[5];
+
+	if (!v->vm->sync_regs) {
+		if (ioctl(v->fd, KVM_GET_REGS, &local) < 0)
+			return;
+		regs = &local;
+	}
+	args[0] = regs->rdi;
+	args[1] = regs->rsi;
+	args[2] = regs->rdx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	if (doorbell)
+		regs->rax = (uint64_t)hc_hypercall(v->vm, v->id, HCALL_evtchn_send,
+						   (uint64_t[5]){ nr });
+	else
+		regs->rax = (uint64_t)hc_hypercall(v->vm, v->id, nr, args);
+	if (v->vm->sync_regs)
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	else
+		ioctl(v->fd, KVM_SET_REGS, &local);
+}
+
 static void handle_io(struct hc_vcpu *v)
 {
 	struct kvm_run *r = v->run;
 	uint8_t *data = (uint8_t *)r + r->io.data_offset;
-	uint32_t i;
+	uint32_t i, val;
+
+	if (v->vm->pv.enabled && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 4 &&
+	    r->io.count == 1 &&
+	    (r->io.port == HC_HYPERCALL_PORT || r->io.port == HC_DOORBELL_PORT)) {
+		__atomic_fetch_add(&v->vm->ports->count[r->io.port], 1, __ATOMIC_RELAXED);
+		memcpy(&val, data, 4);
+		hypercall(v, val, r->io.port == HC_DOORBELL_PORT);
+		return;
+	}
 
 	for (i = 0; i < r->io.count; i++, data += r->io.size)
 		hc_vm_pio(v, r->io.port, r->io.size, r->io.direction == KVM_EXIT_IO_OUT, data);
@@ -93,6 +129,13 @@ static void handle_exit(struct hc_vcpu *v)
 			memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
 		break;
 	case KVM_EXIT_INTR:
+		break;
+	case KVM_EXIT_X86_WRMSR:
+		r->msr.error = hc_pv_wrmsr(v->vm, r->msr.index, r->msr.data) ? 1 : 0;
+		break;
+	case KVM_EXIT_X86_RDMSR:
+		/* Only unknown MSRs come here: the guest gets #GP, as without us. */
+		r->msr.error = 1;
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		guest_reset(v->vm, "triple fault");

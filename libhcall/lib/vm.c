@@ -118,23 +118,32 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 	}
 }
 
+#define CPUID_TSC_DEADLINE (1u << 24)
+
 /* Each vCPU sees its own APIC id and the hypervisor bit. */
 static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 {
-	size_t sz = sizeof(*base) + base->nent * sizeof(base->entries[0]);
+	/* Room for the PV leaves. */
+	size_t sz = sizeof(*base) + (base->nent + 8) * sizeof(base->entries[0]);
 	struct kvm_cpuid2 *c = malloc(sz);
+	int deadline = ioctl(v->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	uint32_t i;
 	int ret;
 
 	if (!c)
 		return -1;
-	memcpy(c, base, sz);
+	memcpy(c, base, sizeof(*base) + base->nent * sizeof(base->entries[0]));
+	if (v->vm->pv.enabled)
+		hc_pv_cpuid(v->vm, c);
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
 		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffffu) | (uint32_t)v->id << 24;
 			e->ecx |= CPUID_HYPERVISOR;
+			/* KVM emulates the TSC deadline timer but leaves the bit to us. */
+			if (deadline)
+				e->ecx |= CPUID_TSC_DEADLINE;
 		} else if (e->function == 0xb || e->function == 0x1f) {
 			e->edx = (uint32_t)v->id;
 		}
@@ -144,7 +153,8 @@ static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 	return ret;
 }
 
-int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, char *err, size_t errlen)
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
+		 char *err, size_t errlen)
 {
 	struct kvm_pit_config pit = { 0 };
 	struct kvm_cpuid2 *cpuid;
@@ -156,6 +166,10 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, char *err, size_t er
 	for (i = 0; i < HC_MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
+	pthread_mutex_init(&vm->pv.lock, NULL);
+	vm->pv.upcall_fd = -1;
+	for (i = 0; i < HC_SHIM_PORTS; i++)
+		vm->pv.ports[i].kick_fd = -1;
 	hc_uart_init(&vm->uart, uart_tx, uart_irq, vm);
 	hc_cmos_init(&vm->cmos);
 	vm->ports = calloc(1, sizeof(*vm->ports));
@@ -186,6 +200,10 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, char *err, size_t er
 		return fail(err, errlen, "KVM_CREATE_PIT2");
 	if (setup_memory(vm, mem, err, errlen))
 		return -1;
+	if (pv && hc_pv_init(vm, err, errlen))
+		return -1;
+	vm->sync_regs = (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+			 KVM_SYNC_X86_REGS) != 0;
 
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)
@@ -207,9 +225,15 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, char *err, size_t er
 			goto fail_cpuid;
 		}
 		vm->ncpus = i + 1;
-		if (set_cpuid(v, cpuid) < 0)
-			goto fail_cpuid;
+		if (vm->sync_regs)
+			v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	}
+	/* The guest's TSC rate, for the PV CPUID leaf and the pvclock. */
+	i = ioctl(vm->vcpu[0].fd, KVM_GET_TSC_KHZ, 0);
+	vm->pv.tsc_khz = i > 0 ? (uint32_t)i : 0;
+	for (i = 0; i < ncpus; i++)
+		if (set_cpuid(&vm->vcpu[i], cpuid) < 0)
+			goto fail_cpuid;
 	free(cpuid);
 	return 0;
 fail_cpuid:
@@ -337,6 +361,7 @@ void hc_vm_destroy(struct hc_vm *vm)
 		close(vm->kvm_fd);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
+	hc_pv_destroy(vm);
 	free(vm->ports);
 	vm->ports = NULL;
 }

@@ -41,12 +41,13 @@ static const char usage[] =
 "  --stats           print VM exit counts by reason at exit (stderr)\n"
 "  --stats-json FILE write the same counts as JSON\n"
 "  --timeout SEC     stop the guest after SEC seconds\n"
+"  --hvm             plain HVM guest: hide the hcall platform, show KVM's leaves\n"
 "exit status: 0 guest powered off or reset, 1 VMM error, 2 bad arguments or\n"
 "kernel file, 3 guest panic, 4 timeout, 5 interrupted by a signal\n";
 
 struct opts {
 	const char *kernel, *initrd, *cmdline, *stats_json;
-	int cpus, stats;
+	int cpus, stats, hvm;
 	uint64_t mem;
 	double timeout;
 };
@@ -90,6 +91,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "stats", no_argument, 0, 's' },
 		{ "stats-json", required_argument, 0, 'j' },
 		{ "timeout", required_argument, 0, 't' },
+		{ "hvm", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -109,6 +111,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'm': o->mem = parse_size(optarg); break;
 		case 's': o->stats = 1; break;
+		case 'v': o->hvm = 1; break;
 		case 'j': o->stats_json = optarg; break;
 		case 't':
 			o->timeout = strtod(optarg, &end);
@@ -164,7 +167,11 @@ static void *stdin_thread(void *arg)
 		unsigned int done = 0;
 
 		while (done < (unsigned int)n) {
-			done += hc_uart_receive(&vm->uart, buf + done, (unsigned int)n - done);
+			/* The PV console once the guest set it up, else COM1. */
+			if (__atomic_load_n(&vm->pv.cons, __ATOMIC_ACQUIRE))
+				done += hc_console_input(vm, buf + done, (unsigned int)n - done);
+			else
+				done += hc_uart_receive(&vm->uart, buf + done, (unsigned int)n - done);
 			if (done < (unsigned int)n)
 				usleep(1000);	/* the guest has not drained its FIFO yet */
 		}
@@ -241,7 +248,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (hc_vm_create(&vm, o.mem, o.cpus, err, sizeof(err))) {
+	if (hc_vm_create(&vm, o.mem, o.cpus, !o.hvm, err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;
@@ -279,6 +286,7 @@ int main(int argc, char **argv)
 		pthread_detach(in);
 	wait_for_stop(&vm, sfd, o.timeout);
 	hc_vm_join(&vm);
+	hc_pv_destroy(&vm);	/* drains the PV console: the guest's last lines */
 
 	switch (vm.stop_reason) {
 	case HC_STOP_POWEROFF:

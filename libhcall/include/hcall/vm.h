@@ -9,6 +9,7 @@
 
 #include "hcall/cmos.h"
 #include "hcall/layout.h"
+#include "hcall/pv.h"
 #include "hcall/stats.h"
 #include "hcall/uart.h"
 
@@ -52,6 +53,8 @@ struct hc_vm {
 	struct hc_uart uart;
 	struct hc_cmos cmos;
 	struct hc_port_stats *ports;
+	int sync_regs;		/* KVM_CAP_SYNC_REGS: registers come with each exit */
+	struct hc_pv pv;
 	int console_fd;
 	int console_midline;	/* last console byte was not a newline */
 	struct hc_panic_watch panic;
@@ -62,8 +65,12 @@ struct hc_vm {
 	char stop_msg[256];
 };
 
-/* Create the VM with @mem bytes of RAM and @ncpus vCPUs. -1 + @err on failure. */
-int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, char *err, size_t errlen);
+/*
+ * Create the VM with @mem bytes of RAM and @ncpus vCPUs; @pv selects the
+ * hcall PV platform (else a plain HVM guest). -1 + @err on failure.
+ */
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
+		 char *err, size_t errlen);
 /* Put the boot vCPU at the 64-bit entry point with @zero_page in rsi. */
 int hc_vm_setup_bsp(struct hc_vm *vm, uint64_t entry, uint64_t zero_page,
 		    char *err, size_t errlen);

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR LGPL-2.1-or-later */
+/*
+ * The hcall hypervisor ABI, version 1: the contract between an hcall guest
+ * kernel and the hcall shim.
+ *
+ * One source of truth: libhcall/include/hcall/abi.h. The patch series
+ * carries a byte-identical copy as include/uapi/linux/hcall.h and
+ * tests/integration/abi.t fails when the two differ.
+ *
+ * Every structure is fixed-width, naturally aligned and free of padding
+ * holes; the static asserts at the end of the patch's hcall.c and in
+ * libhcall's tests pin the sizes.
+ */
+#ifndef _UAPI_LINUX_HCALL_H
+#define _UAPI_LINUX_HCALL_H
+
+#include <linux/types.h>
+
+#define HCALL_ABI_VERSION		1
+
+/*
+ * Detection: CPUID leaf HCALL_CPUID_BASE returns the highest hcall leaf in
+ * eax and the signature "HcallHcallHc" in ebx, ecx, edx.
+ */
+#define HCALL_CPUID_BASE		0x40000000
+#define HCALL_CPUID_SIG_EBX		0x6c616348	/* "Hcal" */
+#define HCALL_CPUID_SIG_ECX		0x6163486c	/* "lHca" */
+#define HCALL_CPUID_SIG_EDX		0x63486c6c	/* "llHc" */
+/* eax: ABI version; ebx: HCALL_FEAT_* bits; ecx: number of vCPUs */
+#define HCALL_CPUID_FEATURES		(HCALL_CPUID_BASE + 1)
+/* eax: number of hypercall pages (1); ebx: MSR that installs the page */
+#define HCALL_CPUID_HYPERCALL		(HCALL_CPUID_BASE + 2)
+/* eax: guest TSC frequency in kHz; ebx: local APIC timer frequency in kHz */
+#define HCALL_CPUID_TIMING		(HCALL_CPUID_BASE + 3)
+#define HCALL_CPUID_MAX			HCALL_CPUID_TIMING
+
+#define HCALL_FEAT_CONSOLE		(1u << 0)	/* PV console ring */
+#define HCALL_FEAT_EVTCHN		(1u << 1)	/* event channels */
+#define HCALL_FEAT_CLOCK		(1u << 2)	/* pvclock in shared info */
+#define HCALL_FEAT_SHUTDOWN		(1u << 3)	/* shutdown hypercall */
+
+/*
+ * The hypercall page: the guest writes the guest-physical address of a
+ * page-aligned page it owns to this MSR; the shim fills it with one stub
+ * per hypercall, HCALL_HYPERCALL_STRIDE bytes apart. A call is
+ * "call hypercall_page + nr * 32" with arguments in rdi, rsi, rdx, r10, r8
+ * and the result in rax; rcx and r11 may be clobbered.
+ */
+#define HCALL_MSR_HYPERCALL_PAGE	0x40000200
+#define HCALL_HYPERCALL_STRIDE		32
+#define HCALL_NR_SLOTS			128
+
+/* Hypercall numbers. */
+#define HCALL_null			0	/* () -> 0 */
+#define HCALL_start_info		1	/* (gpa) -> 0: fill struct hcall_start_info */
+#define HCALL_shared_info		2	/* (gpa) -> 0: register the shared-info page */
+#define HCALL_console_setup		3	/* (gpa) -> port: register the console ring */
+#define HCALL_evtchn_send		4	/* (port) -> >= 0 */
+#define HCALL_evtchn_close		5	/* (port) -> 0 */
+#define HCALL_shutdown			6	/* (HCALL_SHUTDOWN_*) -> does not return */
+#define HCALL_NR_HYPERCALLS		7
+
+/* Results are 0 or positive on success, a negative Linux errno on error. */
+#define HCALL_EPERM			1
+#define HCALL_ENOENT			2
+#define HCALL_EFAULT			14
+#define HCALL_EBUSY			16
+#define HCALL_EINVAL			22
+#define HCALL_ENOSPC			28
+#define HCALL_ENOSYS			38
+
+#define HCALL_SHUTDOWN_POWEROFF		0
+#define HCALL_SHUTDOWN_REBOOT		1
+#define HCALL_SHUTDOWN_CRASH		2
+
+#define HCALL_START_MAGIC		0x49534348	/* "HCSI" */
+
+/* Filled by HCALL_start_info. */
+struct hcall_start_info {
+	__u32 magic;
+	__u32 abi_version;
+	__u32 nr_vcpus;
+	__u32 features;		/* HCALL_FEAT_* */
+	__u64 nr_pages;		/* guest RAM in 4 KiB pages */
+	__u32 tsc_khz;
+	__u32 reserved[9];
+};
+
+/* Event channels: 2-level pending/mask bitmaps, as in Xen. Port 0 is never valid. */
+#define HCALL_NR_EVTCHN			4096
+#define HCALL_EVTCHN_WORDS		(HCALL_NR_EVTCHN / 64)
+#define HCALL_MAX_VCPUS			8
+
+/* pvclock layout (Linux's struct pvclock_vcpu_time_info). */
+struct hcall_vcpu_time_info {
+	__u32 version;		/* odd while the shim updates it */
+	__u32 pad0;
+	__u64 tsc_timestamp;
+	__u64 system_time;	/* ns at tsc_timestamp */
+	__u32 tsc_to_system_mul;
+	__s8 tsc_shift;
+	__u8 flags;		/* bit 0: TSC is stable across vCPUs */
+	__u8 pad[2];
+};
+
+struct hcall_vcpu_info {
+	__u8 evtchn_upcall_pending;
+	__u8 evtchn_upcall_mask;
+	__u8 pad[6];
+	__u64 evtchn_pending_sel;	/* which evtchn_pending words have bits */
+	struct hcall_vcpu_time_info time;
+	__u64 reserved[2];
+};
+
+/* Wall-clock time at system_time 0 (pvclock_wall_clock + high seconds). */
+struct hcall_wall_clock {
+	__u32 version;
+	__u32 sec;
+	__u32 nsec;
+	__u32 sec_hi;
+};
+
+struct hcall_shared_info {
+	struct hcall_vcpu_info vcpu_info[HCALL_MAX_VCPUS];
+	__u64 evtchn_pending[HCALL_EVTCHN_WORDS];
+	__u64 evtchn_mask[HCALL_EVTCHN_WORDS];
+	struct hcall_wall_clock wc;
+};
+
+/* The console ring (Xen's xencons_interface layout). Indices run free. */
+#define HCALL_CONS_IN_SIZE		1024
+#define HCALL_CONS_OUT_SIZE		2048
+struct hcall_console_ring {
+	char in[HCALL_CONS_IN_SIZE];
+	char out[HCALL_CONS_OUT_SIZE];
+	__u32 in_cons, in_prod;
+	__u32 out_cons, out_prod;
+};
+
+#endif /* _UAPI_LINUX_HCALL_H */

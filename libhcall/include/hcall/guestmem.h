@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Bounds-checked access to guest-physical memory. */
+#ifndef HCALL_GUESTMEM_H
+#define HCALL_GUESTMEM_H
+
+#include <stdint.h>
+
+#include "hcall/boot.h"
+#include "hcall/layout.h"
+
+/*
+ * Host address of [gpa, gpa + len) if all of it is guest RAM in one slot,
+ * else NULL. Overflow-safe: every guest-supplied address goes through here.
+ */
+static inline void *hc_gpa(uint8_t *ram, uint64_t mem, uint64_t gpa, uint64_t len)
+{
+	uint64_t low = hc_low_mem(mem);
+
+	if (len == 0 || gpa + len < gpa)
+		return 0;
+	if (gpa + len <= low)
+		return ram + gpa;
+	if (gpa >= HC_4G && gpa - HC_4G + len <= mem - low)
+		return ram + low + (gpa - HC_4G);
+	return 0;
+}
+
+#endif

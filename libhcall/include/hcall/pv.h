@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The shim's side of the hcall PV platform (see hcall/abi.h). */
+#ifndef HCALL_PV_H
+#define HCALL_PV_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "hcall/abi.h"
+
+/* Port I/O the hypercall stubs use; not ABI (only the page is). */
+#define HC_HYPERCALL_PORT	0xe8	/* out %eax: a call the shim handles */
+#define HC_DOORBELL_PORT	0xec	/* out %eax: evtchn send, caught by an ioeventfd */
+#define HC_UPCALL_GSI		24	/* MSI route to HYPERVISOR_CALLBACK_VECTOR */
+#define HC_CALLBACK_VECTOR	0xf3
+
+struct hc_vm;
+
+enum hc_port_owner {
+	HC_PORT_FREE,
+	HC_PORT_CONSOLE,
+};
+
+struct hc_evtchn_port {
+	enum hc_port_owner owner;
+	int kick_fd;		/* eventfd the guest's send signals (ioeventfd) */
+	int doorbell;		/* an in-kernel ioeventfd is registered */
+};
+
+#define HC_SHIM_PORTS 64	/* ports the shim itself binds */
+
+struct hc_pv {
+	int enabled;		/* PV mode: the hcall CPUID leaves are visible */
+	pthread_mutex_t lock;
+	uint32_t tsc_khz;
+	uint64_t hypercall_page;	/* gpa, 0 if not installed */
+	struct hcall_shared_info *shared;
+	struct hcall_console_ring *cons;
+	uint32_t cons_port;
+	uint32_t cons_out_cons, cons_in_prod;	/* private copies of our indices */
+	int cons_broken;
+	int upcall_fd;		/* irqfd: signalling it injects the upcall vector */
+	struct hc_evtchn_port ports[HC_SHIM_PORTS];
+	pthread_t cons_thread;
+	int cons_thread_started;
+	uint64_t calls[HCALL_NR_HYPERCALLS + 1];	/* last: invalid numbers */
+	uint64_t errors;
+};
+
+/* Set up PV mode for @vm: irq routing for the upcall, MSR exits. */
+int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen);
+/* Replace KVM's paravirt CPUID leaves with hcall's. */
+void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c);
+/* A guest write of the hypercall-page MSR; returns 0 or -1 (#GP). */
+int hc_pv_wrmsr(struct hc_vm *vm, uint32_t index, uint64_t value);
+/* Run hypercall @nr with @args from vCPU @vcpu; returns the guest's rax. */
+int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t args[5]);
+/* Fill one hypercall page (4096 bytes). */
+void hc_pv_fill_hypercall_page(uint8_t *page);
+/* Mark @port pending and raise the upcall if needed. */
+void hc_evtchn_notify(struct hc_vm *vm, uint32_t port);
+/* Bind a shim-side port (returns port or -errno), close one, slow-path send. */
+int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner);
+int hc_evtchn_close(struct hc_vm *vm, uint32_t port);
+int64_t hc_evtchn_send_slow(struct hc_vm *vm, uint64_t port);
+/* Console backend: drain guest output, push input; thread-safe. */
+void hc_console_drain(struct hc_vm *vm);
+unsigned int hc_console_input(struct hc_vm *vm, const uint8_t *buf, unsigned int len);
+void hc_pv_destroy(struct hc_vm *vm);
+
+/* pvclock multiplier/shift for a counter running at @khz. */
+void hc_pvclock_scale(uint32_t khz, uint32_t *mul, int8_t *shift);
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Hypercall dispatch. Every argument comes from the guest and is hostile:
+ * numbers, addresses, alignment and ports are checked before use, and a bad
+ * one gets a negative errno back, never a crash or an out-of-bounds access.
+ */
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "hcall/guestmem.h"
+#include "hcall/pv.h"
+#include "hcall/vm.h"
+
+#define PAGE 4096ull
+#define MSR_IA32_TSC 0x10
+#define PVCLOCK_TSC_STABLE_BIT 1
+
+static void *guest_page(struct hc_vm *vm, uint64_t gpa, int64_t *err)
+{
+	void *p;
+
+	if (gpa & (PAGE - 1)) {
+		*err = -HCALL_EINVAL;
+		return NULL;
+	}
+	p = hc_gpa(vm->ram, vm->mem, gpa, PAGE);
+	if (!p)
+		*err = -HCALL_EFAULT;
+	return p;
+}
+
+static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
+{
+	struct hcall_start_info si = {
+		.magic = HCALL_START_MAGIC,
+		.abi_version = HCALL_ABI_VERSION,
+		.nr_vcpus = (uint32_t)vm->ncpus,
+		.features = HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK |
+			    HCALL_FEAT_SHUTDOWN,
+		.nr_pages = vm->mem / PAGE,
+		.tsc_khz = vm->pv.tsc_khz,
+	};
+	int64_t err = 0;
+	void *p = guest_page(vm, gpa, &err);
+
+	if (p)
+		memcpy(p, &si, sizeof(si));
+	return err;
+}
+
+/* Guest TSC now, read on the calling vCPU. */
+static uint64_t guest_tsc(struct hc_vm *vm, int vcpu)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
+
+	if (ioctl(vm->vcpu[vcpu].fd, KVM_GET_MSRS, &m) != 1)
+		return 0;
+	return m.e.data;
+}
+
+/*
+ * Guest time is the pvclock of the guest TSC since it was zero (at vCPU
+ * creation): stable, so it is written once and never updated.
+ */
+static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
+{
+	struct hcall_shared_info *s;
+	uint32_t mul;
+	int8_t shift;
+	uint64_t tsc, ns, now_ns;
+	struct timespec now;
+	int64_t err = 0;
+	int i;
+
+	if (vm->pv.shared)
+		return -HCALL_EBUSY;
+	s = guest_page(vm, gpa, &err);
+	if (!s)
+		return err;
+	memset(s, 0, sizeof(*s));
+	hc_pvclock_scale(vm->pv.tsc_khz, &mul, &shift);
+	for (i = 0; i < HCALL_MAX_VCPUS; i++) {
+		struct hcall_vcpu_time_info *t = &s->vcpu_info[i].time;
+
+		t->version = 2;
+		t->tsc_to_system_mul = mul;
+		t->tsc_shift = shift;
+		t->flags = PVCLOCK_TSC_STABLE_BIT;
+	}
+	tsc = guest_tsc(vm, vcpu);
+	ns = shift < 0 ? tsc >> -shift : tsc << shift;
+	ns = (uint64_t)(((unsigned __int128)ns * mul) >> 32);
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec - ns;
+	s->wc.sec = (uint32_t)(now_ns / 1000000000ull);
+	s->wc.sec_hi = (uint32_t)((now_ns / 1000000000ull) >> 32);
+	s->wc.nsec = (uint32_t)(now_ns % 1000000000ull);
+	s->wc.version = 2;
+	__atomic_store_n(&vm->pv.shared, s, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void hc_console_start(struct hc_vm *vm);
+
+static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
+{
+	int64_t err = 0;
+	void *ring;
+	int port;
+
+	if (vm->pv.cons)
+		return -HCALL_EBUSY;
+	ring = guest_page(vm, gpa, &err);
+	if (!ring)
+		return err;
+	port = hc_evtchn_bind(vm, HC_PORT_CONSOLE);
+	if (port < 0)
+		return port;
+	vm->pv.cons_port = (uint32_t)port;
+	vm->pv.cons_out_cons = ((struct hcall_console_ring *)ring)->out_cons;
+	vm->pv.cons_in_prod = ((struct hcall_console_ring *)ring)->in_prod;
+	__atomic_store_n(&vm->pv.cons, ring, __ATOMIC_RELEASE);
+	hc_console_start(vm);
+	return port;
+}
+
+static int64_t shutdown(struct hc_vm *vm, uint64_t reason)
+{
+	switch (reason) {
+	case HCALL_SHUTDOWN_POWEROFF:
+		hc_vm_stop(vm, HC_STOP_POWEROFF, "guest powered off");
+		return 0;
+	case HCALL_SHUTDOWN_REBOOT:
+		hc_vm_stop(vm, HC_STOP_RESET, "guest rebooted");
+		return 0;
+	case HCALL_SHUTDOWN_CRASH:
+		hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked (reported by hypercall)");
+		return 0;
+	}
+	return -HCALL_EINVAL;
+}
+
+int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5])
+{
+	int64_t ret;
+
+	if (nr >= HCALL_NR_HYPERCALLS) {
+		__atomic_fetch_add(&vm->pv.calls[HCALL_NR_HYPERCALLS], 1, __ATOMIC_RELAXED);
+		return -HCALL_ENOSYS;
+	}
+	__atomic_fetch_add(&vm->pv.calls[nr], 1, __ATOMIC_RELAXED);
+	if (nr == HCALL_null)
+		return 0;
+	pthread_mutex_lock(&vm->pv.lock);
+	switch (nr) {
+	case HCALL_start_info: ret = start_info(vm, a[0]); break;
+	case HCALL_shared_info: ret = shared_info(vm, vcpu, a[0]); break;
+	case HCALL_console_setup: ret = console_setup(vm, a[0]); break;
+	case HCALL_evtchn_send: ret = hc_evtchn_send_slow(vm, a[0]); break;
+	case HCALL_evtchn_close: ret = hc_evtchn_close(vm, (uint32_t)(a[0] < HCALL_NR_EVTCHN ? a[0] : 0)); break;
+	case HCALL_shutdown: ret = shutdown(vm, a[0]); break;
+	default: ret = -HCALL_ENOSYS; break;
+	}
+	pthread_mutex_unlock(&vm->pv.lock);
+	if (ret < 0)
+		__atomic_fetch_add(&vm->pv.errors, 1, __ATOMIC_RELAXED);
+	return ret;
+}
