@@ -114,6 +114,8 @@ void hc_pv_destroy(struct hc_vm *vm)
 		vm->pv.cons_thread_started = 0;
 	}
 	hc_console_drain(vm);	/* the guest's last words, e.g. a panic */
+	__atomic_store_n(&vm->pv.cons, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm->pv.shared, NULL, __ATOMIC_RELEASE);
 	for (i = 0; i < HC_SHIM_PORTS; i++)
 		if (vm->pv.ports[i].kick_fd >= 0) {
 			close(vm->pv.ports[i].kick_fd);

@@ -345,6 +345,7 @@ void hc_vm_destroy(struct hc_vm *vm)
 {
 	int i;
 
+	hc_pv_destroy(vm);	/* before guest RAM goes away */
 	for (i = 0; i < HC_MAX_VCPUS; i++) {
 		if (vm->vcpu[i].run)
 			munmap(vm->vcpu[i].run, (size_t)vm->run_size);
@@ -361,7 +362,6 @@ void hc_vm_destroy(struct hc_vm *vm)
 		close(vm->kvm_fd);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
-	hc_pv_destroy(vm);
 	free(vm->ports);
 	vm->ports = NULL;
 }
