@@ -31,13 +31,13 @@ $(B)/.setup: scripts/setup
 kernel: setup
 	@scripts/kernel
 
+# Out-of-tree builds write next to the sources: build copies under build/.
 modules: kernel
-	@mkdir -p $(B)/modules
-	@rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		--exclude='*.mod*' --exclude=Module.symvers --exclude=modules.order \
-		guest-drivers/ $(B)/modules-src/
-	@rsync -a $(B)/modules-src/ $(B)/modules/
-	@$(MAKE) -s -C $(KOBJ) M=$(B)/modules CC="ccache gcc" modules
+	@mkdir -p $(B)/modules/drivers $(B)/modules/tests
+	@rsync -a --checksum guest-drivers/ $(B)/modules/drivers/
+	@rsync -a --checksum tests/kmod/ $(B)/modules/tests/
+	@$(MAKE) -s -C $(KOBJ) M=$(B)/modules/drivers CC="ccache gcc" modules
+	@$(MAKE) -s -C $(KOBJ) M=$(B)/modules/tests CC="ccache gcc" modules
 
 initramfs: modules
 	@scripts/initramfs

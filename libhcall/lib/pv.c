@@ -82,6 +82,9 @@ void hc_pv_fill_hypercall_page(uint8_t *page)
 		uint8_t *p = page + nr * HCALL_HYPERCALL_STRIDE;
 		uint32_t imm = (uint32_t)nr;
 
+		/* endbr64: a no-op without CET, a valid indirect target with IBT. */
+		*p++ = 0xf3; *p++ = 0x0f; *p++ = 0x1e; *p++ = 0xfa;
+
 		if (nr == HCALL_evtchn_send) {
 			/* mov %edi,%eax; out %eax,$doorbell; ret: no exit if bound */
 			*p++ = 0x89; *p++ = 0xf8;

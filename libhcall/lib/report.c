@@ -50,6 +50,14 @@ static void table(struct hc_vm *vm, const struct totals *t, FILE *f)
 		if (t->user[r])
 			fprintf(f, "  %-26s %12llu\n", hc_exit_reason_name((unsigned int)r),
 				(unsigned long long)t->user[r]);
+	if (vm->pv.enabled) {
+		uint64_t calls = 0;
+
+		for (i = 0; i <= HCALL_NR_HYPERCALLS; i++)
+			calls += vm->pv.calls[i];
+		fprintf(f, "%-28s %12llu\n", "hypercalls to the shim", (unsigned long long)calls);
+		fprintf(f, "%-28s %12llu\n", "  of which failed", (unsigned long long)vm->pv.errors);
+	}
 	fprintf(f, "%-28s %12s\n", "port I/O exits by port", "count");
 	for (i = 0; i < 65536; i++)
 		if (vm->ports->count[i])
@@ -77,7 +85,13 @@ static int json(struct hc_vm *vm, const struct totals *t, const char *path)
 				(unsigned long long)t->user[r]);
 			sep = ",";
 		}
-	fprintf(f, "\n  },\n  \"pio_by_port\": {");
+	fprintf(f, "\n  },\n  \"hypercalls\": {");
+	for (i = 0, sep = ""; i <= HCALL_NR_HYPERCALLS; i++, sep = ",")
+		fprintf(f, "%s\n    \"%d\": %llu", sep, i,
+			(unsigned long long)vm->pv.calls[i]);
+	fprintf(f, "\n  },\n  \"hypercall_errors\": %llu,",
+		(unsigned long long)vm->pv.errors);
+	fprintf(f, "\n  \"pio_by_port\": {");
 	for (i = 0, sep = ""; i < 65536; i++)
 		if (vm->ports->count[i]) {
 			fprintf(f, "%s\n    \"0x%04x\": %llu", sep, i,

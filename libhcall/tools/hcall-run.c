@@ -167,10 +167,13 @@ static void *stdin_thread(void *arg)
 		unsigned int done = 0;
 
 		while (done < (unsigned int)n) {
-			/* The PV console once the guest set it up, else COM1. */
+			/*
+			 * The PV console once the guest set it up, else COM1 once
+			 * its driver listens; until then input waits here.
+			 */
 			if (__atomic_load_n(&vm->pv.cons, __ATOMIC_ACQUIRE))
 				done += hc_console_input(vm, buf + done, (unsigned int)n - done);
-			else
+			else if (__atomic_load_n(&vm->uart.ier, __ATOMIC_RELAXED) & 0x01)
 				done += hc_uart_receive(&vm->uart, buf + done, (unsigned int)n - done);
 			if (done < (unsigned int)n)
 				usleep(1000);	/* the guest has not drained its FIFO yet */

@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Boot the guest on hcall-run: vCPUs, command line, modules, poweroff,
+# Boot the guest on hcall-run as an HVM guest: vCPUs, command line, modules, poweroff,
 # panic, timeout, exit statistics; and the same bzImage under QEMU/KVM.
 . "$(dirname "$0")/../lib/tap.sh"
 need_kvm "$0" "$@"
 S=$(scratch)
 OUT=$S/out
+# The HVM baseline: the hcall platform hidden, a UART console. (pv.t boots
+# the same kernel as an hcall guest.)
+hvm() { local t=$1; shift; guest "$t" --hvm "$@"; }
 
-guest demo --stats-json "$S/stats.json"
+hvm demo --stats-json "$S/stats.json"
 rc=$?
 is "$rc" 0 "1 vCPU: guest boots and powers off with exit 0"
 grep -q 'HCALL-RESULT test=demo rc=0' "$OUT"; ok $? "1 vCPU: the guest's init ran its test"
@@ -23,7 +26,7 @@ print("# UART data exits %d, shim exits %d, kvm exits %d" % (uart, s["shim_exits
 PY
 ok $? "--stats-json counts UART port-I/O exits and KVM's own exit counter"
 
-guest cpus --cpus 2
+hvm cpus --cpus 2
 rc=$?
 is "$rc" 0 "2 vCPUs: clean exit"
 is "$(sed -n 's/.*HCALL-CPUS online=\([^ ]*\) nproc=\([0-9]*\).*/\1 \2/p' "$OUT" | tr -d '\r')" "0-1 2" \
@@ -32,24 +35,24 @@ is "$(grep -c 'HCALL-CPU-RAN' "$OUT")" 2 "2 vCPUs: a task ran on each CPU"
 
 # Exact command line, with characters a shell or a loader could mangle.
 cmd="console=ttyS0 quiet hcall.test=cmdline token=$RANDOM$RANDOM q=\"a b\" x=%s;'y'"
-guest cmdline --cmdline "$cmd"
+hvm cmdline --cmdline "$cmd"
 got=$(sed -n 's/.*HCALL-CMDLINE-HEX \([0-9a-f]*\).*/\1/p' "$OUT" | tr -d '\r')
 want=$(printf '%s\n' "$cmd" | od -An -tx1 -v | tr -d ' \n')
 is "$got" "$want" "the guest sees exactly the command line it was given"
 
-guest module
+hvm module
 rc=$?
 grep -q 'HCALL-MODULE loaded answer=7' "$OUT" && grep -q 'HCALL-MODULE unloaded' "$OUT" &&
 	grep -q 'HCALL-RESULT test=module rc=0' "$OUT"
 ok $? "insmod with a parameter and rmmod of the out-of-tree module"
 [ $rc -eq 0 ] || diag_file "$OUT"
 
-guest panic
+hvm panic
 rc=$?
 is "$rc" 3 "a guest panic gives exit status 3"
 grep -q 'hcall-run: guest kernel panicked' "$OUT"; ok $? "and one clear line on stderr"
 
-guest sleep --timeout 2
+hvm sleep --timeout 2
 is "$?" 4 "--timeout stops a guest that does not finish: exit 4"
 
 # The HVM peer: the same bzImage and initramfs under QEMU with KVM. One

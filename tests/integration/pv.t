@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The hcall PV platform end to end: detection, hvc0 console over the ring,
+# pvclock clocksource, event-channel irqs (console input), power-off and
+# panic by hypercall, zero UART exits in PV mode against the same kernel
+# booted as an HVM guest, and garbage hypercalls that the shim survives.
+. "$(dirname "$0")/../lib/tap.sh"
+need_kvm "$0" "$@"
+S=$(scratch)
+OUT=$S/out
+pv() { local t=$1; shift; guest "$t" --cmdline "console=hvc0 quiet hcall.test=$t" "$@"; }
+field() { sed -n "s/.*HCALL-PV $1=\([^[:space:]]*\).*/\1/p" "$OUT" | tr -d '\r'; }
+
+pv pv --cpus 2 --stats-json "$S/pv.json"
+rc=$?
+is "$rc" 0 "PV boot (2 vCPUs) powers off by hypercall: exit 0"
+is "$(field hypervisor)" hcall "the guest detected the hcall hypervisor"
+is "$(field clocksource)" hcall-clock "the PV clocksource is selected"
+is "$(field console)" hvc0 "the console is hvc0"
+is "$(field evtchn-irqs)" 1 "the console's event channel is a Linux irq"
+is "$(field cpus)" 0-1 "both vCPUs are online in PV mode"
+is "$(field year)" "$(date -u +%Y)" "the wall clock comes from the shared page"
+[ $rc -eq 0 ] || diag_file "$OUT"
+
+guest pv --hvm --cmdline "console=ttyS0 hcall.test=pv" --stats-json "$S/hvm.json"
+is "$?" 0 "the same bzImage boots with --hvm (no hcall platform)"
+is "$(field hypervisor)" KVM "with --hvm the guest sees plain KVM"
+
+python3 - "$S/pv.json" "$S/hvm.json" <<'PY'
+import json, sys
+pv, hvm = (json.load(open(p)) for p in sys.argv[1:])
+uart = lambda s: sum(n for port, n in s["pio_by_port"].items() if 0x3f8 <= int(port, 16) <= 0x3ff)
+print("# UART port-I/O exits: PV %d, HVM %d; exits to the shim: PV %d, HVM %d" %
+      (uart(pv), uart(hvm), pv["shim_exits"], hvm["shim_exits"]))
+assert uart(pv) == 0, uart(pv)
+assert uart(hvm) > 1000, uart(hvm)
+assert pv["shim_exits"] * 20 < hvm["shim_exits"]
+PY
+ok $? "zero UART exits in PV mode, thousands for the same boot with --hvm"
+
+printf 'hello-pv-%s\n' $$ | pv input
+grep -q "HCALL-INPUT got=hello-pv-$$" "$OUT"
+ok $? "stdin reaches the guest through the console ring and its event channel"
+
+pv panic
+is "$?" 3 "a PV guest panic gives exit 3"
+grep -q 'panicked (reported by hypercall)' "$OUT"; ok $? "reported by the crash hypercall"
+
+pv fuzz --stats-json "$S/fuzz.json"
+rc=$?
+is "$rc" 0 "after garbage hypercalls the guest still powers off cleanly"
+calls=$(sed -n 's/.*HCALL-FUZZ calls=\([0-9]*\).*/\1/p' "$OUT")
+bad=$(sed -n 's/.*HCALL-FUZZ .*bad=\([0-9]*\).*/\1/p' "$OUT")
+[ "${calls:-0}" -gt 1000 ]; ok $? "the fuzzer made $calls hypercalls"
+is "$bad" 0 "every garbage hypercall got an error back"
+grep -q 'HCALL-FUZZ-AFTER alive=' "$OUT"; ok $? "the guest kept running"
+python3 - "$S/fuzz.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["hypercall_errors"] > 1000, s["hypercall_errors"]
+assert s["hypercalls"][str(len(s["hypercalls"]) - 1)] > 0   # invalid numbers reached the shim
+print("# shim answered %d failing hypercalls" % s["hypercall_errors"])
+PY
+ok $? "the shim counted and refused the garbage"
+[ $rc -eq 0 ] || diag_file "$OUT"
+
+rm -rf "$S"
+done_testing
