@@ -3,9 +3,9 @@
  * The hcall hypervisor ABI, version 1: the contract between an hcall guest
  * kernel and the hcall shim.
  *
- * One source of truth: libhcall/include/hcall/abi.h. The patch series
- * carries a byte-identical copy as include/uapi/linux/hcall.h and
- * tests/integration/abi.t fails when the two differ.
+ * One source of truth: libhcall/include/hcall/abi.h in the hcall project.
+ * The patch series carries a byte-identical copy among the kernel's uapi
+ * headers and the project's tests fail when the two differ.
  *
  * Every structure is fixed-width, naturally aligned and free of padding
  * holes; the static asserts at the end of the patch's hcall.c and in
