@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Kernel style: checkpatch --strict and sparse over the series and modules
+# (scripts/lint), and the series applies to pristine Debian source with
+# `git apply` as well as with quilt --fuzz=0 (which scripts/kernel uses).
+. "$(dirname "$0")/../lib/tap.sh"
+while IFS= read -r line; do
+	case "$line" in
+	"lint: ok   "*) ok 0 "${line#lint: ok   }" ;;
+	"lint: FAIL "*) ok 1 "${line#lint: FAIL }" ;;
+	*) diag "$line" ;;
+	esac
+done < <("$TOP/scripts/lint" 2>&1)
+
+# git apply on a pristine copy of every file the series touches.
+S=$(scratch)
+files=$(cat "$TOP"/patches/0*.patch | sed -n 's|^--- a/||p' | sort -u)
+tar -C "$S" --strip-components=1 -xf /usr/src/linux-source-6.12.tar.xz \
+	$(for f in $files; do echo "linux-source-6.12/$f"; done) 2>/dev/null
+# (files that an earlier patch creates are not in the archive: that is fine)
+(cd "$S" && git init -q . && git apply --check $(grep -v '^\s*#' "$TOP/patches/series" | sed "s|^|$TOP/patches/|")) 2>&1 | sed 's/^/# /'
+ok "${PIPESTATUS[0]}" "the series applies to pristine linux-source-6.12 with git apply"
+rm -rf "$S"
+done_testing
