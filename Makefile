@@ -16,7 +16,7 @@ LIB_HDR  := $(wildcard libhcall/include/hcall/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all setup kernel modules initramfs tools demo check unit integration \
-        bench bench-boot lint clean distclean
+        bench bench-boot bench-pv lint clean distclean
 
 all: tools kernel modules initramfs
 
@@ -77,10 +77,13 @@ demo: all
 check: all unit
 	@tests/run
 
-bench: bench-boot
+bench: bench-boot bench-pv
 
 bench-boot: all
 	@scripts/bench-boot
+
+bench-pv: all
+	@scripts/bench-pv
 
 lint: setup
 	@scripts/lint
