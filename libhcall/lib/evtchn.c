@@ -15,12 +15,13 @@
 void hc_evtchn_notify(struct hc_vm *vm, uint32_t port)
 {
 	struct hcall_shared_info *s = __atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE);
-	uint64_t bit = 1ull << (port % 64), wbit = 1ull << (port / 64);
+	uint64_t bit, wbit, one = 1;
 	struct hcall_vcpu_info *vi;
-	uint64_t one = 1;
 
 	if (!s || port == 0 || port >= HCALL_NR_EVTCHN)
 		return;
+	bit = 1ull << (port % 64);
+	wbit = 1ull << (port / 64);
 	if (__atomic_fetch_or(&s->evtchn_pending[port / 64], bit, __ATOMIC_SEQ_CST) & bit)
 		return;		/* already pending: the guest will see it */
 	if (__atomic_load_n(&s->evtchn_mask[port / 64], __ATOMIC_SEQ_CST) & bit)

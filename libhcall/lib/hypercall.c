@@ -150,6 +150,7 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 
 	if (nr >= HCALL_NR_HYPERCALLS) {
 		__atomic_fetch_add(&vm->pv.calls[HCALL_NR_HYPERCALLS], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&vm->pv.errors, 1, __ATOMIC_RELAXED);
 		return -HCALL_ENOSYS;
 	}
 	__atomic_fetch_add(&vm->pv.calls[nr], 1, __ATOMIC_RELAXED);

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The shim's PV side without KVM: hypercall dispatch with hostile
+ * arguments, guest-address checks, the hypercall page stubs, event-channel
+ * delivery and the console ring backend with corrupted indices.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "hcall/guestmem.h"
+#include "hcall/vm.h"
+
+#define MiB (1ull << 20)
+#define RAM (64 * MiB)
+
+struct fixture {
+	struct hc_vm vm;
+	int out[2];	/* console output pipe */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct hc_vm *vm = &f->vm;
+	int i;
+
+	vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
+	vm->ram = calloc(1, RAM);
+	vm->mem = RAM;
+	vm->ncpus = 1;
+	vm->vcpu[0].fd = -1;
+	vm->ports = calloc(1, sizeof(*vm->ports));
+	vm->stop_efd = eventfd(0, 0);
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	pthread_mutex_init(&vm->pv.lock, NULL);
+	for (i = 0; i < HC_SHIM_PORTS; i++)
+		vm->pv.ports[i].kick_fd = -1;
+	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
+	vm->pv.enabled = 1;
+	vm->pv.tsc_khz = 2500000;
+	assert_int_equal(pipe(f->out), 0);
+	vm->console_fd = f->out[1];
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	hc_vm_stop(&f->vm, HC_STOP_POWEROFF, "test over");
+	hc_pv_destroy(&f->vm);
+	close(f->vm.stop_efd);
+	close(f->out[0]);
+	close(f->out[1]);
+	free(f->vm.ports);
+	free(f->vm.ram);
+	free(f);
+	return 0;
+}
+
+static int64_t call(struct hc_vm *vm, uint64_t nr, uint64_t a0)
+{
+	const uint64_t args[5] = { a0, ~0ull, ~0ull, ~0ull, ~0ull };
+
+	return hc_hypercall(vm, 0, nr, args);
+}
+
+static void guest_addresses_are_bounds_checked(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *ram = f->vm.ram;
+
+	(void)state;
+	assert_ptr_equal(hc_gpa(ram, RAM, 0, RAM), ram);
+	assert_null(hc_gpa(ram, RAM, 1, RAM));
+	assert_null(hc_gpa(ram, RAM, RAM, 1));
+	assert_null(hc_gpa(ram, RAM, RAM - 4096, 4097));
+	assert_null(hc_gpa(ram, RAM, ~0ull - 10, 4096));	/* wraps around */
+	assert_null(hc_gpa(ram, RAM, 4096, 0));
+	/* Above 3 GiB RAM continues at 4 GiB; the hole is not RAM. */
+	assert_non_null(hc_gpa(ram, 5ull << 30, HC_4G, 4096));
+	assert_null(hc_gpa(ram, 5ull << 30, 0xc0000000ull, 4096));
+	assert_null(hc_gpa(ram, 5ull << 30, HC_4G + (2ull << 30), 1));
+}
+
+static void hostile_hypercalls_get_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+
+	assert_int_equal(call(vm, HCALL_null, 0), 0);
+	assert_int_equal(call(vm, HCALL_NR_HYPERCALLS, 0), -HCALL_ENOSYS);
+	assert_int_equal(call(vm, ~0ull, 0), -HCALL_ENOSYS);
+	assert_int_equal(call(vm, 1ull << 32, 0), -HCALL_ENOSYS);
+	/* Pointers: unaligned, outside RAM, wrapping. */
+	assert_int_equal(call(vm, HCALL_start_info, 0x1001), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_start_info, RAM), -HCALL_EFAULT);
+	assert_int_equal(call(vm, HCALL_start_info, ~0ull & ~0xfffull), -HCALL_EFAULT);
+	assert_int_equal(call(vm, HCALL_shared_info, RAM + 4096), -HCALL_EFAULT);
+	assert_int_equal(call(vm, HCALL_console_setup, 0x10), -HCALL_EINVAL);
+	/* Ports that are not bound, out of range or zero. */
+	assert_int_equal(call(vm, HCALL_evtchn_send, 0), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_evtchn_send, 63), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_evtchn_send, ~0ull), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_evtchn_close, 5), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_evtchn_close, (1ull << 32) + 1), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_shutdown, 3), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_shutdown, ~0ull), -HCALL_EINVAL);
+	assert_int_equal(vm->stop_reason, HC_STOP_NONE);	/* still running */
+	assert_true(vm->pv.errors >= 15);
+}
+
+static void start_and_shared_info(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_start_info *si = (void *)(vm->ram + 0x5000);
+	struct hcall_shared_info *sh = (void *)(vm->ram + 0x6000);
+
+	assert_int_equal(call(vm, HCALL_start_info, 0x5000), 0);
+	assert_int_equal(si->magic, HCALL_START_MAGIC);
+	assert_int_equal(si->nr_pages, RAM / 4096);
+	assert_int_equal(si->tsc_khz, 2500000);
+	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
+	assert_int_equal(sh->vcpu_info[0].time.version % 2, 0);
+	assert_int_not_equal(sh->vcpu_info[0].time.tsc_to_system_mul, 0);
+	assert_true(sh->wc.sec > 1700000000u);
+	/* Registering twice is refused. */
+	assert_int_equal(call(vm, HCALL_shared_info, 0x7000), -HCALL_EBUSY);
+}
+
+static void pvclock_scale_is_accurate(void **state)
+{
+	static const uint32_t khz[] = { 1000, 999999, 1000000, 2599985, 3000000, 4200000 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(khz) / sizeof(khz[0]); i++) {
+		uint32_t mul;
+		int8_t shift;
+		uint64_t ticks = (uint64_t)khz[i] * 1000, ns;	/* one second */
+
+		hc_pvclock_scale(khz[i], &mul, &shift);
+		ticks = shift < 0 ? ticks >> -shift : ticks << shift;
+		ns = (uint64_t)(((unsigned __int128)ticks * mul) >> 32);
+		assert_true(ns > 999999000ull && ns <= 1000000000ull);
+	}
+}
+
+static void hypercall_page_stubs(void **state)
+{
+	static const uint8_t endbr[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	uint8_t page[4096];
+	int nr;
+
+	(void)state;
+	hc_pv_fill_hypercall_page(page);
+	for (nr = 0; nr < HCALL_NR_SLOTS; nr++) {
+		const uint8_t *s = page + nr * HCALL_HYPERCALL_STRIDE;
+		uint32_t imm;
+
+		assert_memory_equal(s, endbr, 4);
+		if (nr == HCALL_evtchn_send) {
+			/* mov %edi,%eax; out %eax,$doorbell; ret */
+			assert_int_equal(s[4], 0x89);
+			assert_int_equal(s[6], 0xe7);
+			assert_int_equal(s[7], HC_DOORBELL_PORT);
+			assert_int_equal(s[8], 0xc3);
+			continue;
+		}
+		assert_int_equal(s[4], 0xb8);	/* mov $imm32,%eax */
+		memcpy(&imm, s + 5, 4);
+		if (nr < HCALL_NR_HYPERCALLS) {
+			assert_int_equal(imm, nr);
+			assert_int_equal(s[9], 0xe7);
+			assert_int_equal(s[10], HC_HYPERCALL_PORT);
+			assert_int_equal(s[11], 0xc3);
+		} else {
+			/* No exit at all: -ENOSYS, sign-extended, and return. */
+			assert_int_equal((int32_t)imm, -HCALL_ENOSYS);
+			assert_int_equal(s[9], 0x48);
+			assert_int_equal(s[10], 0x98);
+			assert_int_equal(s[11], 0xc3);
+		}
+		assert_int_equal(s[HCALL_HYPERCALL_STRIDE - 1], 0xcc);
+	}
+}
+
+static void evtchn_delivery(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_shared_info *sh = (void *)(vm->ram + 0x6000);
+	uint64_t v;
+
+	hc_evtchn_notify(vm, 5);	/* no shared info yet: nothing */
+	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), -1);
+	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
+	sh->evtchn_mask[1] = 1ull << 2;	/* port 66 masked */
+	hc_evtchn_notify(vm, 66);
+	assert_int_equal(sh->evtchn_pending[1], 1ull << 2);
+	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 0);
+	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), -1);
+	hc_evtchn_notify(vm, 5);
+	assert_int_equal(sh->evtchn_pending[0], 1ull << 5);
+	assert_int_equal(sh->vcpu_info[0].evtchn_pending_sel, 1);
+	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 1);
+	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), 8);
+	/* Already pending: no second interrupt. */
+	hc_evtchn_notify(vm, 5);
+	hc_evtchn_notify(vm, 6);
+	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), -1);
+	/* Out of range ports are ignored, not written past the bitmap. */
+	hc_evtchn_notify(vm, 0);
+	hc_evtchn_notify(vm, HCALL_NR_EVTCHN);
+	hc_evtchn_notify(vm, ~0u);
+}
+
+static void console_ring_backend(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_console_ring *r = (void *)(vm->ram + 0x8000);
+	char got[64] = "";
+	int64_t port;
+
+	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
+	port = call(vm, HCALL_console_setup, 0x8000);
+	assert_true(port > 0);
+	assert_int_equal(call(vm, HCALL_console_setup, 0x9000), -HCALL_EBUSY);
+	/* Guest output wrapping the end of the ring. */
+	r->out_prod = r->out_cons = vm->pv.cons_out_cons = HCALL_CONS_OUT_SIZE - 3;
+	memcpy(r->out + HCALL_CONS_OUT_SIZE - 3, "hel", 3);
+	memcpy(r->out, "lo\n", 3);
+	r->out_prod += 6;
+	hc_console_drain(vm);
+	assert_int_equal(read(f->out[0], got, sizeof(got)), 6);
+	assert_memory_equal(got, "hello\n", 6);
+	assert_int_equal(r->out_cons, r->out_prod);
+	/* Input goes into the in ring, bounded by its size. */
+	assert_int_equal(hc_console_input(vm, (const uint8_t *)"abc", 3), 3);
+	assert_int_equal(r->in_prod, 3);
+	assert_memory_equal(r->in, "abc", 3);
+	/* A hostile producer index: the console is cut off, nothing is read. */
+	r->out_prod = r->out_cons + HCALL_CONS_OUT_SIZE + 1;
+	hc_console_drain(vm);
+	assert_true(vm->pv.cons_broken);
+	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)port), 0);
+	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)port), -HCALL_EINVAL);
+}
+
+static void shutdown_reasons_stop_the_vm(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(call(&f->vm, HCALL_shutdown, HCALL_SHUTDOWN_CRASH), 0);
+	assert_int_equal(f->vm.stop_reason, HC_STOP_PANIC);
+	/* The first reason wins. */
+	assert_int_equal(call(&f->vm, HCALL_shutdown, HCALL_SHUTDOWN_POWEROFF), 0);
+	assert_int_equal(f->vm.stop_reason, HC_STOP_PANIC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(guest_addresses_are_bounds_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_hypercalls_get_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(start_and_shared_info, setup, teardown),
+		cmocka_unit_test(pvclock_scale_is_accurate),
+		cmocka_unit_test(hypercall_page_stubs),
+		cmocka_unit_test_setup_teardown(evtchn_delivery, setup, teardown),
+		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("hypercall", tests, NULL, NULL);
+}
