@@ -16,7 +16,7 @@ LIB_HDR  := $(wildcard libhcall/include/hcall/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all setup kernel modules initramfs tools demo check unit integration \
-        bench bench-boot bench-pv lint clean distclean
+        bench bench-boot bench-pv lint check-series clean distclean
 
 all: tools kernel modules initramfs
 
@@ -87,6 +87,10 @@ bench-pv: all
 
 lint: setup
 	@scripts/lint
+
+# Each patch of the series builds on its own (a few minutes; not in check).
+check-series: kernel
+	@scripts/check-series
 
 clean:
 	rm -rf $(B)/obj $(B)/lib $(B)/bin $(B)/unit $(B)/unit-san $(B)/modules
