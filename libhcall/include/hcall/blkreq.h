@@ -8,7 +8,7 @@
 #define HCALL_BLKREQ_H
 
 #include <stdint.h>
-#include <xen/xen.h>
+#include "hcall/xenring.h"
 #include <xen/io/blkif.h>
 
 #define HC_SECTOR_SHIFT		9
