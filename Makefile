@@ -42,7 +42,7 @@ modules: kernel
 initramfs: modules
 	@scripts/initramfs
 
-tools: $(B)/bin/hcall-run
+tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd
 
 $(B)/obj/%.o: libhcall/lib/%.c $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
@@ -53,7 +53,7 @@ $(B)/lib/libhcall.a: $(patsubst libhcall/lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/bin/hcall-run: libhcall/tools/hcall-run.c $(B)/lib/libhcall.a $(LIB_HDR)
+$(B)/bin/%: libhcall/tools/%.c $(B)/lib/libhcall.a $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/lib/libhcall.a
 
@@ -77,7 +77,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c libhcall/lib/%.c $(LIB_HDR) | setup
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -Ilibhcall/include \
 		-fsanitize=fuzzer,address,undefined -o $@ $< libhcall/lib/$*.c
 
-unit: $(UNIT_BINS) $(FUZZ_BINS)
+unit: tools $(UNIT_BINS) $(FUZZ_BINS)
 
 demo: all
 	@scripts/demo

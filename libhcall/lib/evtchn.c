@@ -14,7 +14,12 @@
 
 void hc_evtchn_notify(struct hc_vm *vm, uint32_t port)
 {
-	struct hcall_shared_info *s = __atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE);
+	hc_evtchn_raise(__atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE), port,
+			vm->pv.upcall_fd);
+}
+
+void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, int upcall_fd)
+{
 	uint64_t bit, wbit, one = 1;
 	struct hcall_vcpu_info *vi;
 
@@ -29,7 +34,7 @@ void hc_evtchn_notify(struct hc_vm *vm, uint32_t port)
 	vi = &s->vcpu_info[0];
 	__atomic_fetch_or(&vi->evtchn_pending_sel, wbit, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST) == 0) {
-		if (write(vm->pv.upcall_fd, &one, sizeof(one)) < 0) {
+		if (write(upcall_fd, &one, sizeof(one)) < 0) {
 			/* Only fails on counter overflow: an upcall is queued anyway. */
 		}
 	}

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # libhcall's cmocka unit tests, built plain and with ASan + UBSan.
 . "$(dirname "$0")/../lib/tap.sh"
+export HCALL_DD=$B/bin/hcall-dd	# test_dd runs the driver domain process
 for t in "$B"/unit/test_* "$B"/unit-san/test_*; do
 	out=$("$t" 2>&1)
 	rc=$?

@@ -60,6 +60,11 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t arg
 void hc_pv_fill_hypercall_page(uint8_t *page);
 /* Mark @port pending and raise the upcall if needed. */
 void hc_evtchn_notify(struct hc_vm *vm, uint32_t port);
+/*
+ * The same for any process holding the guest's shared info (@s, may be
+ * NULL) and its upcall irqfd: how a driver domain notifies a frontend.
+ */
+void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, int upcall_fd);
 /* Bind a shim-side port (returns port or -errno), close one, slow-path send. */
 int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner);
 int hc_evtchn_close(struct hc_vm *vm, uint32_t port);

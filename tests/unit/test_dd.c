@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * hcall-dd as a separate process: this test plays shim and frontend. It
+ * hands the driver domain a guest's memory and eventfds over a socket,
+ * queues blkif requests, rings the doorbell and waits for the upcall: the
+ * bytes must reach the image, the completion must be marked pending in the
+ * guest's shared info, and hostile rings or bad attach requests must not
+ * take the process down.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hcall/abi.h"
+#include "hcall/dd.h"
+#include "hcall/xenring.h"
+#include <xen/grant_table.h>
+#include <xen/io/blkif.h>
+
+#define RAM (16u << 20)
+#define TABLE_GPA 0x10000u
+#define SHARED_GPA 0x30000u
+#define SECTORS 4096u
+#define PORT 9
+
+struct guest {
+	int sock, memfd, kick, upcall, img;
+	pid_t dd;
+	uint8_t *ram;
+};
+
+static uint8_t *gpa(struct guest *g, uint64_t a) { return g->ram + a; }
+
+static int setup(void **state)
+{
+	struct guest *g = calloc(1, sizeof(*g));
+	const char *bin = getenv("HCALL_DD") ? getenv("HCALL_DD") : "build/bin/hcall-dd";
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	g->dd = fork();
+	if (g->dd == 0) {
+		char fd[16];
+
+		close(sv[0]);
+		snprintf(fd, sizeof(fd), "%d", sv[1]);
+		execl(bin, "hcall-dd", "--fd", fd, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	g->sock = sv[0];
+	g->memfd = memfd_create("guest", 0);
+	assert_int_equal(ftruncate(g->memfd, RAM), 0);
+	g->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
+	assert_true(g->ram != MAP_FAILED);
+	g->img = memfd_create("disk", 0);
+	assert_int_equal(ftruncate(g->img, SECTORS * 512), 0);
+	*state = g;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct guest *g = *state;
+	int status;
+
+	close(g->sock);			/* the shim goes away ... */
+	assert_int_equal(waitpid(g->dd, &status, 0), g->dd);
+	assert_true(WIFEXITED(status));	/* ... and so does its driver domain, cleanly */
+	assert_int_equal(WEXITSTATUS(status), 0);
+	munmap(g->ram, RAM);
+	close(g->memfd);
+	close(g->img);
+	free(g);
+	return 0;
+}
+
+static void grant(struct guest *g, grant_ref_t ref, uint32_t frame, uint16_t flags)
+{
+	struct grant_entry_v1 *t = (void *)gpa(g, TABLE_GPA);
+
+	t[ref].frame = frame;
+	t[ref].domid = 0;
+	t[ref].flags = flags;
+}
+
+/* Send an attach for a ring granted as @ring_ref; returns the reply status. */
+static int attach(struct guest *g, grant_ref_t ring_ref, struct hc_dd_attach *override)
+{
+	struct hc_dd_attach a = {
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .mem = RAM,
+		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = ring_ref,
+		.shared_info_gpa = SHARED_GPA, .evtchn_port = PORT, .sectors = SECTORS,
+		.flags = HC_DD_DISCARD,
+	};
+	struct hc_dd_reply rep;
+	int fds[HC_DD_NR_FDS];
+
+	g->kick = eventfd(0, EFD_NONBLOCK);
+	g->upcall = eventfd(0, EFD_NONBLOCK);
+	fds[0] = g->memfd;
+	fds[1] = g->kick;
+	fds[2] = g->upcall;
+	fds[3] = g->img;
+	if (override)
+		a = *override;
+	assert_int_equal(hc_dd_send_attach(g->sock, &a, fds), 0);
+	assert_int_equal(recv(g->sock, &rep, sizeof(rep), 0), sizeof(rep));
+	return rep.status;
+}
+
+static void wait_upcall(struct guest *g)
+{
+	struct pollfd p = { g->upcall, POLLIN, 0 };
+	uint64_t v;
+
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_int_equal(read(g->upcall, &v, sizeof(v)), sizeof(v));
+}
+
+static void serves_a_ring_end_to_end(void **state)
+{
+	struct guest *g = *state;
+	struct hcall_shared_info *sh = (void *)gpa(g, SHARED_GPA);
+	blkif_sring_t *sring = (void *)gpa(g, 0x40000);
+	blkif_front_ring_t front;
+	blkif_request_t *req;
+	uint8_t disk[4096];
+	uint64_t one = 1;
+	int notify;
+
+	grant(g, 1, 0x40, GTF_permit_access);		/* the ring */
+	grant(g, 2, 0x41, GTF_permit_access);		/* a data page */
+	SHARED_RING_INIT(sring);
+	FRONT_RING_INIT(&front, sring, 4096);
+	assert_int_equal(attach(g, 1, NULL), 0);
+
+	memset(gpa(g, 0x41000), 'Z', 4096);
+	req = RING_GET_REQUEST(&front, front.req_prod_pvt++);
+	memset(req, 0, sizeof(*req));
+	req->operation = BLKIF_OP_WRITE;
+	req->id = 77;
+	req->sector_number = 8;
+	req->nr_segments = 1;
+	req->seg[0].gref = 2;
+	req->seg[0].last_sect = 7;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
+	assert_true(notify);
+	assert_int_equal(write(g->kick, &one, sizeof(one)), sizeof(one));	/* the doorbell */
+	wait_upcall(g);
+	assert_true(RING_HAS_UNCONSUMED_RESPONSES(&front));
+	assert_int_equal(RING_GET_RESPONSE(&front, front.rsp_cons)->id, 77);
+	assert_int_equal(RING_GET_RESPONSE(&front, front.rsp_cons)->status, BLKIF_RSP_OKAY);
+	front.rsp_cons++;
+	/* The completion is an event channel: pending bit, selector, upcall flag. */
+	assert_true(sh->evtchn_pending[0] & (1ull << PORT));
+	assert_true(sh->vcpu_info[0].evtchn_pending_sel & 1);
+	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 1);
+	assert_int_equal(pread(g->img, disk, sizeof(disk), 8 * 512), sizeof(disk));
+	assert_int_equal(disk[0], 'Z');
+	assert_int_equal(disk[4095], 'Z');
+}
+
+static void hostile_rings_cost_only_themselves(void **state)
+{
+	struct guest *g = *state;
+	blkif_sring_t *bad = (void *)gpa(g, 0x50000), *good = (void *)gpa(g, 0x60000);
+	blkif_front_ring_t front;
+	blkif_request_t *req;
+	struct hc_dd_attach a = {
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .mem = RAM,
+		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = 3,
+		.shared_info_gpa = SHARED_GPA, .evtchn_port = PORT, .sectors = SECTORS,
+	};
+	uint64_t one = 1;
+	int notify;
+
+	/* Bad attach requests are refused, the process stays. */
+	a.magic = 0;
+	assert_int_equal(attach(g, 3, &a), -EPROTO);
+	a.magic = HC_DD_MAGIC;
+	a.mem = RAM * 2;			/* not the memfd's size */
+	assert_int_equal(attach(g, 3, &a), -EINVAL);
+	a.mem = RAM;
+	a.sectors = SECTORS * 2;		/* larger than the image */
+	assert_int_equal(attach(g, 3, &a), -ENOSPC);
+	a.sectors = SECTORS;
+	a.shared_info_gpa = RAM + 4096;		/* outside the guest */
+	assert_int_equal(attach(g, 3, &a), -EFAULT);
+	assert_int_equal(attach(g, 99, NULL), -EPERM);	/* ring page not granted */
+
+	/* A ring whose producer index runs past its size. */
+	grant(g, 3, 0x50, GTF_permit_access);
+	SHARED_RING_INIT(bad);
+	assert_int_equal(attach(g, 3, NULL), 0);
+	bad->req_prod = 1000;
+	assert_int_equal(write(g->kick, &one, sizeof(one)), sizeof(one));
+
+	/* Another ring of the same process still works. */
+	grant(g, 4, 0x60, GTF_permit_access);
+	grant(g, 5, 0x61, GTF_permit_access);
+	SHARED_RING_INIT(good);
+	FRONT_RING_INIT(&front, good, 4096);
+	assert_int_equal(attach(g, 4, NULL), 0);
+	req = RING_GET_REQUEST(&front, front.req_prod_pvt++);
+	memset(req, 0, sizeof(*req));
+	req->operation = BLKIF_OP_READ;
+	req->id = 5;
+	req->nr_segments = 1;
+	req->seg[0].gref = 5;
+	req->seg[0].last_sect = 7;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
+	(void)notify;
+	assert_int_equal(write(g->kick, &one, sizeof(one)), sizeof(one));
+	wait_upcall(g);
+	assert_int_equal(RING_GET_RESPONSE(&front, front.rsp_cons)->status, BLKIF_RSP_OKAY);
+	assert_int_equal(kill(g->dd, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(serves_a_ring_end_to_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_rings_cost_only_themselves, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("hcall-dd", tests, NULL, NULL);
+}
