@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A horizontal bar chart as a standalone SVG (no plotting library needed)."""
+from xml.sax.saxutils import escape
+
+
+def svgbar(path, title, unit, rows):
+    """rows: [(label, value)], drawn longest-label-first in the given order."""
+    width, bar_h, left, top = 720, 26, 190, 48
+    height = top + len(rows) * (bar_h + 10) + 20
+    vmax = max(v for _, v in rows) or 1
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="sans-serif" font-size="13">' % (width, height),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="10" y="24" font-size="16" font-weight="bold">%s</text>' % escape(title)]
+    for i, (label, v) in enumerate(rows):
+        y = top + i * (bar_h + 10)
+        w = int((width - left - 110) * v / vmax)
+        out.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left - 8, y + 18, escape(label)))
+        out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>' %
+                   (left, y, max(w, 1), bar_h, "#2a7ab0" if i == 0 else "#9ab"))
+        out.append('<text x="%d" y="%d">%g %s</text>' % (left + w + 6, y + 18, v, escape(unit)))
+    out.append('</svg>')
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
