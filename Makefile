@@ -42,7 +42,12 @@ modules: kernel
 initramfs: modules
 	@scripts/initramfs
 
-tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd
+tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san
+
+# The shim under ASan + UBSan, for the hostile-guest tests.
+$(B)/bin/hcall-run-san: libhcall/tools/hcall-run.c $(LIB_SRC) $(LIB_HDR) | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC)
 
 $(B)/obj/%.o: libhcall/lib/%.c $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
