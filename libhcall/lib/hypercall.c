@@ -128,6 +128,19 @@ static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
 	return port;
 }
 
+static int64_t gnttab_setup(struct hc_vm *vm, uint64_t gpa, uint64_t frames)
+{
+	if (vm->pv.gnttab_frames)
+		return -HCALL_EBUSY;
+	if (!frames || frames > HCALL_GNTTAB_MAX_FRAMES || (gpa & (PAGE - 1)))
+		return -HCALL_EINVAL;
+	if (!hc_gpa(vm->ram, vm->mem, gpa, frames * PAGE))
+		return -HCALL_EFAULT;
+	vm->pv.gnttab_gpa = gpa;
+	vm->pv.gnttab_frames = (uint32_t)frames;
+	return 0;
+}
+
 static int64_t shutdown(struct hc_vm *vm, uint64_t reason)
 {
 	switch (reason) {
@@ -164,6 +177,7 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 	case HCALL_evtchn_send: ret = hc_evtchn_send_slow(vm, a[0]); break;
 	case HCALL_evtchn_close: ret = hc_evtchn_close(vm, (uint32_t)(a[0] < HCALL_NR_EVTCHN ? a[0] : 0)); break;
 	case HCALL_shutdown: ret = shutdown(vm, a[0]); break;
+	case HCALL_gnttab_setup: ret = gnttab_setup(vm, a[0], a[1]); break;
 	default: ret = -HCALL_ENOSYS; break;
 	}
 	pthread_mutex_unlock(&vm->pv.lock);

@@ -91,6 +91,7 @@ static int json(struct hc_vm *vm, const struct totals *t, const char *path)
 			(unsigned long long)vm->pv.calls[i]);
 	fprintf(f, "\n  },\n  \"hypercall_errors\": %llu,",
 		(unsigned long long)vm->pv.errors);
+	fprintf(f, "\n  \"gnttab_frames\": %u,", vm->pv.gnttab_frames);
 	fprintf(f, "\n  \"pio_by_port\": {");
 	for (i = 0, sep = ""; i < 65536; i++)
 		if (vm->ports->count[i]) {

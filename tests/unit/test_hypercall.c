@@ -111,10 +111,22 @@ static void hostile_hypercalls_get_errors(void **state)
 	assert_int_equal(call(vm, HCALL_evtchn_send, ~0ull), -HCALL_EINVAL);
 	assert_int_equal(call(vm, HCALL_evtchn_close, 5), -HCALL_EINVAL);
 	assert_int_equal(call(vm, HCALL_evtchn_close, (1ull << 32) + 1), -HCALL_EINVAL);
+	{
+		const uint64_t g[5] = { 0x100000, 0 };
+		const uint64_t big[5] = { 0x100000, HCALL_GNTTAB_MAX_FRAMES + 1 };
+		const uint64_t out[5] = { RAM - 4096, 2 };
+		const uint64_t odd[5] = { 0x100800, 1 };
+
+		assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, g), -HCALL_EINVAL);
+		assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, big), -HCALL_EINVAL);
+		assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, out), -HCALL_EFAULT);
+		assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, odd), -HCALL_EINVAL);
+		assert_int_equal(vm->pv.gnttab_frames, 0);
+	}
 	assert_int_equal(call(vm, HCALL_shutdown, 3), -HCALL_EINVAL);
 	assert_int_equal(call(vm, HCALL_shutdown, ~0ull), -HCALL_EINVAL);
 	assert_int_equal(vm->stop_reason, HC_STOP_NONE);	/* still running */
-	assert_true(vm->pv.errors >= 15);
+	assert_true(vm->pv.errors >= 19);
 }
 
 static void start_and_shared_info(void **state)
@@ -134,6 +146,13 @@ static void start_and_shared_info(void **state)
 	assert_true(sh->wc.sec > 1700000000u);
 	/* Registering twice is refused. */
 	assert_int_equal(call(vm, HCALL_shared_info, 0x7000), -HCALL_EBUSY);
+	{
+		const uint64_t g[5] = { 0x100000, 4 };
+
+		assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, g), 0);
+		assert_int_equal(vm->pv.gnttab_frames, 4);
+		assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, g), -HCALL_EBUSY);
+	}
 }
 
 static void pvclock_scale_is_accurate(void **state)

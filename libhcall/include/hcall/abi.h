@@ -58,7 +58,14 @@
 #define HCALL_evtchn_send		4	/* (port) -> >= 0 */
 #define HCALL_evtchn_close		5	/* (port) -> 0 */
 #define HCALL_shutdown			6	/* (HCALL_SHUTDOWN_*) -> does not return */
-#define HCALL_NR_HYPERCALLS		7
+#define HCALL_gnttab_setup		7	/* (gpa, nr_frames) -> 0: the grant table */
+#define HCALL_NR_HYPERCALLS		8
+
+/*
+ * Grant tables are Xen's v1 entries (struct grant_entry_v1, GTF_* flags in
+ * Xen's public grant_table.h), in nr_frames contiguous guest pages.
+ */
+#define HCALL_GNTTAB_MAX_FRAMES		32
 
 /* Results are 0 or positive on success, a negative Linux errno on error. */
 #define HCALL_EPERM			1

@@ -35,6 +35,8 @@ struct hc_pv {
 	pthread_mutex_t lock;
 	uint32_t tsc_khz;
 	uint64_t hypercall_page;	/* gpa, 0 if not installed */
+	uint64_t gnttab_gpa;		/* the guest's grant table, for backends */
+	uint32_t gnttab_frames;
 	struct hcall_shared_info *shared;
 	struct hcall_console_ring *cons;
 	uint32_t cons_port;

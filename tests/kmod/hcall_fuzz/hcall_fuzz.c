@@ -64,6 +64,7 @@ static int __init hcall_fuzz_init(void)
 		case HCALL_start_info:
 		case HCALL_shared_info:
 		case HCALL_console_setup:
+		case HCALL_gnttab_setup:
 			a[0] = bad_gpa(a[0]);
 			break;
 		case HCALL_evtchn_close:
