@@ -86,13 +86,13 @@ static void *console_thread(void *arg)
 {
 	struct hc_vm *vm = arg;
 	int fd = vm->pv.ports[vm->pv.cons_port].kick_fd;
-	struct pollfd p = { fd, POLLIN, 0 };
+	/* The stop eventfd stays readable once set: it ends the wait too. */
+	struct pollfd p[2] = { { fd, POLLIN, 0 }, { vm->stop_efd, POLLIN, 0 } };
 	uint64_t v;
 
-	while (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == HC_STOP_NONE) {
-		if (poll(&p, 1, 100) > 0 && read(fd, &v, sizeof(v)) < 0)
-			continue;
-		hc_console_drain(vm);
+	while (poll(p, 2, -1) >= 0 && !p[1].revents) {
+		if (p[0].revents && read(fd, &v, sizeof(v)) == sizeof(v))
+			hc_console_drain(vm);
 	}
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,18 +31,20 @@ static void notify(void *opaque)
 static void *ring_thread(void *arg)
 {
 	struct hc_dd_ring *r = arg;
-	struct pollfd p = { r->fds[FD_KICK], POLLIN, 0 };
+	struct pollfd p[2] = { { r->fds[FD_KICK], POLLIN, 0 }, { r->stop_fd, POLLIN, 0 } };
 	uint64_t v;
 	int n = 0;
 
-	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+	for (;;) {
 		n = hc_blkback_process(&r->bb);
 		if (n < 0)
 			break;
 		if (n == HC_BLKBACK_BATCH)
 			continue;	/* more waiting: no need to sleep */
-		if (poll(&p, 1, 200) > 0 && read(r->fds[FD_KICK], &v, sizeof(v)) < 0 &&
-		    errno != EAGAIN)
+		/* Sleep until the doorbell rings or we are told to stop. */
+		if (poll(p, 2, -1) < 0 || p[1].revents)
+			break;
+		if (read(r->fds[FD_KICK], &v, sizeof(v)) < 0 && errno != EAGAIN)
 			break;
 	}
 	if (n == -EPROTO)
@@ -84,6 +87,11 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 
 	memset(r, 0, sizeof(*r));
 	memcpy(r->fds, fds, sizeof(r->fds));
+	r->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (r->stop_fd < 0) {
+		ret = -EMFILE;
+		goto fail;
+	}
 	ret = check(a, fds);
 	if (ret)
 		goto fail;
@@ -127,10 +135,17 @@ void hc_dd_ring_stop(struct hc_dd_ring *r)
 	int i;
 
 	if (r->thread_started) {
-		__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+		uint64_t one = 1;
+
+		if (write(r->stop_fd, &one, sizeof(one)) != sizeof(one)) {
+			/* Cannot fail: the counter is nowhere near overflow. */
+		}
 		pthread_join(r->thread, NULL);
 		r->thread_started = 0;
 	}
+	if (r->stop_fd >= 0)
+		close(r->stop_fd);
+	r->stop_fd = -1;
 	if (r->bb_ready)
 		hc_blkback_destroy(&r->bb);
 	r->bb_ready = 0;

@@ -54,7 +54,10 @@ int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner)
 			break;
 	if (port == HC_SHIM_PORTS)
 		return -HCALL_ENOSPC;
-	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	/* A closed port keeps its eventfd (a thread may still poll it): reuse it. */
+	fd = vm->pv.ports[port].kick_fd;
+	if (fd < 0)
+		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return -HCALL_ENOSPC;
 	io.fd = fd;
@@ -69,7 +72,7 @@ int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner)
 	return port;
 }
 
-int hc_evtchn_close(struct hc_vm *vm, uint32_t port)
+int hc_evtchn_close(struct hc_vm *vm, uint64_t port)
 {
 	struct hc_evtchn_port *p;
 	struct kvm_ioeventfd io = {

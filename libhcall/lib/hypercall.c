@@ -175,7 +175,7 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 	case HCALL_shared_info: ret = shared_info(vm, vcpu, a[0]); break;
 	case HCALL_console_setup: ret = console_setup(vm, a[0]); break;
 	case HCALL_evtchn_send: ret = hc_evtchn_send_slow(vm, a[0]); break;
-	case HCALL_evtchn_close: ret = hc_evtchn_close(vm, (uint32_t)(a[0] < HCALL_NR_EVTCHN ? a[0] : 0)); break;
+	case HCALL_evtchn_close: ret = hc_evtchn_close(vm, a[0]); break;
 	case HCALL_shutdown: ret = shutdown(vm, a[0]); break;
 	case HCALL_gnttab_setup: ret = gnttab_setup(vm, a[0], a[1]); break;
 	default: ret = -HCALL_ENOSYS; break;

@@ -160,10 +160,7 @@ int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen)
 		.args = { KVM_MSR_EXIT_REASON_UNKNOWN },
 	};
 	struct kvm_irqfd irqfd = { 0 };
-	int i;
 
-	for (i = 0; i < HC_SHIM_PORTS; i++)
-		vm->pv.ports[i].kick_fd = -1;
 	vm->pv.upcall_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->pv.upcall_fd < 0)
 		goto fail;

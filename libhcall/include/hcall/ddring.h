@@ -20,7 +20,7 @@ struct hc_dd_ring {
 	int fds[HC_DD_NR_FDS];
 	pthread_t thread;
 	int thread_started;
-	int stop;
+	int stop_fd;		/* eventfd: wakes the ring thread to exit */
 };
 
 /*

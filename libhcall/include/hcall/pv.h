@@ -69,7 +69,7 @@ void hc_evtchn_notify(struct hc_vm *vm, uint32_t port);
 void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, int upcall_fd);
 /* Bind a shim-side port (returns port or -errno), close one, slow-path send. */
 int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner);
-int hc_evtchn_close(struct hc_vm *vm, uint32_t port);
+int hc_evtchn_close(struct hc_vm *vm, uint64_t port);
 int64_t hc_evtchn_send_slow(struct hc_vm *vm, uint64_t port);
 /* Console backend: drain guest output, push input; thread-safe. */
 void hc_console_drain(struct hc_vm *vm);
