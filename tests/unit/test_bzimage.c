@@ -27,60 +27,39 @@ static void parses_valid_image(void **state)
 	free(img);
 }
 
-static void expect_reject(uint8_t *img, size_t len, const char *needle)
-{
-	struct hc_bzimage bz;
-	char err[128] = "";
-
-	assert_int_equal(hc_bzimage_parse(img, len, &bz, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, needle));
-}
+/* One corruption of an otherwise valid image, and what the error must say. */
+static const struct {
+	size_t off;
+	int width;
+	uint64_t value;
+	const char *why;
+} corruptions[] = {
+	{ 0x202, 1, 'X', "not a bzImage" },		/* HdrS magic */
+	{ 0x1fe, 2, 0, "not a bzImage" },		/* boot flag */
+	{ 0x206, 2, 0x020b, "older than 2.12" },
+	{ 0x236, 2, 0, "64-bit" },			/* XLF_KERNEL_64 */
+	{ 0x258, 8, 0x1234, "load address" },
+	{ 0x260, 4, 16, "init_size" },
+	{ 0x1f1, 1, 200, "truncated" },			/* more setup sectors than the file */
+	{ 0x201, 1, 0, "inconsistent" },		/* header shorter than 2.12's */
+};
 
 static void rejects_malformed_headers(void **state)
 {
-	size_t len;
-	uint8_t *img;
+	struct hc_bzimage bz;
+	char err[128];
+	size_t i, len;
 
 	(void)state;
-	img = fake_bzimage(&len);
-	img[0x202] = 'X';
-	expect_reject(img, len, "not a bzImage");
-	free(img);
+	for (i = 0; i < sizeof(corruptions) / sizeof(corruptions[0]); i++) {
+		uint8_t *img = fake_bzimage(&len);
 
-	img = fake_bzimage(&len);
-	img[0x1fe] = 0;
-	expect_reject(img, len, "not a bzImage");
-	free(img);
-
-	img = fake_bzimage(&len);
-	put_le(img + 0x206, 0x020b, 2);
-	expect_reject(img, len, "older than 2.12");
-	free(img);
-
-	img = fake_bzimage(&len);
-	img[0x236] = 0;
-	expect_reject(img, len, "64-bit");
-	free(img);
-
-	img = fake_bzimage(&len);
-	put_le(img + 0x258, 0x1234, 8);
-	expect_reject(img, len, "load address");
-	free(img);
-
-	img = fake_bzimage(&len);
-	put_le(img + 0x260, 16, 4);
-	expect_reject(img, len, "init_size");
-	free(img);
-
-	img = fake_bzimage(&len);
-	img[0x1f1] = 200;	/* setup claims more sectors than the file has */
-	expect_reject(img, len, "truncated");
-	free(img);
-
-	img = fake_bzimage(&len);
-	img[0x201] = 0;		/* header shorter than protocol 2.12's */
-	expect_reject(img, len, "inconsistent");
-	free(img);
+		put_le(img + corruptions[i].off, corruptions[i].value, corruptions[i].width);
+		err[0] = '\0';
+		assert_int_equal(hc_bzimage_parse(img, len, &bz, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, corruptions[i].why));
+		free(img);
+	}
 }
 
 /* Every prefix of a valid image is refused cleanly (ASan checks the reads). */
