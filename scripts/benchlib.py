@@ -1,6 +1,23 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""A horizontal bar chart as a standalone SVG (no plotting library needed)."""
+"""Shared by the benchmarks: where to run, and an SVG bar chart."""
+import os
+import subprocess
+import sys
 from xml.sax.saxutils import escape
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def on_kvm():
+    """Return "direct" or "lab"; on a machine whose KVM cannot run guests,
+    re-run the calling script inside the lab host (this never returns)."""
+    if not os.environ.get("HCALL_SUBSTRATE"):
+        sub = subprocess.run([os.path.join(TOP, "scripts/kvm-ok")], capture_output=True,
+                             text=True).stdout.strip()
+        if sub == "lab":
+            os.execv(os.path.join(TOP, "scripts/lab"), ["lab", sys.argv[0]] + sys.argv[1:])
+        os.environ["HCALL_SUBSTRATE"] = "direct"
+    return os.environ["HCALL_SUBSTRATE"]
 
 
 def svgbar(path, title, unit, rows):
