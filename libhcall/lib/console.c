@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hcall/pv.h"
+#include "hcall/vbd.h"
 #include "hcall/vm.h"
 
 static void broken(struct hc_vm *vm, const char *why)
@@ -114,6 +115,8 @@ void hc_pv_destroy(struct hc_vm *vm)
 		vm->pv.cons_thread_started = 0;
 	}
 	hc_console_drain(vm);	/* the guest's last words, e.g. a panic */
+	hc_vbd_destroy(vm);	/* stops the driver domain's rings first */
+	hc_store_teardown(vm);
 	__atomic_store_n(&vm->pv.cons, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&vm->pv.shared, NULL, __ATOMIC_RELEASE);
 	for (i = 0; i < HC_SHIM_PORTS; i++)

@@ -61,7 +61,8 @@ int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS])
 				close(fd);
 		}
 	}
-	if (n != (ssize_t)sizeof(*a) || got != HC_DD_NR_FDS || (msg.msg_flags & MSG_CTRUNC)) {
+	if (n != (ssize_t)sizeof(*a) || (msg.msg_flags & MSG_CTRUNC) ||
+	    got != (a->op == HC_DD_OP_DETACH ? 0 : HC_DD_NR_FDS)) {
 		for (i = 0; i < got; i++)
 			close(fds[i]);
 		for (i = 0; i < HC_DD_NR_FDS; i++)
@@ -69,4 +70,34 @@ int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS])
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int hc_dd_send_detach(int sock, uint32_t ring_id)
+{
+	struct hc_dd_attach a = {
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION,
+		.op = HC_DD_OP_DETACH, .ring_id = ring_id,
+	};
+
+	return send(sock, &a, sizeof(a), MSG_NOSIGNAL) == (ssize_t)sizeof(a) ? 0 : -EIO;
+}
+
+int hc_dd_call(int sock, const struct hc_dd_attach *a, const int *fds, uint32_t *ring_id)
+{
+	struct hc_dd_reply rep;
+	ssize_t n;
+	int ret;
+
+	ret = a->op == HC_DD_OP_DETACH ? hc_dd_send_detach(sock, a->ring_id)
+				       : hc_dd_send_attach(sock, a, fds);
+	if (ret)
+		return ret;
+	do
+		n = recv(sock, &rep, sizeof(rep), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(rep))
+		return -EIO;
+	if (ring_id)
+		*ring_id = rep.ring_id;
+	return rep.status;
 }

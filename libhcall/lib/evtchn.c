@@ -91,6 +91,17 @@ int hc_evtchn_close(struct hc_vm *vm, uint64_t port)
 	}
 	if (p->owner == HC_PORT_CONSOLE)
 		vm->pv.cons_port = 0;
+	if (p->owner == HC_PORT_STORE)
+		vm->pv.store_port = 0;
+	if (p->owner == HC_PORT_BACKEND) {
+		/*
+		 * A driver domain may hold a copy of this eventfd: never hand
+		 * it to another port, or two rings would share one doorbell.
+		 */
+		close(p->kick_fd);
+		p->kick_fd = -1;
+		p->attached = 0;
+	}
 	/* The console thread may be polling the fd: it closes it on its way out. */
 	p->owner = HC_PORT_FREE;
 	p->doorbell = 0;
@@ -107,4 +118,11 @@ int64_t hc_evtchn_send_slow(struct hc_vm *vm, uint64_t port)
 	if (write(vm->pv.ports[port].kick_fd, &one, sizeof(one)) < 0)
 		return -HCALL_EBUSY;
 	return (int64_t)port;
+}
+
+int64_t hc_evtchn_alloc(struct hc_vm *vm, uint64_t remote_domid)
+{
+	if (remote_domid != HCALL_DOMID_BACKEND)
+		return -HCALL_EINVAL;
+	return hc_evtchn_bind(vm, HC_PORT_BACKEND);
 }

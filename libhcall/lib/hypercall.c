@@ -37,7 +37,7 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 		.abi_version = HCALL_ABI_VERSION,
 		.nr_vcpus = (uint32_t)vm->ncpus,
 		.features = HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK |
-			    HCALL_FEAT_SHUTDOWN,
+			    HCALL_FEAT_SHUTDOWN | HCALL_FEAT_STORE,
 		.nr_pages = vm->mem / PAGE,
 		.tsc_khz = vm->pv.tsc_khz,
 	};
@@ -178,6 +178,8 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 	case HCALL_evtchn_close: ret = hc_evtchn_close(vm, a[0]); break;
 	case HCALL_shutdown: ret = shutdown(vm, a[0]); break;
 	case HCALL_gnttab_setup: ret = gnttab_setup(vm, a[0], a[1]); break;
+	case HCALL_evtchn_alloc: ret = hc_evtchn_alloc(vm, a[0]); break;
+	case HCALL_store: ret = hc_store_call(vm, a); break;
 	default: ret = -HCALL_ENOSYS; break;
 	}
 	pthread_mutex_unlock(&vm->pv.lock);

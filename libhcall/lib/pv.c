@@ -176,6 +176,10 @@ int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen)
 	irqfd.gsi = HC_UPCALL_GSI;
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		goto fail;
+	if (hc_store_setup(vm)) {
+		snprintf(err, errlen, "store: out of memory");
+		return -1;
+	}
 	vm->pv.enabled = 1;
 	return 0;
 fail:

@@ -44,7 +44,8 @@ static void *serve(void *arg)
 {
 	int sock = (int)(intptr_t)arg;
 	struct hc_dd_ring *rings = calloc(MAX_RINGS, sizeof(*rings));
-	int n = 0, i;
+	char active[MAX_RINGS] = { 0 };
+	int i;
 
 	while (rings) {
 		struct hc_dd_attach a;
@@ -54,22 +55,36 @@ static void *serve(void *arg)
 
 		if (ret == -ECONNRESET)
 			break;
-		if (!ret && n == MAX_RINGS) {
-			for (i = 0; i < HC_DD_NR_FDS; i++)
-				close(fds[i]);
-			ret = -ENOSPC;
+		if (!ret && a.op == HC_DD_OP_DETACH) {
+			/* The shim names the ring; a bad id is an error, not a crash. */
+			if (a.ring_id < MAX_RINGS && active[a.ring_id]) {
+				hc_dd_ring_stop(&rings[a.ring_id]);
+				active[a.ring_id] = 0;
+			} else {
+				ret = -ENOENT;
+			}
+		} else if (!ret) {
+			for (i = 0; i < MAX_RINGS && active[i]; i++)
+				;
+			if (i == MAX_RINGS) {
+				for (i = 0; i < HC_DD_NR_FDS; i++)
+					close(fds[i]);
+				ret = -ENOSPC;
+			} else {
+				ret = hc_dd_ring_start(&rings[i], &a, fds);
+				if (!ret) {
+					active[i] = 1;
+					rep.ring_id = (uint32_t)i;
+				}
+			}
 		}
-		if (!ret)
-			ret = hc_dd_ring_start(&rings[n], &a, fds);
 		rep.status = ret;
-		rep.ring_id = ret ? 0 : (uint32_t)n;
-		if (!ret)
-			n++;
 		if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep))
 			break;
 	}
-	for (i = 0; i < n; i++)
-		hc_dd_ring_stop(&rings[i]);
+	for (i = 0; i < MAX_RINGS; i++)
+		if (active[i])
+			hc_dd_ring_stop(&rings[i]);
 	free(rings);
 	close(sock);
 	return NULL;

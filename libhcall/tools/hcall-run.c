@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hcall/boot.h"
+#include "hcall/vbd.h"
 #include "hcall/vm.h"
 #include "hcall/report.h"
 
@@ -42,11 +43,16 @@ static const char usage[] =
 "  --stats-json FILE write the same counts as JSON\n"
 "  --timeout SEC     stop the guest after SEC seconds\n"
 "  --hvm             plain HVM guest: hide the hcall platform, show KVM's leaves\n"
+"  --disk FILE[,ro]  PV block device (xvda, xvdb, ...) served by hcall-dd; up to 8\n"
+"  --dd-socket PATH  use the running hcall-dd listening on PATH instead of a\n"
+"                    private one (default: spawn $HCALL_DD or hcall-dd next to us)\n"
 "exit status: 0 guest powered off or reset, 1 VMM error, 2 bad arguments or\n"
 "kernel file, 3 guest panic, 4 timeout, 5 interrupted by a signal\n";
 
 struct opts {
-	const char *kernel, *initrd, *cmdline, *stats_json;
+	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket;
+	const char *disks[HC_MAX_DISKS];
+	int ndisks;
 	int cpus, stats, hvm;
 	uint64_t mem;
 	double timeout;
@@ -92,6 +98,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "stats-json", required_argument, 0, 'j' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "hvm", no_argument, 0, 'v' },
+		{ "disk", required_argument, 0, 'd' },
+		{ "dd-socket", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -113,6 +121,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 's': o->stats = 1; break;
 		case 'v': o->hvm = 1; break;
 		case 'j': o->stats_json = optarg; break;
+		case 'd':
+			if (o->ndisks == HC_MAX_DISKS)
+				die_usage("at most 8 --disk, not '%s'", optarg);
+			o->disks[o->ndisks++] = optarg;
+			break;
+		case 'D': o->dd_socket = optarg; break;
 		case 't':
 			o->timeout = strtod(optarg, &end);
 			if (*end || !(o->timeout > 0))
@@ -126,6 +140,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!o->kernel)
 		die_usage("%s", "--kernel is required");
+	if (o->hvm && o->ndisks)
+		die_usage("%s", "--disk is a PV device: not with --hvm");
 }
 
 static uint8_t *read_file(const char *path, uint64_t max, size_t *len)
@@ -180,6 +196,25 @@ static void *stdin_thread(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* $HCALL_DD, else hcall-dd in the directory this program runs from. */
+static const char *dd_binary(void)
+{
+	static char path[4096];
+	const char *env = getenv("HCALL_DD");
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", path, sizeof(path) - sizeof("hcall-dd"));
+	if (n <= 0)
+		return "hcall-dd";
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "hcall-dd");
+	return path;
 }
 
 static double now_ms(void)
@@ -264,6 +299,18 @@ int main(int argc, char **argv)
 	}
 	free(kernel);
 	free(initrd);
+	for (int i = 0; i < o.ndisks; i++) {
+		if (hc_vbd_add(&vm, o.disks[i], err, sizeof(err))) {
+			fprintf(stderr, "hcall-run: --disk %s\n", err);
+			hc_vm_destroy(&vm);
+			return EXIT_USAGE;
+		}
+	}
+	if (hc_vbd_start(&vm, dd_binary(), o.dd_socket, err, sizeof(err))) {
+		fprintf(stderr, "hcall-run: %s\n", err);
+		hc_vm_destroy(&vm);
+		return EXIT_VMM;
+	}
 	if (hc_vm_setup_bsp(&vm, boot.entry, HC_ZERO_PAGE_ADDR, err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_destroy(&vm);

@@ -38,6 +38,7 @@
 #define HCALL_FEAT_EVTCHN		(1u << 1)	/* event channels */
 #define HCALL_FEAT_CLOCK		(1u << 2)	/* pvclock in shared info */
 #define HCALL_FEAT_SHUTDOWN		(1u << 3)	/* shutdown hypercall */
+#define HCALL_FEAT_STORE		(1u << 4)	/* store, bus and backend ports */
 
 /*
  * The hypercall page: the guest writes the guest-physical address of a
@@ -59,7 +60,36 @@
 #define HCALL_evtchn_close		5	/* (port) -> 0 */
 #define HCALL_shutdown			6	/* (HCALL_SHUTDOWN_*) -> does not return */
 #define HCALL_gnttab_setup		7	/* (gpa, nr_frames) -> 0: the grant table */
-#define HCALL_NR_HYPERCALLS		8
+#define HCALL_evtchn_alloc		8	/* (remote domid) -> port for a backend */
+#define HCALL_store			9	/* (HCALL_STORE_*, path, buf, len) -> >= 0 */
+#define HCALL_NR_HYPERCALLS		10
+
+/*
+ * Domains: the guest is HCALL_DOMID_SELF to its backends; backends (the
+ * driver domain) are HCALL_DOMID_BACKEND, the domid grants are made to.
+ */
+#define HCALL_DOMID_BACKEND		0
+#define HCALL_DOMID_SELF		1
+
+/*
+ * The store: Xen's xenstore layout (device/vbd/N/..., backend/vbd/D/N/...).
+ * Paths and tokens are NUL-terminated strings in guest memory; path, buf
+ * and len are guest-physical addresses and a byte count. A guest may write
+ * under device/, data/ and control/ only. Watches fire once when set and on
+ * every change at or below their path; their events queue in the
+ * hypervisor and HCALL_STORE_PORT's event channel says there are some.
+ */
+#define HCALL_STORE_MAX_PATH		256	/* with the NUL */
+#define HCALL_STORE_MAX_VALUE		4096
+#define HCALL_STORE_MAX_TOKEN		64	/* with the NUL */
+#define HCALL_STORE_READ		0	/* (path, buf, len) -> value bytes; copies <= len */
+#define HCALL_STORE_WRITE		1	/* (path, value, len) -> 0 */
+#define HCALL_STORE_DIRECTORY		2	/* (path, buf, len) -> bytes of NUL-ended names */
+#define HCALL_STORE_RM			3	/* (path) -> 0 */
+#define HCALL_STORE_WATCH		4	/* (path, token) -> 0 */
+#define HCALL_STORE_UNWATCH		5	/* (path, token) -> 0 */
+#define HCALL_STORE_EVENT		6	/* (0, buf, len) -> bytes of "path\0token\0", 0: none */
+#define HCALL_STORE_PORT		7	/* () -> the watch-event port */
 
 /*
  * Grant tables are Xen's v1 entries (struct grant_entry_v1, GTF_* flags in
@@ -70,10 +100,13 @@
 /* Results are 0 or positive on success, a negative Linux errno on error. */
 #define HCALL_EPERM			1
 #define HCALL_ENOENT			2
+#define HCALL_E2BIG			7
+#define HCALL_EACCES			13
 #define HCALL_EFAULT			14
 #define HCALL_EBUSY			16
 #define HCALL_EINVAL			22
 #define HCALL_ENOSPC			28
+#define HCALL_ERANGE			34
 #define HCALL_ENOSYS			38
 
 #define HCALL_SHUTDOWN_POWEROFF		0

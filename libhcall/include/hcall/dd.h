@@ -19,9 +19,14 @@
 /* fds, in order: guest RAM memfd, kick eventfd, upcall irqfd, image. */
 #define HC_DD_NR_FDS	4
 
+#define HC_DD_OP_ATTACH	0	/* start a ring; carries HC_DD_NR_FDS fds */
+#define HC_DD_OP_DETACH	1	/* stop ring @ring_id; no fds */
+
 struct hc_dd_attach {
 	uint32_t magic;
 	uint32_t version;
+	uint32_t op;			/* HC_DD_OP_* */
+	uint32_t ring_id;		/* for HC_DD_OP_DETACH */
 	uint64_t mem;			/* guest RAM bytes (the memfd's size) */
 	uint64_t gnttab_gpa;
 	uint32_t gnttab_entries;
@@ -41,8 +46,16 @@ struct hc_dd_reply {
 	uint32_t ring_id;
 };
 
-/* Send / receive one attach with its fds. 0 or a negative errno. */
+/* Send one attach with its fds. 0 or a negative errno. */
 int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int fds[HC_DD_NR_FDS]);
+/* Send a detach of @ring_id. 0 or a negative errno. */
+int hc_dd_send_detach(int sock, uint32_t ring_id);
+/*
+ * Receive one message: an attach with exactly HC_DD_NR_FDS fds, or a
+ * detach with none (@fds all -1). 0, -ECONNRESET at hang-up, or -EPROTO.
+ */
 int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS]);
+/* Send a message and wait for the reply: the reply's status, or -errno. */
+int hc_dd_call(int sock, const struct hc_dd_attach *a, const int *fds, uint32_t *ring_id);
 
 #endif

@@ -20,13 +20,19 @@ struct hc_vm;
 enum hc_port_owner {
 	HC_PORT_FREE,
 	HC_PORT_CONSOLE,
+	HC_PORT_STORE,		/* watch events pending */
+	HC_PORT_BACKEND,	/* allocated by the guest for a backend ring */
 };
 
 struct hc_evtchn_port {
 	enum hc_port_owner owner;
 	int kick_fd;		/* eventfd the guest's send signals (ioeventfd) */
 	int doorbell;		/* an in-kernel ioeventfd is registered */
+	int attached;		/* a backend ring holds this port */
 };
+
+struct hc_store;
+struct hc_store_events;
 
 #define HC_SHIM_PORTS 64	/* ports the shim itself binds */
 
@@ -44,6 +50,9 @@ struct hc_pv {
 	int cons_broken;
 	int upcall_fd;		/* irqfd: signalling it injects the upcall vector */
 	struct hc_evtchn_port ports[HC_SHIM_PORTS];
+	struct hc_store *store;
+	struct hc_store_events *events;	/* the guest's queued watch events */
+	uint32_t store_port;
 	pthread_t cons_thread;
 	int cons_thread_started;
 	uint64_t calls[HCALL_NR_HYPERCALLS + 1];	/* last: invalid numbers */
@@ -71,6 +80,13 @@ void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, int upcall_fd);
 int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner);
 int hc_evtchn_close(struct hc_vm *vm, uint64_t port);
 int64_t hc_evtchn_send_slow(struct hc_vm *vm, uint64_t port);
+/* HCALL_evtchn_alloc: a port the guest hands to a backend. */
+int64_t hc_evtchn_alloc(struct hc_vm *vm, uint64_t remote_domid);
+/* HCALL_store (storecall.c); called with pv.lock held. */
+int64_t hc_store_call(struct hc_vm *vm, const uint64_t a[5]);
+/* Create the store and its event queue; 0 or -1. */
+int hc_store_setup(struct hc_vm *vm);
+void hc_store_teardown(struct hc_vm *vm);
 /* Console backend: drain guest output, push input; thread-safe. */
 void hc_console_drain(struct hc_vm *vm);
 unsigned int hc_console_input(struct hc_vm *vm, const uint8_t *buf, unsigned int len);

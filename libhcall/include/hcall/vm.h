@@ -25,6 +25,7 @@ enum hc_stop {
 };
 
 struct hc_vm;
+struct hc_vbds;
 
 struct hc_vcpu {
 	struct hc_vm *vm;
@@ -55,6 +56,7 @@ struct hc_vm {
 	struct hc_port_stats *ports;
 	int sync_regs;		/* KVM_CAP_SYNC_REGS: registers come with each exit */
 	struct hc_pv pv;
+	struct hc_vbds *vbds;	/* PV disks (vbd.c), NULL without --disk */
 	int console_fd;
 	int console_midline;	/* last console byte was not a newline */
 	struct hc_panic_watch panic;
