@@ -42,8 +42,8 @@ void hc_blkback_destroy(struct hc_blkback *bb)
 /* Read or write every segment straight into its granted page. */
 static int do_rw(struct hc_blkback *bb, const struct hc_blk_req *r, int write)
 {
-	struct hc_grant_map maps[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	struct iovec iov[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct hc_grant_map maps[HC_BLK_MAX_SEGS];
+	struct iovec iov[HC_BLK_MAX_SEGS];
 	size_t total = 0;
 	ssize_t n;
 	int i, mapped = 0, status = BLKIF_RSP_OKAY;
@@ -73,9 +73,29 @@ out:
 	return status;
 }
 
-static int serve(struct hc_blkback *bb, const struct hc_blk_req *r)
+/* An indirect request's segments: copied once from their granted page. */
+static int fetch_segments(struct hc_blkback *bb, struct hc_blk_req *r)
 {
-	int status = hc_blkreq_validate(r, &bb->lim);
+	struct hc_grant_map m;
+	int status;
+
+	if (!r->indirect)
+		return 0;
+	if (r->nr_segments == 0 || r->nr_segments > bb->lim.max_indirect)
+		return BLKIF_RSP_ERROR;
+	if (hc_gnttab_map(bb->gt, r->indirect_gref, 0, &m))
+		return BLKIF_RSP_ERROR;
+	status = hc_blkreq_copy_segments(r, m.page, &bb->lim);
+	hc_gnttab_unmap(bb->gt, &m);
+	return status;
+}
+
+static int serve(struct hc_blkback *bb, struct hc_blk_req *r)
+{
+	int status = fetch_segments(bb, r);
+
+	if (!status)
+		status = hc_blkreq_validate(r, &bb->lim);
 
 	if (status)
 		return status;
@@ -112,7 +132,7 @@ static void respond(struct hc_blkback *bb, const struct hc_blk_req *r, int statu
 	/* Built privately, copied whole: no stale or uninitialised bytes. */
 	memset(&rsp, 0, sizeof(rsp));
 	rsp.id = r->id;
-	rsp.operation = r->op;
+	rsp.operation = r->indirect ? BLKIF_OP_INDIRECT : r->op;
 	rsp.status = (int16_t)status;
 	memcpy(RING_GET_RESPONSE(&bb->ring, bb->ring.rsp_prod_pvt), &rsp, sizeof(rsp));
 	bb->ring.rsp_prod_pvt++;

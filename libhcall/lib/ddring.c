@@ -82,6 +82,7 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 		.sectors = a->sectors,
 		.readonly = !!(a->flags & HC_DD_READONLY),
 		.discard = !!(a->flags & HC_DD_DISCARD),
+		.max_indirect = HC_BLK_MAX_INDIRECT,
 	};
 	int ret, i;
 

@@ -295,7 +295,7 @@ static int publish(struct hc_vm *vm, struct hc_vbd *v)
 	r |= put(vm, v->be, "discard-granularity", "4096");
 	r |= put(vm, v->be, "discard-alignment", "0");
 	r |= put(vm, v->be, "multi-queue-max-queues", "%d", HC_VBD_MAX_QUEUES);
-	r |= put(vm, v->be, "feature-max-indirect-segments", "%d", HC_VBD_MAX_INDIRECT);
+	r |= put(vm, v->be, "feature-max-indirect-segments", "%d", HC_BLK_MAX_INDIRECT);
 	if (r)
 		return -1;
 	set_state(vm, v, XenbusStateInitWait);

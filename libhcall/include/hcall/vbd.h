@@ -15,7 +15,6 @@
 
 #define HC_MAX_DISKS		8
 #define HC_VBD_MAX_QUEUES	4
-#define HC_VBD_MAX_INDIRECT	32	/* feature-max-indirect-segments */
 
 struct hc_vm;
 
