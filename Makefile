@@ -41,6 +41,7 @@ modules: kernel
 
 initramfs: modules
 	@scripts/initramfs
+	@scripts/guest-tools
 
 tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "hcall/report.h"
+#include "hcall/vbd.h"
 
 struct totals {
 	struct hc_kvm_stats kvm;
@@ -92,6 +93,12 @@ static int json(struct hc_vm *vm, const struct totals *t, const char *path)
 	fprintf(f, "\n  },\n  \"hypercall_errors\": %llu,",
 		(unsigned long long)vm->pv.errors);
 	fprintf(f, "\n  \"gnttab_frames\": %u,", vm->pv.gnttab_frames);
+	if (vm->vbds)
+		fprintf(f, "\n  \"vbd\": { \"connects\": %llu, "
+			"\"disconnects\": %llu, \"refused\": %llu },",
+			(unsigned long long)vm->vbds->connects,
+			(unsigned long long)vm->vbds->disconnects,
+			(unsigned long long)vm->vbds->refused);
 	fprintf(f, "\n  \"pio_by_port\": {");
 	for (i = 0, sep = ""; i < 65536; i++)
 		if (vm->ports->count[i]) {

@@ -381,9 +381,17 @@ void hc_vbd_destroy(struct hc_vm *vm)
 	}
 	if (vs->pid > 0)
 		waitpid(vs->pid, NULL, 0);
+	vs->sock = -1;
+	vs->pid = 0;
 	for (i = 0; i < vs->n; i++)
 		if (vs->d[i].fd >= 0)
 			close(vs->d[i].fd);
-	free(vs);
+	vs->n = 0;	/* the counters stay for the exit report */
+}
+
+void hc_vbd_free(struct hc_vm *vm)
+{
+	hc_vbd_destroy(vm);
+	free(vm->vbds);
 	vm->vbds = NULL;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hcall/boot.h"
+#include "hcall/vbd.h"
 #include "hcall/vm.h"
 
 #define KVM_TSS_ADDR      0xfffbd000ul
@@ -346,6 +347,7 @@ void hc_vm_destroy(struct hc_vm *vm)
 	int i;
 
 	hc_pv_destroy(vm);	/* before guest RAM goes away */
+	hc_vbd_free(vm);
 	for (i = 0; i < HC_MAX_VCPUS; i++) {
 		if (vm->vcpu[i].run)
 			munmap(vm->vcpu[i].run, (size_t)vm->run_size);

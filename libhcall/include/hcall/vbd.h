@@ -50,5 +50,7 @@ int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
 void hc_vbd_poll(struct hc_vm *vm);
 /* Detach everything, close the driver domain, reap a private one. */
 void hc_vbd_destroy(struct hc_vm *vm);
+/* hc_vbd_destroy() and free what is left (the counters). */
+void hc_vbd_free(struct hc_vm *vm);
 
 #endif
