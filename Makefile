@@ -43,7 +43,12 @@ initramfs: modules
 	@scripts/initramfs
 	@scripts/guest-tools
 
-tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san
+tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san $(B)/bin/hcall-dd-san
+
+# The driver domain under ASan + UBSan, for the hostile-frontend test.
+$(B)/bin/hcall-dd-san: libhcall/tools/hcall-dd.c $(LIB_SRC) $(LIB_HDR) | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC)
 
 # The shim under ASan + UBSan, for the hostile-guest tests.
 $(B)/bin/hcall-run-san: libhcall/tools/hcall-run.c $(LIB_SRC) $(LIB_HDR) | setup

@@ -26,7 +26,8 @@
 #define HBLK_XVDA		51712	/* Xen's virtual-device number of xvda */
 #define HBLK_CLOSE_TIMEOUT	(5 * HZ)
 
-static_assert(HBLK_MAX_INDIRECT <= PAGE_SIZE / sizeof(struct blkif_request_segment));
+#define HBLK_SEGS_PER_PAGE	(PAGE_SIZE / sizeof(struct blkif_request_segment))
+static_assert(HBLK_MAX_INDIRECT <= HBLK_SEGS_PER_PAGE);
 
 /* What one ring slot's request holds until its response comes back. */
 struct hblk_shadow {
@@ -64,7 +65,7 @@ struct hblk_info {
 static int hblk_major;
 static DEFINE_MUTEX(hblk_mutex);	/* connect vs. remove */
 
-static_assert(HBLK_RING_SIZE <= BITS_PER_LONG);
+static_assert(HBLK_RING_SIZE < BITS_PER_LONG);
 
 static void hblk_end_grants(struct hblk_queue *q, struct hblk_shadow *s, blk_status_t *sts)
 {
@@ -317,7 +318,7 @@ static int hblk_setup_queue(struct hblk_info *info, struct hblk_queue *q, unsign
 	q->ring_ref = -1;
 	q->port = -1;
 	spin_lock_init(&q->lock);
-	q->free_ids = HBLK_RING_SIZE == BITS_PER_LONG ? ~0UL : BIT(HBLK_RING_SIZE) - 1;
+	q->free_ids = BIT(HBLK_RING_SIZE) - 1;
 	snprintf(q->name, sizeof(q->name), "xvd%c-q%u", 'a' + info->index, n);
 	for (i = 0; i < HBLK_RING_SIZE; i++) {
 		q->indirect[i] = (void *)get_zeroed_page(GFP_KERNEL);
@@ -382,7 +383,7 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 	}
 	ret = ret ?: hcall_store_printf(dev->nodename, "protocol", "%s",
 					XEN_IO_PROTO_ABI_NATIVE);
-	return ret ?: hcall_bus_switch_state(dev, XenbusStateInitialised);
+	return ret ?: hcall_bus_switch_state(dev, HCALL_STATE_INITIALISED);
 }
 
 static unsigned int hblk_feature(struct hblk_info *info, const char *node)
@@ -458,17 +459,17 @@ static int hblk_connect(struct hblk_info *info)
 	dev_info(&dev->dev, "%s: %llu sectors, %u queue(s), %u segments per request%s\n",
 		 gd->disk_name, sectors, info->nr_queues, info->max_segs,
 		 get_disk_ro(gd) ? ", read-only" : "");
-	return hcall_bus_switch_state(dev, XenbusStateConnected);
+	return hcall_bus_switch_state(dev, HCALL_STATE_CONNECTED);
 }
 
 static void hblk_fail(struct hblk_info *info, int err, const char *what)
 {
 	dev_err(&info->dev->dev, "%s failed: %d\n", what, err);
 	hblk_free_queues(info);
-	hcall_bus_switch_state(info->dev, XenbusStateClosed);
+	hcall_bus_switch_state(info->dev, HCALL_STATE_CLOSED);
 }
 
-static void hblk_otherend_changed(struct hcall_device *dev, enum xenbus_state state)
+static void hblk_otherend_changed(struct hcall_device *dev, enum hcall_state state)
 {
 	struct hblk_info *info = dev_get_drvdata(&dev->dev);
 	char *err;
@@ -476,21 +477,21 @@ static void hblk_otherend_changed(struct hcall_device *dev, enum xenbus_state st
 
 	mutex_lock(&hblk_mutex);
 	switch (state) {
-	case XenbusStateInitWait:
-		if (dev->state != XenbusStateInitialising || info->queues)
+	case HCALL_STATE_INIT_WAIT:
+		if (dev->state != HCALL_STATE_INITIALISING || info->queues)
 			break;
 		ret = hblk_talk_to_backend(info);
 		if (ret)
 			hblk_fail(info, ret, "setting up the rings");
 		break;
-	case XenbusStateConnected:
-		if (info->connected || dev->state != XenbusStateInitialised)
+	case HCALL_STATE_CONNECTED:
+		if (info->connected || dev->state != HCALL_STATE_INITIALISED)
 			break;
 		ret = hblk_connect(info);
 		if (ret)
 			hblk_fail(info, ret, "connecting");
 		break;
-	case XenbusStateClosing:
+	case HCALL_STATE_CLOSING:
 		err = hcall_store_read_str(dev->otherend, "error");
 		dev_err(&dev->dev, "backend closing: %s\n", IS_ERR(err) ? "no reason" : err);
 		if (!IS_ERR(err))
@@ -528,7 +529,7 @@ static int hblk_probe(struct hcall_device *dev)
 static void hblk_remove(struct hcall_device *dev)
 {
 	struct hblk_info *info = dev_get_drvdata(&dev->dev);
-	enum xenbus_state be;
+	enum hcall_state be;
 
 	mutex_lock(&hblk_mutex);
 	if (info->gd) {
@@ -541,10 +542,10 @@ static void hblk_remove(struct hcall_device *dev)
 	info->connected = false;
 	mutex_unlock(&hblk_mutex);
 	if (info->queues) {
-		hcall_bus_switch_state(dev, XenbusStateClosing);
-		be = hcall_bus_wait_otherend(dev, BIT(XenbusStateClosed) | BIT(XenbusStateInitWait),
-					     HBLK_CLOSE_TIMEOUT);
-		if (be != XenbusStateClosed && be != XenbusStateInitWait)
+		hcall_bus_switch_state(dev, HCALL_STATE_CLOSING);
+		be = hcall_bus_wait_otherend(dev, BIT(HCALL_STATE_CLOSED) |
+					     BIT(HCALL_STATE_INIT_WAIT), HBLK_CLOSE_TIMEOUT);
+		if (be != HCALL_STATE_CLOSED && be != HCALL_STATE_INIT_WAIT)
 			dev_warn(&dev->dev, "backend did not close (state %d)\n", be);
 	}
 	mutex_lock(&hblk_mutex);

@@ -73,7 +73,25 @@ is "$(field rmmod-after)" 0 "rmmod after the I/O stopped succeeds"
 is "$(field third-load)" 0 "a third load reads the disk"
 is "$(field oops)" 0 "no oops, BUG or warning in the guest"
 
-# 5. Durability: SIGKILL the VMM in the middle of flushed writes; every
+# 5. Hostile frontend against xvda; both the shim and the driver domain run
+#    under ASan + UBSan and must stay up: hblkfront then reads xvdb.
+head -c 4M /dev/urandom > "$S/h.img"; head -c 1M /dev/urandom > "$S/h2.img"
+before=$(sha256sum < "$S/h.img")
+HCALL_DD=$B/bin/hcall-dd-san RUN=$B/bin/hcall-run-san \
+	blk blk-hostile --disk "$S/h.img" --disk "$S/h2.img"
+is "$?" 0 "the guest with a hostile frontend powers off cleanly"
+grep 'HCALL-HOSTILE' "$OUT" | grep -v failures= | sed 's/^/# /'
+is "$(grep -c 'HCALL-HOSTILE .* ok' "$OUT")" 20 "all 20 hostile requests were answered as they must be"
+is "$(field failures)" 0 "no check failed (errors, EOPNOTSUPP, canary intact, ring disconnected)"
+is "$(field xvdb-first)" "$(head -c 4096 "$S/h2.img" | sha256sum | cut -c1-16)" \
+	"the same hcall-dd still serves xvdb afterwards"
+is "$(sha256sum < "$S/h.img")" "$before" "the attacked image is unchanged"
+grep -q 'corrupted its ring' "$OUT"
+ok $? "hcall-dd disconnected only the corrupted ring"
+grep -q 'ERROR: AddressSanitizer\|runtime error' "$OUT"
+is "$?" 1 "no sanitizer report from hcall-run or hcall-dd"
+
+# 6. Durability: SIGKILL the VMM in the middle of flushed writes; every
 #    write the guest saw acknowledged must be in the image.
 rm -f "$S/ack.img"; truncate -s 16M "$S/ack.img"
 "$RUN" --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \

@@ -88,7 +88,7 @@
 #define HCALL_STORE_RM			3	/* (path) -> 0 */
 #define HCALL_STORE_WATCH		4	/* (path, token) -> 0 */
 #define HCALL_STORE_UNWATCH		5	/* (path, token) -> 0 */
-#define HCALL_STORE_EVENT		6	/* (0, buf, len) -> bytes of "path\0token\0", 0: none */
+#define HCALL_STORE_EVENT		6	/* (0, buf, len) -> "path\0token\0" bytes; 0 */
 #define HCALL_STORE_PORT		7	/* () -> the watch-event port */
 
 /*
