@@ -13,7 +13,7 @@ static const struct hc_blk_limits rodisk = { .sectors = 2048, .readonly = 1, .di
 
 static struct hc_blk_req rw(uint8_t op, uint64_t sector, int segs)
 {
-	struct hc_blk_req r = { .op = op, .nr_segments = (uint8_t)segs, .id = 7, .sector = sector };
+	struct hc_blk_req r = { .op = op, .nr_segments = (uint16_t)segs, .id = 7, .sector = sector };
 	int i;
 
 	for (i = 0; i < segs && i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++) {
@@ -113,12 +113,72 @@ static void refuses_malformed_requests(void **state)
 	assert_int_equal(hc_blkreq_validate(&r, &nodiscard), BLKIF_RSP_EOPNOTSUPP);
 }
 
+static void indirect_requests(void **state)
+{
+	struct hc_blk_limits lim = disk;
+	blkif_request_indirect_t slot = {
+		.indirect_op = BLKIF_OP_WRITE, .nr_segments = 20, .id = 99,
+		.sector_number = 64, .indirect_grefs = { 33 },
+	};
+	struct blkif_request_segment page[512];
+	struct hc_blk_req r;
+	union {
+		blkif_request_t rw;
+		blkif_request_indirect_t indirect;
+	} ring_slot;
+	int i;
+
+	(void)state;
+	memset(&ring_slot, 0, sizeof(ring_slot));
+	memcpy(&ring_slot, &slot, sizeof(slot));
+	ring_slot.indirect.operation = BLKIF_OP_INDIRECT;
+	hc_blkreq_copy(&ring_slot, &r);
+	assert_true(r.indirect);
+	assert_int_equal(r.op, BLKIF_OP_WRITE);
+	assert_int_equal(r.nr_segments, 20);
+	assert_int_equal(r.indirect_gref, 33);
+	assert_int_equal(r.id, 99);
+	for (i = 0; i < 512; i++)
+		page[i] = (struct blkif_request_segment){ .gref = (grant_ref_t)(100 + i),
+							  .first_sect = 0, .last_sect = 7 };
+	/* Without feature-max-indirect-segments nothing is read. */
+	lim.max_indirect = 0;
+	assert_int_equal(hc_blkreq_copy_segments(&r, page, &lim), BLKIF_RSP_ERROR);
+	lim.max_indirect = HC_BLK_MAX_INDIRECT;
+	assert_int_equal(hc_blkreq_copy_segments(&r, page, &lim), 0);
+	assert_int_equal(r.seg[19].gref, 119);
+	assert_int_equal(hc_blkreq_validate(&r, &lim), 0);
+	/* The private copy is what counts: rewriting the page changes nothing. */
+	page[3].last_sect = 200;
+	assert_int_equal(hc_blkreq_validate(&r, &lim), 0);
+	/* Over the limit, zero segments, a bad segment, discard inside: refused. */
+	r.nr_segments = HC_BLK_MAX_INDIRECT + 1;
+	assert_int_equal(hc_blkreq_copy_segments(&r, page, &lim), BLKIF_RSP_ERROR);
+	assert_int_equal(hc_blkreq_validate(&r, &lim), BLKIF_RSP_ERROR);
+	r.nr_segments = 0;
+	assert_int_equal(hc_blkreq_validate(&r, &lim), BLKIF_RSP_ERROR);
+	r.nr_segments = 4;
+	assert_int_equal(hc_blkreq_copy_segments(&r, page, &lim), 0);
+	assert_int_equal(hc_blkreq_validate(&r, &lim), BLKIF_RSP_ERROR);
+	r.op = BLKIF_OP_DISCARD;
+	assert_int_equal(hc_blkreq_validate(&r, &lim), BLKIF_RSP_ERROR);
+	/* An indirect request on a direct-only disk: 12 segments is too many. */
+	r = (struct hc_blk_req){ .op = BLKIF_OP_READ, .indirect = 1, .nr_segments = 12 };
+	for (i = 0; i < 12; i++)
+		r.seg[i].last_sect = 7;
+	lim.max_indirect = 0;
+	assert_int_equal(hc_blkreq_validate(&r, &lim), BLKIF_RSP_ERROR);
+	lim.max_indirect = HC_BLK_MAX_INDIRECT;
+	assert_int_equal(hc_blkreq_validate(&r, &lim), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(copies_the_slot_once),
 		cmocka_unit_test(accepts_well_formed_requests),
 		cmocka_unit_test(refuses_malformed_requests),
+		cmocka_unit_test(indirect_requests),
 	};
 
 	return cmocka_run_group_tests_name("blkreq", tests, NULL, NULL);
