@@ -2,7 +2,7 @@
 # hcall entry points. Everything built lands under build/ (ignored by git).
 #   make demo    build everything, boot the guest on hcall-run
 #   make check   all tests (unit, sanitizers, integration; kernel included)
-#   make bench   benchmarks (bench-boot for now)
+#   make bench   benchmarks (boot, PV platform, PV block)
 
 B        := $(CURDIR)/build
 KOBJ     := $(B)/kobj
@@ -16,7 +16,7 @@ LIB_HDR  := $(wildcard libhcall/include/hcall/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all setup kernel modules initramfs tools demo check unit integration \
-        bench bench-boot bench-pv lint check-series clean distclean
+        bench bench-boot bench-pv bench-blk lint check-series clean distclean
 
 all: tools kernel modules initramfs
 
@@ -96,13 +96,16 @@ demo: all
 check: all unit
 	@tests/run
 
-bench: bench-boot bench-pv
+bench: bench-boot bench-pv bench-blk
 
 bench-boot: all
 	@scripts/bench-boot
 
 bench-pv: all
 	@scripts/bench-pv
+
+bench-blk: all
+	@scripts/bench-blk
 
 lint: setup
 	@scripts/lint

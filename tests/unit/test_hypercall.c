@@ -286,6 +286,86 @@ static void shutdown_reasons_stop_the_vm(void **state)
 	assert_int_equal(f->vm.stop_reason, HC_STOP_PANIC);
 }
 
+static int64_t store(struct hc_vm *vm, uint64_t op, uint64_t path, uint64_t buf, uint64_t len)
+{
+	uint64_t a[5] = { op, path, buf, len, 0 };
+
+	return hc_hypercall(vm, 0, HCALL_store, a);
+}
+
+static void store_hypercalls(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	uint8_t *ram = vm->ram;
+	const uint64_t P = 0x10000, V = 0x11000, T = 0x12000, E = 0x13000;
+	int64_t n, port;
+
+	assert_int_equal(hc_store_setup(vm), 0);
+	strcpy((char *)ram + P, "device/vbd/1/ring-ref");
+	strcpy((char *)ram + V, "42");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 2), 0);
+	memset(ram + V, 0, 16);
+	assert_int_equal(store(vm, HCALL_STORE_READ, P, V, 16), 2);
+	assert_memory_equal(ram + V, "42", 2);
+	/* A short buffer gets what fits and the full length. */
+	memset(ram + V, 0, 16);
+	assert_int_equal(store(vm, HCALL_STORE_READ, P, V, 1), 2);
+	assert_int_equal(ram[V + 1], 0);
+
+	/* The guest may not write the backend's half, nor the toolstack's. */
+	strcpy((char *)ram + P, "backend/vbd/1/51712/state");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 1), -HCALL_EACCES);
+	strcpy((char *)ram + P, "local/domain/0");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 1), -HCALL_EACCES);
+
+	/* Hostile addresses and sizes. */
+	assert_int_equal(store(vm, HCALL_STORE_READ, RAM, V, 16), -HCALL_EFAULT);
+	assert_int_equal(store(vm, HCALL_STORE_READ, ~0ull, V, 16), -HCALL_EFAULT);
+	memset(ram + RAM - 8, 'x', 8);	/* a path running off the end of RAM */
+	assert_int_equal(store(vm, HCALL_STORE_READ, RAM - 8, V, 16), -HCALL_E2BIG);
+	memset(ram + P, 'a', 400);	/* longer than any path */
+	assert_int_equal(store(vm, HCALL_STORE_READ, P, V, 16), -HCALL_E2BIG);
+	strcpy((char *)ram + P, "device/vbd/1/ring-ref");
+	assert_int_equal(store(vm, HCALL_STORE_READ, P, RAM - 1, 16), -HCALL_EFAULT);
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, HCALL_STORE_MAX_VALUE + 1),
+			 -HCALL_E2BIG);
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, RAM - 1, 2), -HCALL_EFAULT);
+	assert_int_equal(store(vm, 99, P, V, 2), -HCALL_EINVAL);
+	strcpy((char *)ram + P, "device//bad");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 1), -HCALL_EINVAL);
+
+	/* Watches: the event comes on the store port, as "path\0token\0". */
+	port = store(vm, HCALL_STORE_PORT, 0, 0, 0);
+	assert_true(port > 0);
+	assert_int_equal(store(vm, HCALL_STORE_PORT, 0, 0, 0), port);
+	strcpy((char *)ram + P, "device/vbd");
+	strcpy((char *)ram + T, "tok1");
+	assert_int_equal(store(vm, HCALL_STORE_WATCH, P, T, 0), 0);
+	n = store(vm, HCALL_STORE_EVENT, 0, E, 512);	/* the first firing */
+	assert_int_equal(n, (int64_t)sizeof("device/vbd") + 5);
+	assert_string_equal((char *)ram + E, "device/vbd");
+	assert_string_equal((char *)ram + E + sizeof("device/vbd"), "tok1");
+	assert_int_equal(store(vm, HCALL_STORE_EVENT, 0, E, 512), 0);
+	strcpy((char *)ram + P, "device/vbd/1/state");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 1), 0);
+	/* Too small a buffer keeps the event. */
+	assert_int_equal(store(vm, HCALL_STORE_EVENT, 0, E, 4), -HCALL_ERANGE);
+	n = store(vm, HCALL_STORE_EVENT, 0, E, 512);
+	assert_string_equal((char *)ram + E, "device/vbd/1/state");
+	/* A guest that never drains loses only its own events. */
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 1), 0);
+	for (n = 0; store(vm, HCALL_STORE_EVENT, 0, E, 512) > 0; n++)
+		;
+	assert_int_equal(n, 256);
+	/* Guest tokens live apart: the guest cannot remove a watch it did not set. */
+	strcpy((char *)ram + T, "vbd");
+	assert_int_equal(store(vm, HCALL_STORE_UNWATCH, P, T, 0), -HCALL_ENOENT);
+	memset(ram + T, 'k', 100);
+	assert_int_equal(store(vm, HCALL_STORE_WATCH, P, T, 0), -HCALL_E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(evtchn_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(store_hypercalls, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("hypercall", tests, NULL, NULL);
