@@ -81,6 +81,8 @@ static int fetch_segments(struct hc_blkback *bb, struct hc_blk_req *r)
 
 	if (!r->indirect)
 		return 0;
+	if (!bb->lim.max_indirect)
+		return BLKIF_RSP_EOPNOTSUPP;	/* not offered */
 	if (r->nr_segments == 0 || r->nr_segments > bb->lim.max_indirect)
 		return BLKIF_RSP_ERROR;
 	if (hc_gnttab_map(bb->gt, r->indirect_gref, 0, &m))

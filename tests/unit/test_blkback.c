@@ -211,7 +211,7 @@ static void hostile_requests_fail_one_by_one(void **state)
 	push(f, BLKIF_OP_READ, 104, 0, 32, 1);		/* frame outside RAM */
 	push(f, BLKIF_OP_READ, 105, DISK_SECTORS - 4, 10, 1);	/* past the end */
 	push(f, 0x7f, 106, 0, 10, 1);			/* unknown opcode */
-	push(f, BLKIF_OP_INDIRECT, 107, 0, 10, 1);
+	push(f, BLKIF_OP_INDIRECT, 107, 0, 10, 1);	/* not offered here */
 	push(f, BLKIF_OP_READ, 108, 0, 10, 0);		/* no segments */
 	push(f, BLKIF_OP_READ, ~0ull, 0, 10, 1);	/* a good one, odd id */
 	kick(f, 10);

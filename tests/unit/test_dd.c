@@ -229,11 +229,38 @@ static void hostile_rings_cost_only_themselves(void **state)
 	assert_int_equal(kill(g->dd, 0), 0);
 }
 
+/* Detach frees a ring (its grant released) and its slot; bad ids are errors. */
+static void detach_and_reattach(void **state)
+{
+	struct guest *g = *state;
+	struct grant_entry_v1 *t = (void *)gpa(g, TABLE_GPA);
+	struct hc_dd_attach d = {
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .op = HC_DD_OP_DETACH,
+	};
+	uint32_t id = 99;
+
+	SHARED_RING_INIT((blkif_sring_t *)gpa(g, 0x40000));
+	grant(g, 12, 0x40, GTF_permit_access);
+	assert_int_equal(attach(g, 12, NULL), 0);
+	assert_true(t[12].flags & GTF_writing);	/* the ring page is in use */
+	d.ring_id = 0;
+	assert_int_equal(hc_dd_call(g->sock, &d, NULL, &id), 0);
+	assert_false(t[12].flags & (GTF_reading | GTF_writing));	/* let go */
+	assert_int_equal(hc_dd_call(g->sock, &d, NULL, NULL), -ENOENT);
+	d.ring_id = 1000000;
+	assert_int_equal(hc_dd_call(g->sock, &d, NULL, NULL), -ENOENT);
+	/* The slot is free again: the same ring attaches anew. */
+	assert_int_equal(attach(g, 12, NULL), 0);
+	close(g->kick);
+	close(g->upcall);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(serves_a_ring_end_to_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_rings_cost_only_themselves, setup, teardown),
+		cmocka_unit_test_setup_teardown(detach_and_reattach, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
