@@ -48,7 +48,7 @@ static int submit(const struct blkif_request *req, u64 *id_back)
 	hcall_evtchn_send(port);
 	for (i = 0; i < 2000; i++) {
 		if (READ_ONCE(ring.sring->rsp_prod) != ring.rsp_cons) {
-			virt_rmb();
+			virt_rmb();	/* the response after the index that covers it */
 			memcpy(&rsp, RING_GET_RESPONSE(&ring, ring.rsp_cons), sizeof(rsp));
 			ring.rsp_cons++;
 			if (id_back)
