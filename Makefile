@@ -9,6 +9,7 @@ KOBJ     := $(B)/kobj
 CC       ?= gcc
 CFLAGS   := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread \
             -Ilibhcall/include
+LIBS     := -luring
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC  := $(wildcard libhcall/lib/*.c)
@@ -48,12 +49,12 @@ tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san $(B)/bin/hcal
 # The driver domain under ASan + UBSan, for the hostile-frontend test.
 $(B)/bin/hcall-dd-san: libhcall/tools/hcall-dd.c $(LIB_SRC) $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 # The shim under ASan + UBSan, for the hostile-guest tests.
 $(B)/bin/hcall-run-san: libhcall/tools/hcall-run.c $(LIB_SRC) $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 $(B)/obj/%.o: libhcall/lib/%.c $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
@@ -66,16 +67,16 @@ $(B)/lib/libhcall.a: $(patsubst libhcall/lib/%.c,$(B)/obj/%.o,$(LIB_SRC))
 
 $(B)/bin/%: libhcall/tools/%.c $(B)/lib/libhcall.a $(LIB_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/lib/libhcall.a
+	$(CC) $(CFLAGS) -o $@ $< $(B)/lib/libhcall.a $(LIBS)
 
 # Unit tests: once plain, once under AddressSanitizer + UBSan.
 $(B)/unit/%: tests/unit/%.c $(LIB_SRC) $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_SRC) -lcmocka
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS) -lcmocka
 
 $(B)/unit-san/%: tests/unit/%.c $(LIB_SRC) $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) -lcmocka
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LIBS) -lcmocka
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC)) \
              $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))

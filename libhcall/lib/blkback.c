@@ -3,6 +3,8 @@
 #define _FILE_OFFSET_BITS 64
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -10,6 +12,16 @@
 #include "hcall/blkback.h"
 
 #define SECTOR 512u
+#define RING_SLOTS 32	/* a one-page blkif ring's slots (checked at init) */
+
+/* A read or write handed to io_uring, with the grants it holds. */
+struct hc_blk_inflight {
+	struct hc_blk_req r;
+	struct hc_grant_map maps[HC_BLK_MAX_SEGS];
+	struct iovec iov[HC_BLK_MAX_SEGS];
+	int mapped;
+	size_t total;
+};
 
 int hc_blkback_init(struct hc_blkback *bb, struct hc_gnttab *gt, grant_ref_t ring_ref,
 		    int fd, const struct hc_blk_limits *lim,
@@ -32,45 +44,85 @@ int hc_blkback_init(struct hc_blkback *bb, struct hc_gnttab *gt, grant_ref_t rin
 	return 0;
 }
 
+int hc_blkback_use_uring(struct hc_blkback *bb)
+{
+	int ret;
+
+	if (RING_SIZE(&bb->ring) > RING_SLOTS)
+		return -EINVAL;
+	bb->inflight = calloc(RING_SLOTS, sizeof(*bb->inflight));
+	bb->uring = calloc(1, sizeof(*bb->uring));
+	ret = bb->inflight && bb->uring ? io_uring_queue_init(RING_SLOTS, bb->uring, 0) : -ENOMEM;
+	if (ret) {
+		free(bb->inflight);
+		free(bb->uring);
+		bb->inflight = NULL;
+		bb->uring = NULL;
+	}
+	return ret;
+}
+
 void hc_blkback_destroy(struct hc_blkback *bb)
 {
+	if (bb->uring)
+		io_uring_queue_exit(bb->uring);
+	free(bb->uring);
+	free(bb->inflight);
+	bb->uring = NULL;
+	bb->inflight = NULL;
 	if (bb->gt)
 		hc_gnttab_unmap(bb->gt, &bb->ring_map);
 	bb->gt = NULL;
 }
 
-/* Read or write every segment straight into its granted page. */
-static int do_rw(struct hc_blkback *bb, const struct hc_blk_req *r, int write)
+/* Map every segment of @io->r; 0 or BLKIF_RSP_ERROR (nothing left mapped). */
+static int map_segments(struct hc_blkback *bb, struct hc_blk_inflight *io, int write)
 {
-	struct hc_grant_map maps[HC_BLK_MAX_SEGS];
-	struct iovec iov[HC_BLK_MAX_SEGS];
-	size_t total = 0;
-	ssize_t n;
-	int i, mapped = 0, status = BLKIF_RSP_OKAY;
+	const struct hc_blk_req *r = &io->r;
+	int i;
 
+	io->mapped = 0;
+	io->total = 0;
 	for (i = 0; i < r->nr_segments; i++) {
 		/* A disk write reads guest memory, a disk read writes it. */
-		if (hc_gnttab_map(bb->gt, r->seg[i].gref, !write, &maps[i])) {
-			status = BLKIF_RSP_ERROR;
-			goto out;
+		if (hc_gnttab_map(bb->gt, r->seg[i].gref, !write, &io->maps[i])) {
+			while (io->mapped)
+				hc_gnttab_unmap(bb->gt, &io->maps[--io->mapped]);
+			return BLKIF_RSP_ERROR;
 		}
-		mapped++;
-		iov[i].iov_base = maps[i].page + r->seg[i].first_sect * SECTOR;
-		iov[i].iov_len = (r->seg[i].last_sect - r->seg[i].first_sect + 1u) * SECTOR;
-		total += iov[i].iov_len;
+		io->mapped++;
+		io->iov[i].iov_base = io->maps[i].page + r->seg[i].first_sect * SECTOR;
+		io->iov[i].iov_len = (r->seg[i].last_sect - r->seg[i].first_sect + 1u) * SECTOR;
+		io->total += io->iov[i].iov_len;
 	}
+	return 0;
+}
+
+/* The I/O is over (@done bytes or -errno): release the grants, say how it went. */
+static int finish_rw(struct hc_blkback *bb, struct hc_blk_inflight *io, ssize_t done)
+{
+	while (io->mapped)
+		hc_gnttab_unmap(bb->gt, &io->maps[--io->mapped]);
+	if (done != (ssize_t)io->total)
+		return BLKIF_RSP_ERROR;
+	bb->bytes += io->total;
+	return BLKIF_RSP_OKAY;
+}
+
+/* Read or write every segment straight into its granted page, now. */
+static int do_rw(struct hc_blkback *bb, const struct hc_blk_req *r, int write)
+{
+	struct hc_blk_inflight io;
+	ssize_t n;
+
+	io.r = *r;
+	if (map_segments(bb, &io, write))
+		return BLKIF_RSP_ERROR;
 	if (write)
-		n = pwritev(bb->fd, iov, r->nr_segments, (off_t)(r->sector * SECTOR));
+		n = pwritev(bb->fd, io.iov, r->nr_segments, (off_t)(r->sector * SECTOR));
 	else
-		n = preadv(bb->fd, iov, r->nr_segments, (off_t)(r->sector * SECTOR));
-	if (n != (ssize_t)total)
-		status = BLKIF_RSP_ERROR;
-	else
-		bb->bytes += total;
-out:
-	for (i = 0; i < mapped; i++)
-		hc_gnttab_unmap(bb->gt, &maps[i]);
-	return status;
+		n = preadv(bb->fd, io.iov, r->nr_segments, (off_t)(r->sector * SECTOR));
+	return finish_rw(bb, &io, n);
 }
 
 /* An indirect request's segments: copied once from their granted page. */
@@ -140,9 +192,75 @@ static void respond(struct hc_blkback *bb, const struct hc_blk_req *r, int statu
 	bb->ring.rsp_prod_pvt++;
 }
 
+/*
+ * Run the @n reads and writes queued in bb->inflight[0..n) and answer each
+ * as it completes. On a submission failure the ring is declared broken:
+ * queued entries may still run, so their slots cannot be reused.
+ */
+static int run_batch(struct hc_blkback *bb, unsigned int n)
+{
+	unsigned int done = 0;
+	int ret;
+
+	if (!n)
+		return 0;
+	bb->batches++;
+	bb->submitted += n;
+	do
+		ret = io_uring_submit_and_wait(bb->uring, n);
+	while (ret == -EINTR);
+	if (ret < 0) {
+		bb->broken = 1;
+		return -EIO;
+	}
+	while (done < n) {
+		struct io_uring_cqe *cqe;
+		struct hc_blk_inflight *io;
+		int status;
+
+		ret = io_uring_wait_cqe(bb->uring, &cqe);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			bb->broken = 1;
+			return -EIO;
+		}
+		io = &bb->inflight[cqe->user_data % RING_SLOTS];
+		status = finish_rw(bb, io, cqe->res);
+		io_uring_cqe_seen(bb->uring, cqe);
+		if (status)
+			bb->errors++;
+		respond(bb, &io->r, status);
+		done++;
+	}
+	return 0;
+}
+
+/* Queue a validated read or write for io_uring; nonzero status if it cannot be. */
+static int queue_rw(struct hc_blkback *bb, const struct hc_blk_req *r, unsigned int slot)
+{
+	struct hc_blk_inflight *io = &bb->inflight[slot];
+	struct io_uring_sqe *sqe;
+	int write = r->op == BLKIF_OP_WRITE;
+	int status;
+
+	io->r = *r;
+	status = map_segments(bb, io, write);
+	if (status)
+		return status;
+	sqe = io_uring_get_sqe(bb->uring);	/* never NULL: slots <= entries */
+	if (write)
+		io_uring_prep_writev(sqe, bb->fd, io->iov, r->nr_segments, r->sector * SECTOR);
+	else
+		io_uring_prep_readv(sqe, bb->fd, io->iov, r->nr_segments, r->sector * SECTOR);
+	io_uring_sqe_set_data64(sqe, slot);
+	return 0;
+}
+
 int hc_blkback_process(struct hc_blkback *bb)
 {
 	int served = 0, more = 0, notify;
+	unsigned int queued = 0;
 
 	if (bb->broken)
 		return -EPROTO;
@@ -160,13 +278,36 @@ int hc_blkback_process(struct hc_blkback *bb)
 
 			hc_blkreq_copy(RING_GET_REQUEST(&bb->ring, bb->ring.req_cons), &r);
 			bb->ring.req_cons++;
-			status = serve(bb, &r);
 			bb->requests++;
+			served++;
+			if (bb->uring && (r.op == BLKIF_OP_READ || r.op == BLKIF_OP_WRITE)) {
+				status = fetch_segments(bb, &r);
+				if (!status)
+					status = hc_blkreq_validate(&r, &bb->lim);
+				if (!status)
+					status = queue_rw(bb, &r, queued);
+				if (!status) {
+					if (++queued == RING_SLOTS) {
+						if (run_batch(bb, queued))
+							return -EPROTO;
+						queued = 0;
+					}
+					continue;
+				}
+			} else {
+				/* Flush, barrier, discard: after everything before them. */
+				if (run_batch(bb, queued))
+					return -EPROTO;
+				queued = 0;
+				status = serve(bb, &r);
+			}
 			if (status)
 				bb->errors++;
 			respond(bb, &r, status);
-			served++;
 		}
+		if (run_batch(bb, queued))
+			return -EPROTO;
+		queued = 0;
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
 		if (notify && bb->notify)
 			bb->notify(bb->opaque);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -117,6 +118,9 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 	if (ret)
 		goto fail;
 	r->bb_ready = 1;
+	/* Concurrent reads and writes per batch, unless told (or forced) not to. */
+	if (!getenv("HCALL_DD_SYNC"))
+		hc_blkback_use_uring(&r->bb);
 	fcntl(fds[FD_KICK], F_SETFL, fcntl(fds[FD_KICK], F_GETFL) | O_NONBLOCK);
 	if (pthread_create(&r->thread, NULL, ring_thread, r)) {
 		ret = -EAGAIN;

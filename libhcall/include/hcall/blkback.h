@@ -4,6 +4,11 @@
  * (mapped through a grant), validates each private copy, does the I/O on
  * the image file straight into granted pages, and answers. Transport-free:
  * the caller wakes it (ioeventfd) and supplies the notify (irqfd).
+ *
+ * Reads and writes of one batch run concurrently through io_uring when the
+ * kernel offers it (hc_blkback_use_uring), else one after the other with
+ * preadv/pwritev. Flushes, barriers and discards wait for everything
+ * before them, so their ordering promises hold in both modes.
  */
 #ifndef HCALL_BLKBACK_H
 #define HCALL_BLKBACK_H
@@ -15,6 +20,9 @@
 #include "hcall/blkreq.h"
 #include "hcall/gnttab.h"
 
+struct io_uring;
+struct hc_blk_inflight;
+
 struct hc_blkback {
 	struct hc_gnttab *gt;
 	struct hc_grant_map ring_map;	/* the shared ring page, mapped for life */
@@ -24,7 +32,10 @@ struct hc_blkback {
 	int broken;			/* ring corrupted: disconnected */
 	void (*notify)(void *opaque);
 	void *opaque;
+	struct io_uring *uring;		/* NULL: synchronous preadv/pwritev */
+	struct hc_blk_inflight *inflight;	/* one per ring slot, with uring */
 	uint64_t requests, errors, bytes;
+	uint64_t batches, submitted;	/* io_uring submissions and requests in them */
 };
 
 /* Map the ring page granted as @ring_ref. 0 or a negative errno. */
@@ -40,6 +51,8 @@ int hc_blkback_init(struct hc_blkback *bb, struct hc_gnttab *gt, grant_ref_t rin
  * and other rings are not.
  */
 int hc_blkback_process(struct hc_blkback *bb);
+/* Serve reads and writes through an io_uring. 0, or a negative errno (sync stays). */
+int hc_blkback_use_uring(struct hc_blkback *bb);
 void hc_blkback_destroy(struct hc_blkback *bb);
 
 #endif

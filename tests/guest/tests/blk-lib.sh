@@ -2,6 +2,10 @@
 # blk_up DEV...: load hblkfront and wait for the disks to appear.
 blk_up() {
 	insmod /lib/modules/hblkfront.ko || return 1
+	wait_dev "$@"
+}
+# wait_dev DEV...: wait up to 10 s for each disk (probing is asynchronous).
+wait_dev() {
 	for d in "$@"; do
 		i=0
 		while [ ! -b "/dev/$d" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
