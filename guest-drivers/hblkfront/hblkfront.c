@@ -195,6 +195,24 @@ static int hblk_map(struct hblk_queue *q, struct hblk_shadow *s, unsigned long i
 	return 0;
 }
 
+/* Publish the requests queued so far; ring the doorbell if the backend sleeps. */
+static void hblk_push(struct hblk_queue *q)
+{
+	unsigned long flags;
+	int notify;
+
+	spin_lock_irqsave(&q->lock, flags);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (notify)
+		hcall_evtchn_send(q->port);
+}
+
+static void hblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	hblk_push(hctx->driver_data);
+}
+
 static blk_status_t hblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
 {
 	struct hblk_queue *q = hctx->driver_data;
@@ -203,7 +221,6 @@ static blk_status_t hblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_m
 	struct hblk_shadow *s;
 	unsigned long flags, id;
 	blk_status_t sts = BLK_STS_OK;
-	int notify;
 
 	blk_mq_start_request(req);
 	spin_lock_irqsave(&q->lock, flags);
@@ -248,10 +265,10 @@ static blk_status_t hblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_m
 	s->req = req;
 	memcpy(RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt), &ring_req, sizeof(ring_req));
 	q->ring.req_prod_pvt++;
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (notify)
-		hcall_evtchn_send(q->port);
+	/* One doorbell per batch from blk-mq, not one per request. */
+	if (bd->last)
+		hblk_push(q);
 	return BLK_STS_OK;
 }
 
@@ -265,6 +282,7 @@ static int hblk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int i
 
 static const struct blk_mq_ops hblk_mq_ops = {
 	.queue_rq = hblk_queue_rq,
+	.commit_rqs = hblk_commit_rqs,
 	.init_hctx = hblk_init_hctx,
 };
 
