@@ -91,7 +91,32 @@ ok $? "hcall-dd disconnected only the corrupted ring"
 grep -q 'ERROR: AddressSanitizer\|runtime error' "$OUT"
 is "$?" 1 "no sanitizer report from hcall-run or hcall-dd"
 
-# 6. Durability: SIGKILL the VMM in the middle of flushed writes; every
+# 6. One long-running hcall-dd serving two guests at once over its socket.
+sockdir=$(mktemp -d /tmp/hcall-dd.XXXXXX)
+chmod 755 "$sockdir"
+"$B/bin/hcall-dd" --listen "$sockdir/dd.sock" 2> "$S/dd.err" &
+ddpid=$!
+for _ in $(seq 1 50); do [ -S "$sockdir/dd.sock" ] && break; sleep 0.1; done
+rm -f "$S/g1.img" "$S/g2.img"; truncate -s 8M "$S/g1.img" "$S/g2.img"
+OUT=$S/g1.out blk blk-rw --disk "$S/g1.img" --dd-socket "$sockdir/dd.sock" &
+g1=$!
+OUT=$S/g2.out blk blk-rw --disk "$S/g2.img" --dd-socket "$sockdir/dd.sock"
+rc2=$?
+wait $g1
+rc1=$?
+is "$rc1:$rc2" 0:0 "two guests ran at once on one shared hcall-dd (--dd-socket)"
+OUT=$S/g1.out; r1=$(field readback); OUT=$S/g2.out; r2=$(field readback)
+is "$r1:$r2" yes:yes "each read back what it wrote"
+is "$(head -c "$(content 3 | wc -c)" "$S/g1.img" | sha256sum):$(head -c "$(content 3 | wc -c)" "$S/g2.img" | sha256sum)" \
+	"$(content 3 | sha256sum):$(content 3 | sha256sum)" "and both images hold the bytes"
+kill -0 $ddpid 2>/dev/null
+ok $? "the shared hcall-dd is still running after both guests left"
+is "$(ps -o user= -p $ddpid | tr -d ' ')" nobody "and runs as nobody"
+kill $ddpid; wait $ddpid 2>/dev/null
+rm -rf "$sockdir"
+OUT=$S/out
+
+# 7. Durability: SIGKILL the VMM in the middle of flushed writes; every
 #    write the guest saw acknowledged must be in the image.
 rm -f "$S/ack.img"; truncate -s 16M "$S/ack.img"
 "$RUN" --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \
