@@ -95,6 +95,8 @@ int hc_dd_call(int sock, const struct hc_dd_attach *a, const int *fds, uint32_t 
 	do
 		n = recv(sock, &rep, sizeof(rep), 0);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -ETIMEDOUT;
 	if (n != (ssize_t)sizeof(rep))
 		return -EIO;
 	if (ring_id)

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,6 +134,27 @@ static void set_state(struct hc_vm *vm, struct hc_vbd *v, int state)
 	put(vm, v->be, "state", "%d", state);
 }
 
+/* One request to hcall-dd; a lost or late reply ends the connection. */
+static int dd_call(struct hc_vm *vm, const struct hc_dd_attach *a, const int *fds,
+		   uint32_t *ring_id)
+{
+	struct hc_vbds *vs = vm->vbds;
+	int ret;
+
+	if (vs->sock < 0)
+		return -ENXIO;
+	ret = hc_dd_call(vs->sock, a, fds, ring_id);
+	if (ret == -ETIMEDOUT || ret == -EIO) {
+		fprintf(stderr, "hcall-run: driver domain %s: its disks are gone\n",
+			ret == -EIO ? "hung up" : "stopped answering");
+		close(vs->sock);
+		vs->sock = -1;
+		if (vs->pid > 0)
+			kill(vs->pid, SIGKILL);
+	}
+	return ret;
+}
+
 static void detach(struct hc_vm *vm, struct hc_vbd *v)
 {
 	struct hc_vbds *vs = vm->vbds;
@@ -143,7 +165,7 @@ static void detach(struct hc_vm *vm, struct hc_vbd *v)
 
 	for (q = 0; q < v->nr_rings; q++) {
 		a.ring_id = v->ring_id[q];
-		hc_dd_call(vs->sock, &a, NULL, NULL);
+		dd_call(vm, &a, NULL, NULL);
 		if (v->port[q] < HC_SHIM_PORTS)
 			vm->pv.ports[v->port[q]].attached = 0;
 	}
@@ -182,7 +204,7 @@ static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, cons
 	fds[1] = p->kick_fd;
 	fds[2] = vm->pv.upcall_fd;
 	fds[3] = v->fd;
-	ret = hc_dd_call(vm->vbds->sock, &a, fds, &v->ring_id[q]);
+	ret = dd_call(vm, &a, fds, &v->ring_id[q]);
 	if (ret)
 		return ret;
 	p->attached = 1;
@@ -340,6 +362,18 @@ static int connect_dd(struct hc_vbds *vs, const char *path, char *err, size_t er
 	return 0;
 }
 
+/*
+ * The shim waits for the driver domain's answers with the guest's store
+ * call in progress: a hung (shared) hcall-dd must cost that disk, not the VM.
+ */
+static void bound_replies(int sock)
+{
+	struct timeval tv = { .tv_sec = 5 };
+
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
 		 char *err, size_t errlen)
 {
@@ -356,6 +390,7 @@ int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
 			: spawn_dd(vs, dd_binary, err, errlen);
 	if (ret)
 		return ret;
+	bound_replies(vs->sock);
 	pthread_mutex_lock(&vm->pv.lock);
 	for (i = 0; i < vs->n && !ret; i++)
 		ret = publish(vm, &vs->d[i]);

@@ -116,7 +116,31 @@ kill $ddpid; wait $ddpid 2>/dev/null
 rm -rf "$sockdir"
 OUT=$S/out
 
-# 7. Durability: SIGKILL the VMM in the middle of flushed writes; every
+# 7. A driver domain that accepts the connection and then never answers
+#    costs the guest its disk after 5 s, not the VM or its shim.
+sockdir=$(mktemp -d /tmp/hcall-dd.XXXXXX)
+python3 - "$sockdir/mute.sock" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+time.sleep(60)
+PY
+mute=$!
+for _ in $(seq 1 50); do [ -S "$sockdir/mute.sock" ] && break; sleep 0.1; done
+rm -f "$S/m.img"; truncate -s 8M "$S/m.img"
+start=$(date +%s)
+blk blk-rw --disk "$S/m.img" --dd-socket "$sockdir/mute.sock"
+rc=$?
+took=$(( $(date +%s) - start ))
+is "$rc" 0 "with a mute driver domain the guest still runs and powers off (${took} s)"
+is "$(field missing)" xvda "the guest reports its disk missing, not hung"
+grep -q 'driver domain stopped answering' "$OUT"
+ok $? "hcall-run says the driver domain stopped answering"
+kill $mute 2>/dev/null; wait $mute 2>/dev/null
+rm -rf "$sockdir"
+
+# 8. Durability: SIGKILL the VMM in the middle of flushed writes; every
 #    write the guest saw acknowledged must be in the image.
 rm -f "$S/ack.img"; truncate -s 16M "$S/ack.img"
 "$RUN" --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \

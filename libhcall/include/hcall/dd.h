@@ -55,7 +55,11 @@ int hc_dd_send_detach(int sock, uint32_t ring_id);
  * detach with none (@fds all -1). 0, -ECONNRESET at hang-up, or -EPROTO.
  */
 int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS]);
-/* Send a message and wait for the reply: the reply's status, or -errno. */
+/*
+ * Send a message and wait for the reply: the reply's status, or -errno;
+ * -ETIMEDOUT or -EIO mean the connection can no longer be trusted to pair
+ * replies with requests.
+ */
 int hc_dd_call(int sock, const struct hc_dd_attach *a, const int *fds, uint32_t *ring_id);
 
 #endif
