@@ -109,20 +109,25 @@ static int finish_rw(struct hc_blkback *bb, struct hc_blk_inflight *io, ssize_t 
 	return BLKIF_RSP_OKAY;
 }
 
-/* Read or write every segment straight into its granted page, now. */
+/* The I/O of a mapped request, synchronously, straight into its pages. */
+static int rw_now(struct hc_blkback *bb, struct hc_blk_inflight *io, int write)
+{
+	off_t off = (off_t)(io->r.sector * SECTOR);
+	ssize_t n = write ? pwritev(bb->fd, io->iov, io->r.nr_segments, off)
+			  : preadv(bb->fd, io->iov, io->r.nr_segments, off);
+
+	return finish_rw(bb, io, n);
+}
+
+/* Map, read or write, unmap: a request on the synchronous path. */
 static int do_rw(struct hc_blkback *bb, const struct hc_blk_req *r, int write)
 {
 	struct hc_blk_inflight io;
-	ssize_t n;
 
 	io.r = *r;
 	if (map_segments(bb, &io, write))
 		return BLKIF_RSP_ERROR;
-	if (write)
-		n = pwritev(bb->fd, io.iov, r->nr_segments, (off_t)(r->sector * SECTOR));
-	else
-		n = preadv(bb->fd, io.iov, r->nr_segments, (off_t)(r->sector * SECTOR));
-	return finish_rw(bb, &io, n);
+	return rw_now(bb, &io, write);
 }
 
 /* An indirect request's segments: copied once from their granted page. */
@@ -135,8 +140,6 @@ static int fetch_segments(struct hc_blkback *bb, struct hc_blk_req *r)
 		return 0;
 	if (!bb->lim.max_indirect)
 		return BLKIF_RSP_EOPNOTSUPP;	/* not offered */
-	if (r->nr_segments == 0 || r->nr_segments > bb->lim.max_indirect)
-		return BLKIF_RSP_ERROR;
 	if (hc_gnttab_map(bb->gt, r->indirect_gref, 0, &m))
 		return BLKIF_RSP_ERROR;
 	status = hc_blkreq_copy_segments(r, m.page, &bb->lim);
@@ -144,15 +147,11 @@ static int fetch_segments(struct hc_blkback *bb, struct hc_blk_req *r)
 	return status;
 }
 
-static int serve(struct hc_blkback *bb, struct hc_blk_req *r)
+/* Serve a validated request now. */
+static int serve(struct hc_blkback *bb, const struct hc_blk_req *r)
 {
-	int status = fetch_segments(bb, r);
+	int status;
 
-	if (!status)
-		status = hc_blkreq_validate(r, &bb->lim);
-
-	if (status)
-		return status;
 	switch (r->op) {
 	case BLKIF_OP_READ:
 		return do_rw(bb, r, 0);
@@ -193,26 +192,24 @@ static void respond(struct hc_blkback *bb, const struct hc_blk_req *r, int statu
 }
 
 /*
- * Run the @n reads and writes held in bb->inflight[0..n), concurrently
+ * Run the *@queued reads and writes held in bb->inflight (and reset the count), concurrently
  * through io_uring when there is more than one, and answer each as it
  * completes. On a submission failure the ring is declared broken:
  * queued entries may still run, so their slots cannot be reused.
  */
-static int run_batch(struct hc_blkback *bb, unsigned int n)
+static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 {
-	unsigned int done = 0;
+	unsigned int done = 0, n = *queued;
 	int ret;
+
+	*queued = 0;
 
 	if (!n)
 		return 0;
 	if (n == 1) {
 		/* Nothing to overlap: a direct call beats a trip through io_uring. */
 		struct hc_blk_inflight *io = &bb->inflight[0];
-		int write = io->r.op == BLKIF_OP_WRITE;
-		off_t off = (off_t)(io->r.sector * SECTOR);
-		ssize_t got = write ? pwritev(bb->fd, io->iov, io->r.nr_segments, off)
-				    : preadv(bb->fd, io->iov, io->r.nr_segments, off);
-		int status = finish_rw(bb, io, got);
+		int status = rw_now(bb, io, io->r.op == BLKIF_OP_WRITE);
 
 		if (status)
 			bb->errors++;
@@ -295,34 +292,30 @@ int hc_blkback_process(struct hc_blkback *bb)
 			bb->ring.req_cons++;
 			bb->requests++;
 			served++;
-			if (bb->uring && (r.op == BLKIF_OP_READ || r.op == BLKIF_OP_WRITE)) {
-				status = fetch_segments(bb, &r);
-				if (!status)
-					status = hc_blkreq_validate(&r, &bb->lim);
-				if (!status)
-					status = queue_rw(bb, &r, queued);
+			status = fetch_segments(bb, &r);
+			if (!status)
+				status = hc_blkreq_validate(&r, &bb->lim);
+			if (!status && bb->uring &&
+			    (r.op == BLKIF_OP_READ || r.op == BLKIF_OP_WRITE)) {
+				status = queue_rw(bb, &r, queued);
 				if (!status) {
-					if (++queued == RING_SLOTS) {
-						if (run_batch(bb, queued))
-							return -EPROTO;
-						queued = 0;
-					}
+					/* Answered when its batch completes. */
+					if (++queued == RING_SLOTS && run_batch(bb, &queued))
+						return -EPROTO;
 					continue;
 				}
-			} else {
+			} else if (!status) {
 				/* Flush, barrier, discard: after everything before them. */
-				if (run_batch(bb, queued))
+				if (run_batch(bb, &queued))
 					return -EPROTO;
-				queued = 0;
 				status = serve(bb, &r);
 			}
 			if (status)
 				bb->errors++;
 			respond(bb, &r, status);
 		}
-		if (run_batch(bb, queued))
+		if (run_batch(bb, &queued))
 			return -EPROTO;
-		queued = 0;
 		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
 		if (notify && bb->notify)
 			bb->notify(bb->opaque);
