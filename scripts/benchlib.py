@@ -8,13 +8,16 @@ from xml.sax.saxutils import escape
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def on_kvm():
+def on_kvm(lab_timeout=None):
     """Return "direct" or "lab"; on a machine whose KVM cannot run guests,
-    re-run the calling script inside the lab host (this never returns)."""
+    re-run the calling script inside the lab host (this never returns),
+    allowing it lab_timeout seconds unless HCALL_LAB_TIMEOUT says otherwise."""
     if not os.environ.get("HCALL_SUBSTRATE"):
         sub = subprocess.run([os.path.join(TOP, "scripts/kvm-ok")], capture_output=True,
                              text=True).stdout.strip()
         if sub == "lab":
+            if lab_timeout:
+                os.environ.setdefault("HCALL_LAB_TIMEOUT", str(lab_timeout))
             os.execv(os.path.join(TOP, "scripts/lab"), ["lab", sys.argv[0]] + sys.argv[1:])
         os.environ["HCALL_SUBSTRATE"] = "direct"
     return os.environ["HCALL_SUBSTRATE"]

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The vCPU run loop and the few emulated legacy ports an HVM guest touches. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "hcall/guestmem.h"
 #include "hcall/vm.h"
 
 #define COM1_BASE   0x3f8
@@ -161,6 +163,40 @@ static void handle_exit(struct hc_vcpu *v)
 	}
 }
 
+/*
+ * Where a vCPU was when the guest had to be stopped from outside (timeout):
+ * registers, a pending exception and the code bytes at rip, so a hung guest
+ * can be located with addr2line or objdump on vmlinux.
+ */
+static void dump_state(struct hc_vcpu *v)
+{
+	struct kvm_regs regs = { 0 };
+	struct kvm_sregs sregs = { 0 };
+	struct kvm_vcpu_events ev = { 0 };
+	struct kvm_translation tr = { 0 };
+	char code[3 * 16 + 1] = "";
+	const uint8_t *p;
+	int i;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		return;
+	ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev);
+	tr.linear_address = regs.rip;
+	if (ioctl(v->fd, KVM_TRANSLATE, &tr) == 0 && tr.valid &&
+	    (tr.physical_address & 4095) <= 4096 - 16) {
+		p = hc_gpa(v->vm->ram, v->vm->mem, tr.physical_address, 16);
+		for (i = 0; p && i < 16; i++)
+			snprintf(code + 3 * i, 4, "%02x ", p[i]);
+	}
+	fprintf(stderr, "hcall-run: vCPU %d: rip %llx rsp %llx rflags %llx cr2 %llx cr3 %llx "
+		"cr4 %llx exception %s%u error %x; code: %s\n", v->id,
+		(unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+		(unsigned long long)regs.rflags, (unsigned long long)sregs.cr2,
+		(unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4,
+		ev.exception.injected || ev.exception.pending ? "" : "none/", ev.exception.nr,
+		ev.exception.error_code, code[0] ? code : "(unmapped)");
+}
+
 void *hc_vcpu_thread(void *arg);
 void *hc_vcpu_thread(void *arg)
 {
@@ -175,5 +211,7 @@ void *hc_vcpu_thread(void *arg)
 		}
 		handle_exit(v);
 	}
+	if (__atomic_load_n(&v->vm->stop_reason, __ATOMIC_ACQUIRE) == HC_STOP_TIMEOUT)
+		dump_state(v);
 	return NULL;
 }

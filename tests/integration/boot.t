@@ -54,6 +54,13 @@ grep -q 'hcall-run: guest kernel panicked' "$OUT"; ok $? "and one clear line on 
 
 hvm sleep --timeout 2
 is "$?" 4 "--timeout stops a guest that does not finish: exit 4"
+# Where the vCPU was, for a hung guest: rip in the kernel's text, code bytes.
+rip=$(sed -n 's/.*hcall-run: vCPU 0: rip \([0-9a-f]*\) .*code: [0-9a-f][0-9a-f] .*/\1/p' "$OUT")
+text=$(awk '$3 == "_stext" { s = $1 } $3 == "_etext" { e = $1 } END { print s, e }' \
+	"$B/kobj/System.map")
+python3 -c 'import sys; r, s, e = (int(x, 16) for x in sys.argv[1:]); sys.exit(not s <= r < e)' \
+	"${rip:-0}" $text
+ok $? "a timed-out guest's vCPU state is printed: rip ${rip:-missing} in kernel text, code bytes"
 
 # The HVM peer: the same bzImage and initramfs under QEMU with KVM. One
 # vCPU: in the lab host SeaBIOS's AP count times out and lists one CPU.
