@@ -140,7 +140,16 @@ static void handle_exit(struct hc_vcpu *v)
 		r->msr.error = 1;
 		break;
 	case KVM_EXIT_SHUTDOWN:
-		guest_reset(v->vm, "triple fault");
+		/*
+		 * A triple fault. Linux never reboots this way here (the
+		 * i8042 reset or the PV hypercall comes first), so it is a
+		 * crash, not a clean end.
+		 */
+		if (v->vm->panic.seen)
+			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest kernel panicked");
+		else
+			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest crashed: triple fault on vCPU %d",
+				   v->id);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)

@@ -52,6 +52,12 @@ rc=$?
 is "$rc" 3 "a guest panic gives exit status 3"
 grep -q 'hcall-run: guest kernel panicked' "$OUT"; ok $? "and one clear line on stderr"
 
+hvm triple
+rc=$?
+is "$rc" 3 "a triple fault is a crash (exit 3), not a clean reset"
+grep -q 'hcall-run: guest crashed: triple fault on vCPU 0' "$OUT" && ! grep -q 'HCALL-TRIPLE survived' "$OUT"
+ok $? "and says so on stderr"
+
 hvm sleep --timeout 2
 is "$?" 4 "--timeout stops a guest that does not finish: exit 4"
 # Where the vCPU was, for a hung guest: rip in the kernel's text, code bytes.
