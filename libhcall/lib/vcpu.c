@@ -141,12 +141,12 @@ static void handle_exit(struct hc_vcpu *v)
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		/*
-		 * A triple fault. Linux never reboots this way here (the
-		 * i8042 reset or the PV hypercall comes first), so it is a
-		 * crash, not a clean end.
+		 * A triple fault. An HVM guest may reboot this way (reboot=t,
+		 * as under QEMU); a PV guest restarts by hypercall, so for it
+		 * this is a crash.
 		 */
-		if (v->vm->panic.seen)
-			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest kernel panicked");
+		if (!v->vm->pv.enabled || v->vm->panic.seen)
+			guest_reset(v->vm, "triple fault");
 		else
 			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest crashed: triple fault on vCPU %d",
 				   v->id);

@@ -47,7 +47,7 @@ static const char usage[] =
 "  --dd-socket PATH  use the running hcall-dd listening on PATH instead of a\n"
 "                    private one (default: spawn $HCALL_DD or hcall-dd next to us)\n"
 "exit status: 0 guest powered off or reset, 1 VMM error, 2 bad arguments or\n"
-"kernel file, 3 guest panic or triple fault, 4 timeout, 5 interrupted by a signal\n";
+"kernel file, 3 guest panic or PV triple fault, 4 timeout, 5 interrupted by a signal\n";
 
 struct opts {
 	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket;

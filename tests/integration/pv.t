@@ -49,6 +49,12 @@ pv panic
 is "$?" 3 "a PV guest panic gives exit 3"
 grep -q 'panicked (reported by hypercall)' "$OUT"; ok $? "reported by the crash hypercall"
 
+# A PV guest restarts by hypercall, so a triple fault can only be a crash.
+pv triple
+is "$?" 3 "a PV guest's triple fault is a crash: exit 3"
+grep -q 'hcall-run: guest crashed: triple fault on vCPU 0' "$OUT" && ! grep -q 'HCALL-TRIPLE survived' "$OUT"
+ok $? "and one clear line on stderr"
+
 # The shim under ASan + UBSan: any bad access it made would fail the run.
 RUN=$B/bin/hcall-run-san pv fuzz --stats-json "$S/fuzz.json"
 rc=$?

@@ -17,8 +17,8 @@
 enum hc_stop {
 	HC_STOP_NONE,
 	HC_STOP_POWEROFF,	/* guest asked to power off */
-	HC_STOP_RESET,		/* i8042/0x92/0xcf9 reset: a clean end */
-	HC_STOP_PANIC,		/* guest kernel panicked or triple-faulted */
+	HC_STOP_RESET,		/* i8042/0x92/0xcf9 reset, HVM triple fault: a clean end */
+	HC_STOP_PANIC,		/* guest kernel panicked, PV guest triple-faulted */
 	HC_STOP_ERROR,		/* the VMM or KVM failed */
 	HC_STOP_TIMEOUT,
 	HC_STOP_SIGNAL,
