@@ -183,13 +183,15 @@ static void dump_state(struct hc_vcpu *v)
 	struct kvm_sregs sregs = { 0 };
 	struct kvm_vcpu_events ev = { 0 };
 	struct kvm_translation tr = { 0 };
-	char code[3 * 16 + 1] = "";
+	char code[3 * 16 + 1] = "", exc[32] = "none";
 	const uint8_t *p;
 	int i;
 
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return;
-	ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev);
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
+	    (ev.exception.injected || ev.exception.pending))
+		snprintf(exc, sizeof(exc), "%u error %x", ev.exception.nr, ev.exception.error_code);
 	tr.linear_address = regs.rip;
 	if (ioctl(v->fd, KVM_TRANSLATE, &tr) == 0 && tr.valid &&
 	    (tr.physical_address & 4095) <= 4096 - 16) {
@@ -198,12 +200,11 @@ static void dump_state(struct hc_vcpu *v)
 			snprintf(code + 3 * i, 4, "%02x ", p[i]);
 	}
 	fprintf(stderr, "hcall-run: vCPU %d: rip %llx rsp %llx rflags %llx cr2 %llx cr3 %llx "
-		"cr4 %llx exception %s%u error %x; code: %s\n", v->id,
+		"cr4 %llx exception %s; code: %s\n", v->id,
 		(unsigned long long)regs.rip, (unsigned long long)regs.rsp,
 		(unsigned long long)regs.rflags, (unsigned long long)sregs.cr2,
-		(unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4,
-		ev.exception.injected || ev.exception.pending ? "" : "none/", ev.exception.nr,
-		ev.exception.error_code, code[0] ? code : "(unmapped)");
+		(unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4, exc,
+		code[0] ? code : "(unmapped)");
 }
 
 void *hc_vcpu_thread(void *arg);
