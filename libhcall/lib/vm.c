@@ -154,11 +154,8 @@ static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 	return ret;
 }
 
-int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
-		 char *err, size_t errlen)
+int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 {
-	struct kvm_pit_config pit = { 0 };
-	struct kvm_cpuid2 *cpuid;
 	int i;
 
 	memset(vm, 0, sizeof(*vm));
@@ -177,7 +174,18 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (!vm->ports || vm->stop_efd < 0)
 		return fail(err, errlen, "allocating VM state");
+	return 0;
+}
 
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
+		 char *err, size_t errlen)
+{
+	struct kvm_pit_config pit = { 0 };
+	struct kvm_cpuid2 *cpuid;
+	int i;
+
+	if (hc_vm_init_state(vm, err, errlen))
+		return -1;
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
 		return fail(err, errlen, "/dev/kvm");

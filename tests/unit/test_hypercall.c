@@ -28,19 +28,12 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct hc_vm *vm = &f->vm;
-	int i;
+	char err[256];
 
-	vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
+	assert_int_equal(hc_vm_init_state(vm, err, sizeof(err)), 0);
 	vm->ram = calloc(1, RAM);
 	vm->mem = RAM;
 	vm->ncpus = 1;
-	vm->vcpu[0].fd = -1;
-	vm->ports = calloc(1, sizeof(*vm->ports));
-	vm->stop_efd = eventfd(0, 0);
-	pthread_mutex_init(&vm->stop_lock, NULL);
-	pthread_mutex_init(&vm->pv.lock, NULL);
-	for (i = 0; i < HC_SHIM_PORTS; i++)
-		vm->pv.ports[i].kick_fd = -1;
 	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
 	vm->pv.enabled = 1;
 	vm->pv.tsc_khz = 2500000;

@@ -43,21 +43,14 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	struct hc_vm *vm = &f->vm;
 	char err[256];
-	int i, fd;
+	int fd;
 
-	vm->kvm_fd = vm->vm_fd = -1;
+	assert_int_equal(hc_vm_init_state(vm, err, sizeof(err)), 0);
 	vm->mem_fd = memfd_create("guest", MFD_CLOEXEC);
 	assert_int_equal(ftruncate(vm->mem_fd, RAM), 0);
 	vm->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, vm->mem_fd, 0);
 	vm->mem = RAM;
 	vm->ncpus = 1;
-	vm->vcpu[0].fd = -1;
-	vm->ports = calloc(1, sizeof(*vm->ports));
-	vm->stop_efd = eventfd(0, 0);
-	pthread_mutex_init(&vm->stop_lock, NULL);
-	pthread_mutex_init(&vm->pv.lock, NULL);
-	for (i = 0; i < HC_SHIM_PORTS; i++)
-		vm->pv.ports[i].kick_fd = -1;
 	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
 	vm->pv.enabled = 1;
 	vm->pv.shared = (void *)(vm->ram + SHARED_GPA);

@@ -68,6 +68,12 @@ struct hc_vm {
 };
 
 /*
+ * The VMM's own state of a VM, no KVM yet: every fd -1, locks, port
+ * counters, the stop eventfd, UART and CMOS. hc_vm_create() starts here;
+ * unit tests build a VM without KVM on it. -1 + @err on failure.
+ */
+int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen);
+/*
  * Create the VM with @mem bytes of RAM and @ncpus vCPUs; @pv selects the
  * hcall PV platform (else a plain HVM guest). -1 + @err on failure.
  */
