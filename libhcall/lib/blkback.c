@@ -192,9 +192,9 @@ static void respond(struct hc_blkback *bb, const struct hc_blk_req *r, int statu
 }
 
 /*
- * Run the *@queued reads and writes held in bb->inflight (and reset the count), concurrently
- * through io_uring when there is more than one, and answer each as it
- * completes. On a submission failure the ring is declared broken:
+ * Run the *@queued reads and writes held in bb->inflight, concurrently
+ * through io_uring when there is more than one, answer each as it
+ * completes, and reset *@queued. On a submission failure the ring is declared broken:
  * queued entries may still run, so their slots cannot be reused.
  */
 static int run_batch(struct hc_blkback *bb, unsigned int *queued)

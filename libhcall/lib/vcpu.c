@@ -145,11 +145,11 @@ static void handle_exit(struct hc_vcpu *v)
 		 * as under QEMU); a PV guest restarts by hypercall, so for it
 		 * this is a crash.
 		 */
-		if (!v->vm->pv.enabled || v->vm->panic.seen)
-			guest_reset(v->vm, "triple fault");
-		else
+		if (v->vm->pv.enabled && !v->vm->panic.seen)
 			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest crashed: triple fault on vCPU %d",
 				   v->id);
+		else
+			guest_reset(v->vm, "triple fault");
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
