@@ -58,8 +58,11 @@ rc=$?
 is "$rc" 0 "HVM: a triple fault resets the guest (exit 0), as under QEMU"
 grep -q 'HCALL-TRIPLE survived' "$OUT"; is "$?" 1 "HVM: the triple fault stopped the guest"
 
-hvm sleep --timeout 2
+# Long enough to reach init even in the lab (at 2 s a guest may still be in
+# the decompressor, outside the kernel's text).
+hvm sleep --timeout 12
 is "$?" 4 "--timeout stops a guest that does not finish: exit 4"
+grep -q 'HCALL-RESULT' "$OUT"; is "$?" 1 "and the guest's test had not finished"
 # Where the vCPU was, for a hung guest: rip in the kernel's text, code bytes.
 rip=$(sed -n 's/.*hcall-run: vCPU 0: rip \([0-9a-f]*\) .*code: [0-9a-f][0-9a-f] .*/\1/p' "$OUT")
 text=$(awk '$3 == "_stext" { s = $1 } $3 == "_etext" { e = $1 } END { print s, e }' \
