@@ -81,13 +81,14 @@ $(B)/unit-san/%: tests/unit/%.c $(LIB_SRC) $(LIB_HDR) | setup
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC)) \
              $(patsubst tests/unit/%.c,$(B)/unit-san/%,$(UNIT_SRC))
 
-# libFuzzer targets (clang, ASan + UBSan): tests/fuzz/fuzz_X.c fuzzes lib/X.c.
+# libFuzzer targets (clang, ASan + UBSan): tests/fuzz/fuzz_X.c, linked with
+# the whole library.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c libhcall/lib/%.c $(LIB_HDR) | setup
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -pthread -Ilibhcall/include \
-		-fsanitize=fuzzer,address,undefined -o $@ $< libhcall/lib/$*.c
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
 
 unit: tools $(UNIT_BINS) $(FUZZ_BINS)
 
