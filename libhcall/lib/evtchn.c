@@ -40,7 +40,11 @@ void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, int upcall_fd)
 	}
 }
 
-/* Bind a shim-side port and its doorbell; returns the port or -errno. */
+/*
+ * Bind a shim-side port and its doorbell; returns the port or -errno.
+ * Every port gets a fresh eventfd: one owner each (a closed port's fd may
+ * still be held by a driver domain, never by this port's next user).
+ */
 int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner)
 {
 	struct kvm_ioeventfd io = {
@@ -54,10 +58,7 @@ int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner)
 			break;
 	if (port == HC_SHIM_PORTS)
 		return -HCALL_ENOSPC;
-	/* A closed port keeps its eventfd (a thread may still poll it): reuse it. */
-	fd = vm->pv.ports[port].kick_fd;
-	if (fd < 0)
-		fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return -HCALL_ENOSPC;
 	io.fd = fd;
@@ -66,46 +67,59 @@ int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner)
 		/* No in-kernel doorbell: sends exit to the shim, which kicks. */
 		io.fd = -1;
 	}
-	vm->pv.ports[port].owner = owner;
-	vm->pv.ports[port].kick_fd = fd;
-	vm->pv.ports[port].doorbell = io.fd >= 0;
+	vm->pv.ports[port] = (struct hc_evtchn_port){
+		.owner = owner, .kick_fd = fd, .doorbell = io.fd >= 0,
+	};
 	return port;
 }
 
-int hc_evtchn_close(struct hc_vm *vm, uint64_t port)
+void hc_evtchn_release(struct hc_vm *vm, uint32_t port)
 {
-	struct hc_evtchn_port *p;
+	struct hc_evtchn_port *p = &vm->pv.ports[port];
 	struct kvm_ioeventfd io = {
-		.addr = HC_DOORBELL_PORT, .len = 4,
+		.addr = HC_DOORBELL_PORT, .len = 4, .datamatch = port,
 		.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH |
 			 KVM_IOEVENTFD_FLAG_DEASSIGN,
 	};
 
+	if (p->doorbell) {
+		io.fd = p->kick_fd;
+		ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
+	}
+	if (p->kick_fd >= 0)
+		close(p->kick_fd);
+	*p = (struct hc_evtchn_port){ .owner = HC_PORT_FREE, .kick_fd = -1 };
+	if (vm->pv.cons_port == port)
+		vm->pv.cons_port = 0;
+	if (vm->pv.store_port == port)
+		vm->pv.store_port = 0;
+}
+
+/*
+ * HCALL_evtchn_close. The console's and the store's ports live as long as
+ * what uses them (a soft reset ends both), a backend port as long as a
+ * ring is attached to it: closing one of those is -EBUSY.
+ */
+int hc_evtchn_close(struct hc_vm *vm, uint64_t port)
+{
+	struct hc_evtchn_port *p;
+
 	if (port == 0 || port >= HC_SHIM_PORTS || vm->pv.ports[port].owner == HC_PORT_FREE)
 		return -HCALL_EINVAL;
 	p = &vm->pv.ports[port];
-	if (p->doorbell) {
-		io.fd = p->kick_fd;
-		io.datamatch = port;
-		ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
-	}
-	if (p->owner == HC_PORT_CONSOLE)
-		vm->pv.cons_port = 0;
-	if (p->owner == HC_PORT_STORE)
-		vm->pv.store_port = 0;
-	if (p->owner == HC_PORT_BACKEND) {
-		/*
-		 * A driver domain may hold a copy of this eventfd: never hand
-		 * it to another port, or two rings would share one doorbell.
-		 */
-		close(p->kick_fd);
-		p->kick_fd = -1;
-		p->attached = 0;
-	}
-	/* The console thread may be polling the fd: it closes it on its way out. */
-	p->owner = HC_PORT_FREE;
-	p->doorbell = 0;
+	if (p->owner != HC_PORT_BACKEND || p->attached)
+		return -HCALL_EBUSY;
+	hc_evtchn_release(vm, (uint32_t)port);
 	return 0;
+}
+
+void hc_evtchn_reset(struct hc_vm *vm)
+{
+	uint32_t port;
+
+	for (port = 1; port < HC_SHIM_PORTS; port++)
+		if (vm->pv.ports[port].owner != HC_PORT_FREE)
+			hc_evtchn_release(vm, port);
 }
 
 /* A send that reached the shim: no doorbell matched. */

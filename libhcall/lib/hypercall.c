@@ -36,8 +36,7 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 		.magic = HCALL_START_MAGIC,
 		.abi_version = HCALL_ABI_VERSION,
 		.nr_vcpus = (uint32_t)vm->ncpus,
-		.features = HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK |
-			    HCALL_FEAT_SHUTDOWN | HCALL_FEAT_STORE,
+		.features = hc_pv_features(),	/* the word CPUID shows */
 		.nr_pages = vm->mem / PAGE,
 		.tsc_khz = vm->pv.tsc_khz,
 	};
@@ -100,11 +99,10 @@ static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
 	s->wc.sec_hi = (uint32_t)((now_ns / 1000000000ull) >> 32);
 	s->wc.nsec = (uint32_t)(now_ns % 1000000000ull);
 	s->wc.version = 2;
+	vm->pv.shared_gpa = gpa;
 	__atomic_store_n(&vm->pv.shared, s, __ATOMIC_RELEASE);
 	return 0;
 }
-
-void hc_console_start(struct hc_vm *vm);
 
 static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
 {
@@ -112,7 +110,7 @@ static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
 	void *ring;
 	int port;
 
-	if (vm->pv.cons)
+	if (vm->pv.cons || vm->pv.cons_thread_started)
 		return -HCALL_EBUSY;
 	ring = guest_page(vm, gpa, &err);
 	if (!ring)
@@ -123,8 +121,13 @@ static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
 	vm->pv.cons_port = (uint32_t)port;
 	vm->pv.cons_out_cons = ((struct hcall_console_ring *)ring)->out_cons;
 	vm->pv.cons_in_prod = ((struct hcall_console_ring *)ring)->in_prod;
+	vm->pv.cons_broken = 0;
+	err = hc_console_start(vm);
+	if (err) {
+		hc_evtchn_release(vm, (uint32_t)port);
+		return err;
+	}
 	__atomic_store_n(&vm->pv.cons, ring, __ATOMIC_RELEASE);
-	hc_console_start(vm);
 	return port;
 }
 
@@ -154,6 +157,7 @@ static int64_t shutdown(struct hc_vm *vm, uint64_t reason)
 		hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked (reported by hypercall)");
 		return 0;
 	}
+	/* HCALL_SHUTDOWN_SOFT_RESET runs without pv.lock: hc_pv_soft_reset(). */
 	return -HCALL_EINVAL;
 }
 
@@ -169,7 +173,17 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 	__atomic_fetch_add(&vm->pv.calls[nr], 1, __ATOMIC_RELAXED);
 	if (nr == HCALL_null)
 		return 0;
+	if (nr == HCALL_shutdown && a[0] == HCALL_SHUTDOWN_SOFT_RESET) {
+		ret = hc_pv_soft_reset(vm);
+		goto out;
+	}
 	pthread_mutex_lock(&vm->pv.lock);
+	if (vm->pv.resetting) {
+		/* Another vCPU is resetting the platform under our feet. */
+		pthread_mutex_unlock(&vm->pv.lock);
+		ret = -HCALL_EBUSY;
+		goto out;
+	}
 	switch (nr) {
 	case HCALL_start_info: ret = start_info(vm, a[0]); break;
 	case HCALL_shared_info: ret = shared_info(vm, vcpu, a[0]); break;
@@ -183,6 +197,7 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 	default: ret = -HCALL_ENOSYS; break;
 	}
 	pthread_mutex_unlock(&vm->pv.lock);
+out:
 	if (ret < 0)
 		__atomic_fetch_add(&vm->pv.errors, 1, __ATOMIC_RELAXED);
 	return ret;

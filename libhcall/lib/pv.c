@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * PV platform setup: CPUID leaves, the hypercall page, the upcall route
- * (an irqfd on an MSI route to the callback vector) and the pvclock.
+ * PV platform setup: CPUID leaves (features and the inline PIO transport;
+ * nothing is written into guest text), the upcall route (an irqfd on an
+ * MSI route to the callback vector) and the pvclock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +11,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "hcall/guestmem.h"
 #include "hcall/pv.h"
 #include "hcall/vm.h"
 
@@ -42,6 +42,12 @@ void hc_pvclock_scale(uint32_t khz, uint32_t *mul, int8_t *shift)
 	*shift = (int8_t)s;
 }
 
+uint32_t hc_pv_features(void)
+{
+	return HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK | HCALL_FEAT_SHUTDOWN |
+	       HCALL_FEAT_STORE | HCALL_FEAT_SOFT_RESET;
+}
+
 void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
 {
 	static const uint32_t sig[3] = {
@@ -60,67 +66,16 @@ void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
 	};
 	c->entries[n++] = (struct kvm_cpuid_entry2){
 		.function = HCALL_CPUID_FEATURES, .eax = HCALL_ABI_VERSION,
-		.ebx = HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK |
-		       HCALL_FEAT_SHUTDOWN,
-		.ecx = (uint32_t)vm->ncpus,
+		.ebx = hc_pv_features(), .ecx = (uint32_t)vm->ncpus,
 	};
 	c->entries[n++] = (struct kvm_cpuid_entry2){
-		.function = HCALL_CPUID_HYPERCALL, .eax = 1, .ebx = HCALL_MSR_HYPERCALL_PAGE,
+		.function = HCALL_CPUID_TRANSPORT, .eax = HCALL_XPORT_PIO,
+		.ebx = HCALL_PORT_HYPERCALL, .ecx = HCALL_PORT_DOORBELL,
 	};
 	c->entries[n++] = (struct kvm_cpuid_entry2){
 		.function = HCALL_CPUID_TIMING, .eax = vm->pv.tsc_khz, .ebx = APIC_BUS_KHZ,
 	};
 	c->nent = n;
-}
-
-void hc_pv_fill_hypercall_page(uint8_t *page)
-{
-	int nr;
-
-	memset(page, 0xcc, 4096);	/* int3 between stubs */
-	for (nr = 0; nr < HCALL_NR_SLOTS; nr++) {
-		uint8_t *p = page + nr * HCALL_HYPERCALL_STRIDE;
-		uint32_t imm = (uint32_t)nr;
-
-		/* endbr64: a no-op without CET, a valid indirect target with IBT. */
-		*p++ = 0xf3; *p++ = 0x0f; *p++ = 0x1e; *p++ = 0xfa;
-
-		if (nr == HCALL_evtchn_send) {
-			/* mov %edi,%eax; out %eax,$doorbell; ret: no exit if bound */
-			*p++ = 0x89; *p++ = 0xf8;
-			*p++ = 0xe7; *p++ = HC_DOORBELL_PORT;
-			*p++ = 0xc3;
-			continue;
-		}
-		if (nr >= HCALL_NR_HYPERCALLS) {
-			/* mov $-ENOSYS,%eax; cltq; ret: unknown calls cost no exit */
-			imm = (uint32_t)-HCALL_ENOSYS;
-			*p++ = 0xb8; memcpy(p, &imm, 4); p += 4;
-			*p++ = 0x48; *p++ = 0x98;
-			*p++ = 0xc3;
-			continue;
-		}
-		/* mov $nr,%eax; out %eax,$hypercall_port; ret */
-		*p++ = 0xb8; memcpy(p, &imm, 4); p += 4;
-		*p++ = 0xe7; *p++ = HC_HYPERCALL_PORT;
-		*p++ = 0xc3;
-	}
-}
-
-int hc_pv_wrmsr(struct hc_vm *vm, uint32_t index, uint64_t value)
-{
-	uint8_t *page;
-
-	if (index != HCALL_MSR_HYPERCALL_PAGE || (value & 0xfff))
-		return -1;
-	page = hc_gpa(vm->ram, vm->mem, value, 4096);
-	if (!page)
-		return -1;
-	hc_pv_fill_hypercall_page(page);
-	pthread_mutex_lock(&vm->pv.lock);
-	vm->pv.hypercall_page = value;
-	pthread_mutex_unlock(&vm->pv.lock);
-	return 0;
 }
 
 static int set_routing(struct hc_vm *vm)
@@ -155,19 +110,11 @@ static int set_routing(struct hc_vm *vm)
 
 int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen)
 {
-	struct kvm_enable_cap msr_cap = {
-		.cap = KVM_CAP_X86_USER_SPACE_MSR,
-		.args = { KVM_MSR_EXIT_REASON_UNKNOWN },
-	};
 	struct kvm_irqfd irqfd = { 0 };
 
 	vm->pv.upcall_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->pv.upcall_fd < 0)
 		goto fail;
-	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &msr_cap) < 0) {
-		snprintf(err, errlen, "KVM_CAP_X86_USER_SPACE_MSR: %s", strerror(errno));
-		return -1;
-	}
 	if (set_routing(vm) < 0) {
 		snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 		return -1;

@@ -312,3 +312,20 @@ int hc_store_unwatch(struct hc_store *st, const char *path, const char *token)
 	pthread_mutex_unlock(&st->lock);
 	return ret;
 }
+
+void hc_store_unwatch_all(struct hc_store *st, hc_store_watch_fn fn)
+{
+	int i;
+
+	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < st->nw; ) {
+		if (st->w[i].fn == fn) {
+			free(st->w[i].path);
+			free(st->w[i].token);
+			st->w[i] = st->w[--st->nw];
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+}

@@ -47,6 +47,16 @@ void hc_store_teardown(struct hc_vm *vm)
 	vm->pv.events = NULL;
 }
 
+static void guest_watch_fired(void *opaque, const char *path, const char *token);
+
+void hc_store_reset_guest(struct hc_vm *vm)
+{
+	if (!vm->pv.store)
+		return;
+	hc_store_unwatch_all(vm->pv.store, guest_watch_fired);
+	vm->pv.events->head = vm->pv.events->count = 0;
+}
+
 /* Runs inside the store's lock (and under pv.lock): only queue and notify. */
 static void guest_watch_fired(void *opaque, const char *path, const char *token)
 {
@@ -69,13 +79,13 @@ static void guest_watch_fired(void *opaque, const char *path, const char *token)
 /* Copy a NUL-terminated string of at most @max bytes out of guest memory. */
 static int64_t guest_string(struct hc_vm *vm, uint64_t gpa, char *out, size_t max)
 {
-	size_t n = max;
+	uint64_t span = hc_gpa_span(vm->mem, gpa);
+	size_t n = span < max ? (size_t)span : max;
 	const uint8_t *src;
 
-	if (gpa >= vm->mem)
+	/* The string may end anywhere before the end of its RAM slot. */
+	if (!n)
 		return -HCALL_EFAULT;
-	if (vm->mem - gpa < n)
-		n = (size_t)(vm->mem - gpa);
 	src = hc_gpa(vm->ram, vm->mem, gpa, n);
 	if (!src)
 		return -HCALL_EFAULT;

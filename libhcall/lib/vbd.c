@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -185,7 +186,7 @@ static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, cons
 		.mem = vm->mem,
 		.gnttab_gpa = vm->pv.gnttab_gpa,
 		.gnttab_entries = vm->pv.gnttab_frames * (4096 / sizeof(grant_entry_v1_t)),
-		.shared_info_gpa = (uint64_t)((uint8_t *)vm->pv.shared - vm->ram),
+		.shared_info_gpa = vm->pv.shared_gpa,	/* guest-physical, not a host offset */
 		.backend_domid = HCALL_DOMID_BACKEND,
 		.sectors = v->sectors,
 		.flags = v->readonly ? HC_DD_READONLY : HC_DD_DISCARD,
@@ -238,6 +239,38 @@ static int connect_rings(struct hc_vm *vm, struct hc_vbd *v)
 	return ret;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A connect maps all of guest RAM, sets up an io_uring and starts a thread
+ * in the driver domain per ring: a token bucket per disk bounds how often
+ * a frontend toggling its state can make us do that.
+ */
+static int may_connect(struct hc_vbd *v)
+{
+	const uint64_t full = HC_VBD_CONNECT_BURST * 1000ull;
+	uint64_t now = now_ms();
+
+	/* In thousandths of a connect: HC_VBD_CONNECTS_PER_S come back a second. */
+	if (!v->bucket_ms)
+		v->bucket = full;
+	else
+		v->bucket += (now - v->bucket_ms) * HC_VBD_CONNECTS_PER_S;
+	if (v->bucket > full)
+		v->bucket = full;
+	v->bucket_ms = now;
+	if (v->bucket < 1000)
+		return 0;
+	v->bucket -= 1000;
+	return 1;
+}
+
 /* The backend half of the XenbusState handshake for one disk. */
 static void step(struct hc_vm *vm, struct hc_vbd *v)
 {
@@ -249,6 +282,19 @@ static void step(struct hc_vm *vm, struct hc_vbd *v)
 	case XenbusStateConnected:
 		if (v->nr_rings || v->be_state != XenbusStateInitWait)
 			break;
+		if (!may_connect(v)) {
+			if (!v->throttled)
+				fprintf(stderr, "hcall-run: vbd %u: the frontend reconnects more than "
+					"%d times a second: refused until it slows down\n", v->vdev,
+					HC_VBD_CONNECTS_PER_S);
+			v->throttled = 1;
+			vm->vbds->refused++;
+			put(vm, v->be, "error", "connecting too often (at most %d a second): "
+			    "try again later", HC_VBD_CONNECTS_PER_S);
+			set_state(vm, v, XenbusStateClosing);
+			break;
+		}
+		v->throttled = 0;
 		ret = connect_rings(vm, v);
 		if (ret) {
 			detach(vm, v);
@@ -285,6 +331,24 @@ void hc_vbd_poll(struct hc_vm *vm)
 			vs->d[i].dirty = 0;
 			step(vm, &vs->d[i]);
 		}
+}
+
+void hc_vbd_reset(struct hc_vm *vm)
+{
+	struct hc_vbds *vs = vm->vbds;
+	char path[HC_STORE_MAX_PATH];
+	int i;
+
+	for (i = 0; vs && i < vs->n; i++) {
+		struct hc_vbd *v = &vs->d[i];
+
+		detach(vm, v);
+		snprintf(path, sizeof(path), "%s/error", v->be);
+		hc_store_rm(vm->pv.store, HC_STORE_TOOL, path);
+		put(vm, v->fe, "state", "%d", XenbusStateInitialising);
+		set_state(vm, v, XenbusStateInitWait);
+		v->dirty = 0;	/* our own writes: nothing the frontend did */
+	}
 }
 
 /* Runs inside the store lock: only note it. */

@@ -61,7 +61,7 @@ void hc_vm_pio(struct hc_vcpu *v, uint16_t port, int size, int write, uint8_t *d
 	/* Anything else is an absent device: reads float high, writes vanish. */
 }
 
-/* A hypercall stub's out: arguments in rdi, rsi, rdx, r10, r8, result in rax. */
+/* A guest's inline out: arguments in rdi, rsi, rdx, r10, r8, result in rax. */
 static void hypercall(struct hc_vcpu *v, uint64_t nr, int doorbell)
 {
 	struct kvm_regs local, *regs = &v->run->s.regs.regs;
@@ -131,13 +131,6 @@ static void handle_exit(struct hc_vcpu *v)
 			memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
 		break;
 	case KVM_EXIT_INTR:
-		break;
-	case KVM_EXIT_X86_WRMSR:
-		r->msr.error = hc_pv_wrmsr(v->vm, r->msr.index, r->msr.data) ? 1 : 0;
-		break;
-	case KVM_EXIT_X86_RDMSR:
-		/* Only unknown MSRs come here: the guest gets #GP, as without us. */
-		r->msr.error = 1;
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		/*

@@ -53,9 +53,7 @@ static void uart_tx(void *opaque, uint8_t byte)
 	struct hc_vm *vm = opaque;
 	struct hc_panic_watch *w = &vm->panic;
 
-	if (write(vm->console_fd, &byte, 1) < 0) {
-		/* The reader went away; keep the guest running regardless. */
-	}
+	hc_console_write(vm, &byte, 1);	/* a stalled reader never blocks a vCPU for good */
 	vm->console_midline = byte != '\n';
 	match(&w->start_match, panic_start, (char)byte);
 	if (w->start_match == sizeof(panic_start) - 1) {
@@ -125,7 +123,7 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 {
 	/* Room for the PV leaves. */
-	size_t sz = sizeof(*base) + (base->nent + 8) * sizeof(base->entries[0]);
+	size_t sz = sizeof(*base) + (base->nent + HC_PV_CPUID_LEAVES) * sizeof(base->entries[0]);
 	struct kvm_cpuid2 *c = malloc(sz);
 	int deadline = ioctl(v->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	uint32_t i;
@@ -166,6 +164,7 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_mutex_init(&vm->pv.lock, NULL);
 	vm->pv.upcall_fd = -1;
+	vm->pv.cons_stop = -1;
 	for (i = 0; i < HC_SHIM_PORTS; i++)
 		vm->pv.ports[i].kick_fd = -1;
 	hc_uart_init(&vm->uart, uart_tx, uart_irq, vm);
@@ -372,6 +371,9 @@ void hc_vm_destroy(struct hc_vm *vm)
 		close(vm->kvm_fd);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
+	if (vm->console_fd_owned)
+		close(vm->console_fd);
+	vm->console_fd_owned = 0;
 	free(vm->ports);
 	vm->ports = NULL;
 }

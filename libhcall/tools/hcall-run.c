@@ -173,28 +173,10 @@ static uint8_t *read_file(const char *path, uint64_t max, size_t *len)
 	return buf;
 }
 
+/* Joined before the VM goes away: it writes into guest RAM and the irqfd. */
 static void *stdin_thread(void *arg)
 {
-	struct hc_vm *vm = arg;
-	uint8_t buf[64];
-	ssize_t n;
-
-	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
-		unsigned int done = 0;
-
-		while (done < (unsigned int)n) {
-			/*
-			 * The PV console once the guest set it up, else COM1 once
-			 * its driver listens; until then input waits here.
-			 */
-			if (__atomic_load_n(&vm->pv.cons, __ATOMIC_ACQUIRE))
-				done += hc_console_input(vm, buf + done, (unsigned int)n - done);
-			else if (__atomic_load_n(&vm->uart.ier, __ATOMIC_RELAXED) & 0x01)
-				done += hc_uart_receive(&vm->uart, buf + done, (unsigned int)n - done);
-			if (done < (unsigned int)n)
-				usleep(1000);	/* the guest has not drained its FIFO yet */
-		}
-	}
+	hc_console_pump_input(arg, STDIN_FILENO);
 	return NULL;
 }
 
@@ -269,7 +251,7 @@ int main(int argc, char **argv)
 	char err[256];
 	sigset_t sigs;
 	pthread_t in;
-	int sfd, status;
+	int sfd, status, in_started = 0;
 
 	parse_args(argc, argv, &o);
 	kernel = read_file(o.kernel, MAX_KERNEL, &klen);
@@ -291,6 +273,7 @@ int main(int argc, char **argv)
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;
 	}
+	hc_console_set_output(&vm, STDOUT_FILENO);	/* a stalled stdout cannot hold us */
 	if (hc_boot_setup(vm.ram, o.mem, kernel, klen, initrd, ilen, o.cmdline, o.cpus,
 			  &boot, err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s: %s\n", o.kernel, err);
@@ -332,10 +315,11 @@ int main(int argc, char **argv)
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;
 	}
-	if (pthread_create(&in, NULL, stdin_thread, &vm) == 0)
-		pthread_detach(in);
+	in_started = pthread_create(&in, NULL, stdin_thread, &vm) == 0;
 	wait_for_stop(&vm, sfd, o.timeout);
 	hc_vm_join(&vm);
+	if (in_started)
+		pthread_join(in, NULL);	/* the stop eventfd ends its wait */
 	hc_pv_destroy(&vm);	/* drains the PV console: the guest's last lines */
 
 	switch (vm.stop_reason) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The shim's PV side without KVM: hypercall dispatch with hostile
- * arguments, guest-address checks, the hypercall page stubs, event-channel
- * delivery and the console ring backend with corrupted indices.
+ * arguments, guest-address checks, the CPUID leaves, event-channel
+ * delivery and lifecycles, soft reset, the console ring backend with
+ * corrupted indices and a stalled reader, and RAM above 4 GiB.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,7 +117,7 @@ static void hostile_hypercalls_get_errors(void **state)
 		assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, odd), -HCALL_EINVAL);
 		assert_int_equal(vm->pv.gnttab_frames, 0);
 	}
-	assert_int_equal(call(vm, HCALL_shutdown, 3), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_shutdown, 4), -HCALL_EINVAL);
 	assert_int_equal(call(vm, HCALL_shutdown, ~0ull), -HCALL_EINVAL);
 	assert_int_equal(vm->stop_reason, HC_STOP_NONE);	/* still running */
 	assert_true(vm->pv.errors >= 19);
@@ -166,43 +167,70 @@ static void pvclock_scale_is_accurate(void **state)
 	}
 }
 
-static void hypercall_page_stubs(void **state)
+/* The leaves a guest sees, after hc_pv_cpuid() rewrote KVM's list. */
+static const struct kvm_cpuid_entry2 *leaf(const struct kvm_cpuid2 *c, uint32_t fn)
 {
-	static const uint8_t endbr[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
-	uint8_t page[4096];
-	int nr;
+	uint32_t i;
 
-	(void)state;
-	hc_pv_fill_hypercall_page(page);
-	for (nr = 0; nr < HCALL_NR_SLOTS; nr++) {
-		const uint8_t *s = page + nr * HCALL_HYPERCALL_STRIDE;
-		uint32_t imm;
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn)
+			return &c->entries[i];
+	return NULL;
+}
 
-		assert_memory_equal(s, endbr, 4);
-		if (nr == HCALL_evtchn_send) {
-			/* mov %edi,%eax; out %eax,$doorbell; ret */
-			assert_int_equal(s[4], 0x89);
-			assert_int_equal(s[6], 0xe7);
-			assert_int_equal(s[7], HC_DOORBELL_PORT);
-			assert_int_equal(s[8], 0xc3);
-			continue;
-		}
-		assert_int_equal(s[4], 0xb8);	/* mov $imm32,%eax */
-		memcpy(&imm, s + 5, 4);
-		if (nr < HCALL_NR_HYPERCALLS) {
-			assert_int_equal(imm, nr);
-			assert_int_equal(s[9], 0xe7);
-			assert_int_equal(s[10], HC_HYPERCALL_PORT);
-			assert_int_equal(s[11], 0xc3);
-		} else {
-			/* No exit at all: -ENOSYS, sign-extended, and return. */
-			assert_int_equal((int32_t)imm, -HCALL_ENOSYS);
-			assert_int_equal(s[9], 0x48);
-			assert_int_equal(s[10], 0x98);
-			assert_int_equal(s[11], 0xc3);
-		}
-		assert_int_equal(s[HCALL_HYPERCALL_STRIDE - 1], 0xcc);
-	}
+static void cpuid_leaves_show_the_transport(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[3 + HC_PV_CPUID_LEAVES];
+	} k = { .c.nent = 3 };
+	const struct kvm_cpuid_entry2 *e;
+
+	f->vm.ncpus = 3;
+	k.e[0] = (struct kvm_cpuid_entry2){ .function = 1, .eax = 0x806f8 };
+	k.e[1] = (struct kvm_cpuid_entry2){ .function = 0x40000000, .ebx = 0x4b4d564b };
+	k.e[2] = (struct kvm_cpuid_entry2){ .function = 0x40000001, .eax = 0xffffffff };
+	hc_pv_cpuid(&f->vm, &k.c);
+	assert_int_equal(k.c.nent, 1 + HC_PV_CPUID_LEAVES);
+	assert_int_equal(leaf(&k.c, 1)->eax, 0x806f8);		/* others stay */
+	e = leaf(&k.c, HCALL_CPUID_BASE);
+	assert_int_equal(e->eax, HCALL_CPUID_MAX);		/* KVM's signature is gone */
+	assert_int_equal(e->ebx, HCALL_CPUID_SIG_EBX);
+	assert_int_equal(e->ecx, HCALL_CPUID_SIG_ECX);
+	assert_int_equal(e->edx, HCALL_CPUID_SIG_EDX);
+	e = leaf(&k.c, HCALL_CPUID_FEATURES);
+	assert_int_equal(e->eax, HCALL_ABI_VERSION);
+	assert_int_equal(e->eax, 2);
+	assert_int_equal(e->ecx, 3);
+	e = leaf(&k.c, HCALL_CPUID_TRANSPORT);
+	assert_non_null(e);
+	assert_int_equal(e->eax, HCALL_XPORT_PIO);
+	assert_int_equal(e->ebx, HCALL_PORT_HYPERCALL);
+	assert_int_equal(e->ecx, HCALL_PORT_DOORBELL);
+	assert_int_equal(HC_HYPERCALL_PORT, HCALL_PORT_HYPERCALL);	/* what vcpu.c catches */
+	assert_int_equal(HC_DOORBELL_PORT, HCALL_PORT_DOORBELL);	/* where ioeventfds sit */
+	e = leaf(&k.c, HCALL_CPUID_TIMING);
+	assert_int_equal(e->eax, 2500000);
+}
+
+/* One feature word: what CPUID promises is what start info says. */
+static void cpuid_and_start_info_agree_on_features(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[HC_PV_CPUID_LEAVES];
+	} k = { .c.nent = 0 };
+	struct hcall_start_info *si = (void *)(f->vm.ram + 0x5000);
+	uint32_t want = HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK |
+			HCALL_FEAT_SHUTDOWN | HCALL_FEAT_STORE | HCALL_FEAT_SOFT_RESET;
+
+	hc_pv_cpuid(&f->vm, &k.c);
+	assert_int_equal(call(&f->vm, HCALL_start_info, 0x5000), 0);
+	assert_int_equal(si->abi_version, HCALL_ABI_VERSION);
+	assert_int_equal(leaf(&k.c, HCALL_CPUID_FEATURES)->ebx, si->features);
+	assert_int_equal(si->features, want);
 }
 
 static void evtchn_delivery(void **state)
@@ -264,8 +292,8 @@ static void console_ring_backend(void **state)
 	r->out_prod = r->out_cons + HCALL_CONS_OUT_SIZE + 1;
 	hc_console_drain(vm);
 	assert_true(vm->pv.cons_broken);
-	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)port), 0);
-	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)port), -HCALL_EINVAL);
+	/* The console's port lives as long as the console. */
+	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)port), -HCALL_EBUSY);
 }
 
 static void shutdown_reasons_stop_the_vm(void **state)
@@ -366,7 +394,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hostile_hypercalls_get_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(start_and_shared_info, setup, teardown),
 		cmocka_unit_test(pvclock_scale_is_accurate),
-		cmocka_unit_test(hypercall_page_stubs),
+		cmocka_unit_test_setup_teardown(cpuid_leaves_show_the_transport, setup, teardown),
+		cmocka_unit_test_setup_teardown(cpuid_and_start_info_agree_on_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(evtchn_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),

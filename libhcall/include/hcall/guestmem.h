@@ -25,4 +25,20 @@ static inline void *hc_gpa(uint8_t *ram, uint64_t mem, uint64_t gpa, uint64_t le
 	return 0;
 }
 
+/*
+ * Bytes of guest RAM from @gpa to the end of the slot holding it (RAM
+ * below the 3 GiB hole or above 4 GiB), 0 if @gpa is not RAM. Guest
+ * addresses are not host offsets: never compare one with @mem.
+ */
+static inline uint64_t hc_gpa_span(uint64_t mem, uint64_t gpa)
+{
+	uint64_t low = hc_low_mem(mem);
+
+	if (gpa < low)
+		return low - gpa;
+	if (gpa >= HC_4G && gpa - HC_4G < mem - low)
+		return mem - low - (gpa - HC_4G);
+	return 0;
+}
+
 #endif

@@ -50,5 +50,7 @@ int hc_store_directory(struct hc_store *st, const char *path, char *buf, size_t 
 int hc_store_watch(struct hc_store *st, const char *path, const char *token,
 		   hc_store_watch_fn fn, void *opaque);
 int hc_store_unwatch(struct hc_store *st, const char *path, const char *token);
+/* Remove every watch that calls @fn: all of one client's watches. */
+void hc_store_unwatch_all(struct hc_store *st, hc_store_watch_fn fn);
 
 #endif

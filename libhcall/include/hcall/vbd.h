@@ -15,6 +15,9 @@
 
 #define HC_MAX_DISKS		8
 #define HC_VBD_MAX_QUEUES	4
+/* A frontend may connect this many times at once, then this many a second. */
+#define HC_VBD_CONNECT_BURST	8
+#define HC_VBD_CONNECTS_PER_S	2
 
 struct hc_vm;
 
@@ -28,6 +31,8 @@ struct hc_vbd {
 	int be_state;			/* what we last wrote (XenbusState) */
 	unsigned int nr_rings;
 	uint32_t ring_id[HC_VBD_MAX_QUEUES], port[HC_VBD_MAX_QUEUES];
+	uint64_t bucket, bucket_ms;	/* connect token bucket (x1000), last refill */
+	int throttled;			/* refused for connecting too often (logged) */
 };
 
 struct hc_vbds {
@@ -48,6 +53,12 @@ int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
 		 char *err, size_t errlen);
 /* Act on frontend state changes; with pv.lock held. */
 void hc_vbd_poll(struct hc_vm *vm);
+/*
+ * Soft reset, with pv.lock held: detach every ring from the driver domain
+ * (it no longer touches guest memory when this returns) and put each disk
+ * back at the start of its handshake, for the next kernel's frontend.
+ */
+void hc_vbd_reset(struct hc_vm *vm);
 /* Detach everything, close the driver domain, reap a private one. */
 void hc_vbd_destroy(struct hc_vm *vm);
 /* hc_vbd_destroy() and free what is left (the counters). */

@@ -58,6 +58,9 @@ struct hc_vm {
 	struct hc_pv pv;
 	struct hc_vbds *vbds;	/* PV disks (vbd.c), NULL without --disk */
 	int console_fd;
+	int console_fd_owned;	/* our own non-blocking open of the output */
+	int console_direct;	/* write before polling: it never blocks */
+	uint64_t console_deadline;	/* ms (monotonic): stop waiting for the reader */
 	int console_midline;	/* last console byte was not a newline */
 	struct hc_panic_watch panic;
 
