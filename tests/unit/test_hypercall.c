@@ -9,9 +9,15 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hcall/guestmem.h"
@@ -387,6 +393,382 @@ static void store_hypercalls(void **state)
 	assert_int_equal(store(vm, HCALL_STORE_WATCH, P, T, 0), -HCALL_E2BIG);
 }
 
+/* Wait up to 5 s for @fd to become readable; 1 if it did. */
+static int readable(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 5000) == 1;
+}
+
+static void drain_upcalls(struct hc_vm *vm)
+{
+	uint64_t v;
+
+	while (read(vm->pv.upcall_fd, &v, sizeof(v)) == sizeof(v))
+		;
+}
+
+/*
+ * A kexec'd kernel: the first registered its pages at A, soft reset, the
+ * second registers at B. The shim's writes go to B; A is never touched.
+ */
+static void soft_reset_forgets_every_registration(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	uint8_t *ram = vm->ram, a_pages[4][4096];
+	const uint64_t SHA = 0x6000, CONA = 0x8000, SHB = 0x16000, CONB = 0x18000;
+	const uint64_t P = 0x10000, V = 0x11000, T = 0x12000, E = 0x13000;
+	const uint64_t gA[5] = { 0x100000, 2 }, gB[5] = { 0x200000, 2 };
+	struct hcall_shared_info *shb = (void *)(ram + SHB);
+	struct hcall_console_ring *rb = (void *)(ram + CONB);
+	int64_t cport, sport, bport, nport;
+	char got[16];
+	int i;
+
+	assert_int_equal(hc_store_setup(vm), 0);
+	assert_int_equal(call(vm, HCALL_shared_info, SHA), 0);
+	cport = call(vm, HCALL_console_setup, CONA);
+	assert_true(cport > 0);
+	assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, gA), 0);
+	sport = store(vm, HCALL_STORE_PORT, 0, 0, 0);
+	bport = call(vm, HCALL_evtchn_alloc, HCALL_DOMID_BACKEND);
+	assert_true(sport > 0 && bport > 0);
+	strcpy((char *)ram + P, "device");
+	strcpy((char *)ram + T, "old");
+	assert_int_equal(store(vm, HCALL_STORE_WATCH, P, T, 0), 0);	/* one event queued */
+	assert_true(vm->pv.cons_thread_started);
+
+	assert_int_equal(call(vm, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET), 0);
+	assert_int_equal(vm->stop_reason, HC_STOP_NONE);	/* the guest runs on */
+	memcpy(a_pages[0], ram + SHA, 4096);
+	memcpy(a_pages[1], ram + CONA, 4096);
+	memcpy(a_pages[2], ram + gA[0], 4096);
+	memcpy(a_pages[3], ram + gA[0] + 4096, 4096);
+	assert_null(vm->pv.shared);
+	assert_null(vm->pv.cons);
+	assert_false(vm->pv.cons_thread_started);
+	assert_int_equal(vm->pv.gnttab_frames, 0);
+	for (i = 1; i < HC_SHIM_PORTS; i++)
+		assert_int_equal(vm->pv.ports[i].owner, HC_PORT_FREE);
+	/* Old ports are closed, old watches and their events gone. */
+	assert_int_equal(call(vm, HCALL_evtchn_send, (uint64_t)bport), -HCALL_EINVAL);
+	assert_int_equal(call(vm, HCALL_evtchn_send, (uint64_t)cport), -HCALL_EINVAL);
+	assert_int_equal(store(vm, HCALL_STORE_EVENT, 0, E, 512), 0);
+	strcpy((char *)ram + P, "device/vbd/0/state");
+	strcpy((char *)ram + V, "1");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 1), 0);
+	assert_int_equal(store(vm, HCALL_STORE_EVENT, 0, E, 512), 0);
+	hc_evtchn_notify(vm, (uint32_t)sport);
+	hc_console_drain(vm);
+	assert_int_equal(hc_console_input(vm, (const uint8_t *)"x", 1), 0);
+
+	/* The second kernel registers again, elsewhere: no -EBUSY. */
+	assert_int_equal(call(vm, HCALL_shared_info, SHB), 0);
+	assert_int_equal(shb->vcpu_info[0].time.version, 2);	/* pvclock at B */
+	assert_int_not_equal(shb->vcpu_info[0].time.tsc_to_system_mul, 0);
+	nport = call(vm, HCALL_console_setup, CONB);
+	assert_true(nport > 0);
+	assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, gB), 0);
+	assert_int_equal(vm->pv.gnttab_gpa, gB[0]);
+	sport = store(vm, HCALL_STORE_PORT, 0, 0, 0);
+	assert_true(sport > 0);
+	/* Events, console output and input: all at B. */
+	drain_upcalls(vm);
+	hc_evtchn_notify(vm, (uint32_t)sport);
+	assert_true(shb->evtchn_pending[sport / 64] & (1ull << (sport % 64)));
+	memcpy(rb->out, "two\n", 4);
+	__atomic_store_n(&rb->out_prod, rb->out_prod + 4, __ATOMIC_RELEASE);
+	assert_int_equal(call(vm, HCALL_evtchn_send, (uint64_t)nport), nport);
+	assert_true(readable(f->out[0]));
+	assert_int_equal(read(f->out[0], got, sizeof(got)), 4);
+	assert_memory_equal(got, "two\n", 4);
+	assert_int_equal(hc_console_input(vm, (const uint8_t *)"in", 2), 2);
+	assert_memory_equal(rb->in, "in", 2);
+	assert_true(shb->evtchn_pending[nport / 64] & (1ull << (nport % 64)));
+	strcpy((char *)ram + P, "device");
+	strcpy((char *)ram + T, "new");
+	assert_int_equal(store(vm, HCALL_STORE_WATCH, P, T, 0), 0);
+	assert_true(store(vm, HCALL_STORE_EVENT, 0, E, 512) > 0);
+	assert_string_equal((char *)ram + E + sizeof("device"), "new");
+	/* Nothing of the first kernel's pages changed after the reset. */
+	assert_memory_equal(a_pages[0], ram + SHA, 4096);
+	assert_memory_equal(a_pages[1], ram + CONA, 4096);
+	assert_memory_equal(a_pages[2], ram + gA[0], 4096);
+	assert_memory_equal(a_pages[3], ram + gA[0] + 4096, 4096);
+	/* And a second reset works as well as the first. */
+	assert_int_equal(call(vm, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET), 0);
+	assert_null(vm->pv.cons);
+}
+
+/*
+ * Close, allocate and rebind across the console, store and backend ports:
+ * no port's eventfd ever has two owners, and ports in use stay put.
+ */
+static void evtchn_lifecycle_keeps_one_owner_per_port(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_console_ring *r = (void *)(vm->ram + 0x8000);
+	int64_t cport, sport, p, ports[HC_SHIM_PORTS];
+	int n, i, j;
+	char got[8];
+
+	assert_int_equal(hc_store_setup(vm), 0);
+	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
+	cport = call(vm, HCALL_console_setup, 0x8000);
+	sport = store(vm, HCALL_STORE_PORT, 0, 0, 0);
+	assert_true(cport > 0 && sport > 0);
+	/* The console's and the store's ports cannot be closed from under them. */
+	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)cport), -HCALL_EBUSY);
+	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)sport), -HCALL_EBUSY);
+	/* Backend ports come and go; closing twice is an error. */
+	for (i = 0; i < 100; i++) {
+		p = call(vm, HCALL_evtchn_alloc, HCALL_DOMID_BACKEND);
+		assert_true(p > 0 && p != cport && p != sport);
+		assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)p), 0);
+		assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)p), -HCALL_EINVAL);
+	}
+	/* Exhaust the ports, free one in the middle, get it back. */
+	for (n = 0; (p = call(vm, HCALL_evtchn_alloc, HCALL_DOMID_BACKEND)) > 0; n++)
+		ports[n] = p;
+	assert_int_equal(p, -HCALL_ENOSPC);
+	assert_int_equal(n, HC_SHIM_PORTS - 3);
+	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)ports[n / 2]), 0);
+	assert_int_equal(call(vm, HCALL_evtchn_alloc, HCALL_DOMID_BACKEND), ports[n / 2]);
+	assert_int_equal(call(vm, HCALL_evtchn_alloc, 7), -HCALL_EINVAL);	/* not the backend */
+	/* Every live port has its own eventfd. */
+	for (i = 1; i < HC_SHIM_PORTS; i++)
+		for (j = i + 1; j < HC_SHIM_PORTS; j++)
+			assert_int_not_equal(vm->pv.ports[i].kick_fd, vm->pv.ports[j].kick_fd);
+	for (i = 0; i < n; i++)
+		assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)ports[i]), 0);
+	/* After all that, the console thread still hears its port. */
+	memcpy(r->out, "ok\n", 3);
+	__atomic_store_n(&r->out_prod, 3, __ATOMIC_RELEASE);
+	assert_int_equal(call(vm, HCALL_evtchn_send, (uint64_t)cport), cport);
+	assert_true(readable(f->out[0]));
+	assert_int_equal(read(f->out[0], got, sizeof(got)), 3);
+	assert_memory_equal(got, "ok\n", 3);
+}
+
+struct destroyer {
+	struct hc_vm *vm;
+};
+
+static void *stop_and_destroy(void *arg)
+{
+	struct hc_vm *vm = arg;
+
+	hc_vm_stop(vm, HC_STOP_TIMEOUT, "test timeout");
+	hc_pv_destroy(vm);
+	return NULL;
+}
+
+/* Join @t within @ms or give up on the whole test binary (it would hang). */
+static void join_within(pthread_t t, int ms, const char *what)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	if (pthread_timedjoin_np(t, NULL, &ts)) {
+		fprintf(stderr, "FAIL: %s did not end within %d ms\n", what, ms);
+		_exit(1);
+	}
+}
+
+/* Nobody reads stdout: stopping the VM must still end in bounded time. */
+static void stalled_console_reader_cannot_hold_the_shim(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_console_ring *r = (void *)(vm->ram + 0x8000);
+	char junk[4096];
+	struct timespec t0, t1;
+	pthread_t t;
+	int64_t port;
+	long ms;
+
+	/* Fill the console pipe: the next write would block for ever. */
+	fcntl(f->out[1], F_SETFL, O_NONBLOCK);
+	memset(junk, '.', sizeof(junk));
+	while (write(f->out[1], junk, sizeof(junk)) > 0)
+		;
+	while (write(f->out[1], junk, 1) > 0)
+		;
+	fcntl(f->out[1], F_SETFL, 0);
+	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
+	port = call(vm, HCALL_console_setup, 0x8000);
+	assert_true(port > 0);
+	memcpy(r->out, "stuck\n", 6);
+	__atomic_store_n(&r->out_prod, 6, __ATOMIC_RELEASE);
+	assert_int_equal(call(vm, HCALL_evtchn_send, (uint64_t)port), port);
+	/* The thread took the bytes (and said so) and now waits for room. */
+	assert_true(readable(vm->pv.upcall_fd));
+	assert_int_equal(r->out_cons, 6);
+	/* The PV console's final drain and the UART path meet the same pipe. */
+	memcpy(r->out + 6, "last\n", 5);
+	__atomic_store_n(&r->out_prod, 11, __ATOMIC_RELEASE);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(pthread_create(&t, NULL, stop_and_destroy, vm), 0);
+	join_within(t, 3 * HC_CONSOLE_GRACE_MS + 2000, "hc_pv_destroy with a stalled stdout");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	print_message("destroy took %ld ms\n", ms);
+	assert_true(ms < 2 * HC_CONSOLE_GRACE_MS + 500);
+	hc_console_write(vm, "x", 1);	/* stopped, grace over: returns at once */
+}
+
+struct pump {
+	struct hc_vm *vm;
+	int fd;
+};
+
+static void *pump_thread(void *arg)
+{
+	struct pump *p = arg;
+
+	hc_console_pump_input(p->vm, p->fd);
+	return NULL;
+}
+
+/* Host input reaches the guest, and the pump ends with the VM, not at EOF. */
+static void stdin_pump_ends_when_the_vm_stops(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_console_ring *r = (void *)(vm->ram + 0x8000);
+	struct pump p = { vm, -1 };
+	int in[2];
+	pthread_t t;
+
+	assert_int_equal(pipe(in), 0);
+	p.fd = in[0];
+	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
+	assert_true(call(vm, HCALL_console_setup, 0x8000) > 0);
+	assert_int_equal(pthread_create(&t, NULL, pump_thread, &p), 0);
+	assert_int_equal(write(in[1], "hi", 2), 2);
+	assert_true(readable(vm->pv.upcall_fd));	/* input arrived: upcall */
+	assert_int_equal(__atomic_load_n(&r->in_prod, __ATOMIC_ACQUIRE), 2);
+	assert_memory_equal(r->in, "hi", 2);
+	/* The host's stdin stays open and silent: only the stop ends the pump. */
+	hc_vm_stop(vm, HC_STOP_TIMEOUT, "test");
+	join_within(t, 2000, "the stdin pump");
+	close(in[0]);
+	close(in[1]);
+}
+
+#define GiB (1ull << 30)
+#define BIG (5 * GiB)
+
+/*
+ * A 5 GiB guest: RAM above 3 GiB continues at 4 GiB and ends at 6 GiB.
+ * Store strings, shared info, console ring and grant table all live
+ * above the end of RAM's size (5 GiB), where a guest address is not a
+ * host offset.
+ */
+static int setup_big(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct hc_vm *vm = &f->vm;
+	char err[256];
+
+	assert_int_equal(hc_vm_init_state(vm, err, sizeof(err)), 0);
+	vm->ram = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(vm->ram != MAP_FAILED);
+	vm->mem = BIG;
+	vm->ncpus = 1;
+	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
+	vm->pv.enabled = 1;
+	vm->pv.tsc_khz = 2500000;
+	assert_int_equal(pipe(f->out), 0);
+	vm->console_fd = f->out[1];
+	*state = f;
+	return 0;
+}
+
+static int teardown_big(void **state)
+{
+	struct fixture *f = *state;
+
+	hc_vm_stop(&f->vm, HC_STOP_POWEROFF, "test over");
+	hc_pv_destroy(&f->vm);
+	close(f->vm.stop_efd);
+	close(f->out[0]);
+	close(f->out[1]);
+	free(f->vm.ports);
+	munmap(f->vm.ram, BIG);
+	free(f);
+	return 0;
+}
+
+static void *host(struct hc_vm *vm, uint64_t gpa)
+{
+	return hc_gpa(vm->ram, vm->mem, gpa, 1);
+}
+
+static void ram_above_4g_serves_every_registration(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	const uint64_t HI = 5 * GiB + 0x100000;	/* >= mem: host offset 4 GiB + 1 MiB */
+	const uint64_t SH = HI, CON = HI + 0x1000, P = HI + 0x2000, V = HI + 0x3000;
+	const uint64_t T = HI + 0x4000, E = HI + 0x5000, END = 6 * GiB;
+	const uint64_t g[5] = { HI + 0x10000, 4 };
+	struct hcall_shared_info *sh = host(vm, SH);
+	int64_t sport, cport;
+	char *end;
+
+	assert_int_equal(hc_store_setup(vm), 0);
+	assert_int_equal(hc_gpa_span(BIG, 0), 3 * GiB);
+	assert_int_equal(hc_gpa_span(BIG, 3 * GiB), 0);		/* the hole */
+	assert_int_equal(hc_gpa_span(BIG, HI), END - HI);
+	assert_int_equal(hc_gpa_span(BIG, END), 0);
+	assert_int_equal(call(vm, HCALL_start_info, HI + 0x6000), 0);
+	assert_int_equal(call(vm, HCALL_shared_info, SH), 0);
+	assert_int_equal(vm->pv.shared_gpa, SH);
+	assert_ptr_equal(vm->pv.shared, sh);
+	cport = call(vm, HCALL_console_setup, CON);
+	assert_true(cport > 0);
+	assert_int_equal(hc_hypercall(vm, 0, HCALL_gnttab_setup, g), 0);
+	/* Store strings up there, and one that ends right at the end of RAM. */
+	strcpy(host(vm, P), "device/vbd/51712/ring-ref");
+	strcpy(host(vm, V), "8");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, P, V, 1), 0);
+	memset(host(vm, V), 0, 8);
+	assert_int_equal(store(vm, HCALL_STORE_READ, P, V, 8), 1);
+	assert_memory_equal(host(vm, V), "8", 1);
+	end = host(vm, END - 7);
+	strcpy(end, "data/a");
+	assert_int_equal(store(vm, HCALL_STORE_WRITE, END - 7, V, 1), 0);
+	memcpy(end, "data/ab", 7);	/* no NUL before the end of RAM */
+	assert_int_equal(store(vm, HCALL_STORE_READ, END - 7, V, 8), -HCALL_E2BIG);
+	/* Just below the hole, a short string is fine too. */
+	strcpy((char *)vm->ram + 3 * GiB - 8, "data/a");
+	assert_int_equal(store(vm, HCALL_STORE_READ, 3 * GiB - 8, V, 8), 1);
+	/* Watches and their events, delivered into shared info up there. */
+	sport = store(vm, HCALL_STORE_PORT, 0, 0, 0);
+	assert_true(sport > 0);
+	strcpy(host(vm, P), "device");
+	strcpy(host(vm, T), "hi");
+	assert_int_equal(store(vm, HCALL_STORE_WATCH, P, T, 0), 0);
+	assert_true(sh->evtchn_pending[sport / 64] & (1ull << (sport % 64)));
+	assert_true(store(vm, HCALL_STORE_EVENT, 0, E, 512) > 0);
+	assert_string_equal(host(vm, E), "device");
+	/* Past the end of RAM and in the hole: refused, not wrapped. */
+	assert_int_equal(store(vm, HCALL_STORE_READ, END, V, 8), -HCALL_EFAULT);
+	assert_int_equal(store(vm, HCALL_STORE_READ, 3 * GiB + 5, V, 8), -HCALL_EFAULT);
+	assert_int_equal(call(vm, HCALL_start_info, END), -HCALL_EFAULT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +782,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(store_hypercalls, setup, teardown),
+		cmocka_unit_test_setup_teardown(soft_reset_forgets_every_registration, setup, teardown),
+		cmocka_unit_test_setup_teardown(evtchn_lifecycle_keeps_one_owner_per_port, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(stalled_console_reader_cannot_hold_the_shim, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(stdin_pump_ends_when_the_vm_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(ram_above_4g_serves_every_registration, setup_big,
+						teardown_big),
 	};
 
 	return cmocka_run_group_tests_name("hypercall", tests, NULL, NULL);
