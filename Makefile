@@ -44,12 +44,21 @@ initramfs: modules
 	@scripts/initramfs
 	@scripts/guest-tools
 
-tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san $(B)/bin/hcall-dd-san
+tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san $(B)/bin/hcall-dd-san \
+       $(B)/bin/hcall-dd-test
 
 # The driver domain under ASan + UBSan, for the hostile-frontend test.
 $(B)/bin/hcall-dd-san: libhcall/tools/hcall-dd.c $(LIB_SRC) $(LIB_HDR) | setup
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+
+# A driver domain that misbehaves on request (HCALL_DD_TEST, see
+# tests/dd/hostile_backend.c), for the frontend's tests; never installed.
+DD_TEST_WRAP := -Wl,--wrap=hc_blkreq_validate,--wrap=hc_blkback_process \
+		-Wl,--wrap=hc_gnttab_map,--wrap=hc_gnttab_unmap,--wrap=fdatasync
+$(B)/bin/hcall-dd-test: libhcall/tools/hcall-dd.c tests/dd/hostile_backend.c $(LIB_SRC) $(LIB_HDR) | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< tests/dd/hostile_backend.c $(LIB_SRC) $(LIBS) $(DD_TEST_WRAP)
 
 # The shim under ASan + UBSan, for the hostile-guest tests.
 $(B)/bin/hcall-run-san: libhcall/tools/hcall-run.c $(LIB_SRC) $(LIB_HDR) | setup

@@ -6,6 +6,12 @@
  * backend per request; requests of more than BLKIF_MAX_SEGMENTS_PER_REQUEST
  * segments go as one indirect request whose segment list sits in a granted
  * page, so a 128 KiB I/O is one ring slot, not three.
+ *
+ * A backend that breaks the protocol (a response to no request, with the
+ * wrong operation, a producer index past what was asked, a grant still
+ * held after its response) disables the disk: new I/O fails at once, and a
+ * request goes back to the block layer only once every grant it had is
+ * revoked, so no page is reused while the backend may still touch it.
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -13,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <asm/hcall.h>
 #include <asm/hcall_bus.h>
 #include <xen/interface/grant_table.h>
@@ -32,9 +39,11 @@ static_assert(HBLK_MAX_INDIRECT <= HBLK_SEGS_PER_PAGE);
 /* What one ring slot's request holds until its response comes back. */
 struct hblk_shadow {
 	struct request *req;
-	unsigned int nr_grants;
+	u8 op;				/* the ring request's operation */
+	u8 data_op;			/* the same, or an indirect request's inner one */
+	unsigned int nr_grants;		/* grants not yet revoked */
 	int grefs[HBLK_MAX_INDIRECT];
-	int indirect_gref;		/* -1: a direct request */
+	int indirect_gref;		/* -1: none (left) */
 	struct scatterlist sg[HBLK_MAX_INDIRECT];
 };
 
@@ -51,6 +60,12 @@ struct hblk_queue {
 	char name[24];
 };
 
+/* hblk_info.flags */
+enum {
+	HBLK_BROKEN,		/* the backend broke the protocol: disk disabled */
+	HBLK_NO_FLUSH,		/* no cache to flush: flushes complete at once */
+};
+
 struct hblk_info {
 	struct hcall_device *dev;
 	struct gendisk *gd;
@@ -59,7 +74,17 @@ struct hblk_info {
 	unsigned int nr_queues;
 	struct hblk_queue *queues;
 	unsigned int max_segs;
+	u8 flush_op;			/* BLKIF_OP_FLUSH_DISKCACHE or _WRITE_BARRIER */
 	bool connected;
+	bool closed;			/* the backend was told to let go */
+	unsigned long flags;
+	struct work_struct flush_off;	/* turns the write cache off */
+};
+
+/* A request to hand back to the block layer once the queue lock is dropped. */
+struct hblk_done {
+	struct request *req;
+	blk_status_t sts;
 };
 
 static int hblk_major;
@@ -67,19 +92,67 @@ static DEFINE_MUTEX(hblk_mutex);	/* connect vs. remove */
 
 static_assert(HBLK_RING_SIZE < BITS_PER_LONG);
 
-static void hblk_end_grants(struct hblk_queue *q, struct hblk_shadow *s, blk_status_t *sts)
+static bool hblk_broken(struct hblk_info *info)
 {
-	unsigned int i;
+	return test_bit(HBLK_BROKEN, &info->flags);
+}
+
+/* Disable the disk for good; said once, whatever broke first. */
+static void hblk_break(struct hblk_queue *q, const char *why)
+{
+	if (!test_and_set_bit(HBLK_BROKEN, &q->info->flags))
+		dev_err(&q->info->dev->dev, "%s: %s: disk disabled\n", q->name, why);
+}
+
+/*
+ * Revoke what @s still grants. A grant the backend still uses stays in
+ * @s, so the request keeps its pages. True when nothing is left.
+ */
+static bool hblk_end_grants(struct hblk_shadow *s)
+{
+	unsigned int i, kept = 0;
 
 	for (i = 0; i < s->nr_grants; i++)
 		if (!hcall_gnttab_end_access(s->grefs[i]))
-			*sts = BLK_STS_IOERR;
-	if (s->indirect_gref >= 0 && !hcall_gnttab_end_access(s->indirect_gref))
-		*sts = BLK_STS_IOERR;
-	if (*sts == BLK_STS_IOERR && s->nr_grants)
-		dev_err_ratelimited(&q->info->dev->dev, "backend still holds a granted page\n");
-	s->nr_grants = 0;
-	s->indirect_gref = -1;
+			s->grefs[kept++] = s->grefs[i];
+	s->nr_grants = kept;
+	if (s->indirect_gref >= 0 && hcall_gnttab_end_access(s->indirect_gref))
+		s->indirect_gref = -1;
+	return !s->nr_grants && s->indirect_gref < 0;
+}
+
+/* Give slot @id's request back to the caller, which completes it unlocked. */
+static void hblk_take(struct hblk_queue *q, unsigned long id, struct hblk_done *d,
+		      blk_status_t sts)
+{
+	d->req = q->shadow[id].req;
+	d->sts = sts;
+	q->shadow[id].req = NULL;
+	__set_bit(id, &q->free_ids);
+}
+
+/*
+ * On a disabled disk, fail every request of @q whose grants can all be
+ * revoked now: the backend can no longer reach its pages. The others wait
+ * (interrupt, timeout, removal) for the backend to let go.
+ */
+static unsigned int hblk_reclaim(struct hblk_queue *q, struct hblk_done *done)
+{
+	unsigned int id, n = 0;
+
+	lockdep_assert_held(&q->lock);
+	for (id = 0; id < HBLK_RING_SIZE; id++)
+		if (q->shadow[id].req && hblk_end_grants(&q->shadow[id]))
+			hblk_take(q, id, &done[n++], BLK_STS_IOERR);
+	return n;
+}
+
+static void hblk_complete(struct hblk_done *done, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++)
+		blk_mq_end_request(done[k].req, done[k].sts);
 }
 
 static blk_status_t hblk_status(s16 status)
@@ -94,58 +167,113 @@ static blk_status_t hblk_status(s16 status)
 	}
 }
 
-static irqreturn_t hblk_interrupt(int irq, void *dev_id)
+static bool hblk_is_flush(const struct hblk_shadow *s)
 {
-	struct hblk_queue *q = dev_id;
-	struct {
-		struct request *req;
-		blk_status_t sts;
-	} done[HBLK_RING_SIZE];
+	return (s->op == BLKIF_OP_FLUSH_DISKCACHE || s->op == BLKIF_OP_WRITE_BARRIER) &&
+	       !s->nr_grants;
+}
+
+/*
+ * A backend without a cache to flush may say so at any time (Xen allows
+ * it): from then on a flush is done as soon as asked, and the block layer
+ * stops sending them once the write cache is off.
+ */
+static void hblk_no_flush(struct hblk_queue *q)
+{
+	if (test_and_set_bit(HBLK_NO_FLUSH, &q->info->flags))
+		return;
+	dev_warn(&q->info->dev->dev, "%s: backend cannot flush: write cache off\n", q->name);
+	schedule_work(&q->info->flush_off);
+}
+
+static void hblk_flush_off(struct work_struct *work)
+{
+	struct hblk_info *info = container_of(work, struct hblk_info, flush_off);
+	struct request_queue *rq = info->gd->queue;
+	struct queue_limits lim = queue_limits_start_update(rq);
+
+	lim.features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
+	/* Not frozen: a flush still on its way is completed by hblk_queue_rq. */
+	if (queue_limits_commit_update(rq, &lim))
+		dev_warn(&info->dev->dev, "cannot turn the write cache off\n");
+}
+
+/* The operation the backend must echo: the request's, or for an indirect one either. */
+static bool hblk_op_matches(const struct hblk_shadow *s, u8 op)
+{
+	return op == s->op || (s->op == BLKIF_OP_INDIRECT && op == s->data_op);
+}
+
+/* Take the responses in; false once the backend broke the protocol. */
+static bool hblk_responses(struct hblk_queue *q, struct hblk_done *done, unsigned int *n)
+{
 	struct blkif_response rsp;
-	unsigned int n = 0, k;
-	unsigned long flags;
+	struct hblk_shadow *s;
+	blk_status_t sts;
 	RING_IDX i, rp;
 	int more;
 
-	spin_lock_irqsave(&q->lock, flags);
 	do {
 		rp = READ_ONCE(q->ring.sring->rsp_prod);
 		virt_rmb();	/* responses after the index that covers them */
-		if (rp - q->ring.rsp_cons > HBLK_RING_SIZE) {
-			dev_err(&q->info->dev->dev, "%s: bogus response index\n", q->name);
-			break;
+		/* No more answers than requests outstanding. */
+		if (rp - q->ring.rsp_cons > q->ring.req_prod_pvt - q->ring.rsp_cons) {
+			hblk_break(q, "bogus response index");
+			return false;
 		}
 		for (i = q->ring.rsp_cons; i != rp; i++) {
-			struct hblk_shadow *s;
-
-			memcpy(&rsp, RING_GET_RESPONSE(&q->ring, i), sizeof(rsp));
+			RING_COPY_RESPONSE(&q->ring, i, &rsp);
 			if (rsp.id >= HBLK_RING_SIZE || !q->shadow[rsp.id].req) {
-				dev_err(&q->info->dev->dev, "%s: response to no request\n",
-					q->name);
-				continue;
+				hblk_break(q, "response to no request");
+				return false;
 			}
 			s = &q->shadow[rsp.id];
+			if (!hblk_op_matches(s, rsp.operation)) {
+				hblk_break(q, "response with the wrong operation");
+				return false;
+			}
+			sts = hblk_status(rsp.status);
+			if (sts == BLK_STS_NOTSUPP && hblk_is_flush(s)) {
+				hblk_no_flush(q);
+				sts = BLK_STS_OK;
+			}
+			/* Answered but still in use: the pages stay with the request. */
+			if (!hblk_end_grants(s)) {
+				q->ring.rsp_cons = i + 1;
+				hblk_break(q, "backend still holds a granted page");
+				return false;
+			}
 			/* At most HBLK_RING_SIZE are in flight, and none start now. */
-			done[n].req = s->req;
-			done[n].sts = hblk_status(rsp.status);
-			hblk_end_grants(q, s, &done[n].sts);
-			n++;
-			s->req = NULL;
-			__set_bit(rsp.id, &q->free_ids);
+			hblk_take(q, rsp.id, &done[(*n)++], sts);
 		}
 		q->ring.rsp_cons = rp;
 		RING_FINAL_CHECK_FOR_RESPONSES(&q->ring, more);
 	} while (more);
+	return true;
+}
+
+static irqreturn_t hblk_interrupt(int irq, void *dev_id)
+{
+	struct hblk_queue *q = dev_id;
+	struct hblk_done done[HBLK_RING_SIZE];
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (hblk_broken(q->info) || !hblk_responses(q, done, &n))
+		n += hblk_reclaim(q, done + n);
 	spin_unlock_irqrestore(&q->lock, flags);
-	/* Outside the lock: a completion may lead straight to a new request. */
-	for (k = 0; k < n; k++)
-		blk_mq_end_request(done[k].req, done[k].sts);
-	if (n && q->info->gd)
-		blk_mq_start_stopped_hw_queues(q->info->gd->queue, true);
+	/*
+	 * Outside the lock: a completion may lead straight to a new request.
+	 * Nothing of the disk is touched after the last one: blk-mq reruns
+	 * a queue that waited for a slot by itself, and removal may free the
+	 * disk as soon as the last request is done.
+	 */
+	hblk_complete(done, n);
 	return IRQ_HANDLED;
 }
 
-/* Grant the request's pages and fill @ring_req; 0 or -ENOSPC (grants). */
+/* Grant the request's pages and fill @ring_req; 0 or a negative errno. */
 static int hblk_map(struct hblk_queue *q, struct hblk_shadow *s, unsigned long id,
 		    struct request *req, struct blkif_request *ring_req)
 {
@@ -213,63 +341,118 @@ static void hblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	hblk_push(hctx->driver_data);
 }
 
+/*
+ * Fill @ring_req for @req in free slot @id. BLK_STS_OK: @req is in the
+ * slot (on the ring only if *@post).
+ */
+static blk_status_t hblk_prepare(struct hblk_queue *q, unsigned long id, struct request *req,
+				 struct blkif_request *ring_req, bool *post)
+{
+	struct hblk_shadow *s = &q->shadow[id];
+	int ret;
+
+	*post = true;
+	s->nr_grants = 0;
+	s->indirect_gref = -1;
+	switch (req_op(req)) {
+	case REQ_OP_FLUSH:
+		/* Empty: with no data a barrier is a flush too. */
+		ring_req->operation = q->info->flush_op;
+		ring_req->u.rw.id = id;
+		break;
+	case REQ_OP_DISCARD:
+		ring_req->operation = BLKIF_OP_DISCARD;
+		ring_req->u.discard.id = id;
+		ring_req->u.discard.sector_number = blk_rq_pos(req);
+		ring_req->u.discard.nr_sectors = blk_rq_sectors(req);
+		break;
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		/* No FUA is advertised: the block layer adds a flush after such a write. */
+		ring_req->operation = rq_data_dir(req) == READ ? BLKIF_OP_READ : BLKIF_OP_WRITE;
+		ret = hblk_map(q, s, id, req, ring_req);
+		if (!ret)
+			break;
+		if (!hblk_end_grants(s)) {
+			/* Pinned before it was even asked: keep the pages, stop. */
+			hblk_break(q, "backend took a grant it was never sent");
+			*post = false;
+			break;
+		}
+		/*
+		 * Grants are shared by every disk: this queue may have nothing
+		 * in flight to wait for, so blk-mq retries it after a delay.
+		 */
+		return ret == -ENOSPC ? BLK_STS_RESOURCE : BLK_STS_IOERR;
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+	s->op = ring_req->operation;
+	s->data_op = s->op == BLKIF_OP_INDIRECT ? ring_req->u.indirect.indirect_op : s->op;
+	s->req = req;
+	__clear_bit(id, &q->free_ids);
+	return BLK_STS_OK;
+}
+
 static blk_status_t hblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
 {
 	struct hblk_queue *q = hctx->driver_data;
 	struct request *req = bd->rq;
 	struct blkif_request ring_req = {};
-	struct hblk_shadow *s;
-	unsigned long flags, id;
-	blk_status_t sts = BLK_STS_OK;
+	unsigned long flags;
+	blk_status_t sts;
+	bool post;
 
 	blk_mq_start_request(req);
+	if (hblk_broken(q->info))
+		return BLK_STS_IOERR;
+	if (req_op(req) == REQ_OP_FLUSH && test_bit(HBLK_NO_FLUSH, &q->info->flags)) {
+		blk_mq_end_request(req, BLK_STS_OK);
+		return BLK_STS_OK;
+	}
 	spin_lock_irqsave(&q->lock, flags);
 	if (RING_FULL(&q->ring) || !q->free_ids) {
-		blk_mq_stop_hw_queue(hctx);
+		/* This ring is full of our own requests: each one done reruns it. */
 		spin_unlock_irqrestore(&q->lock, flags);
 		return BLK_STS_DEV_RESOURCE;
 	}
-	id = __ffs(q->free_ids);
-	s = &q->shadow[id];
-	s->nr_grants = 0;
-	s->indirect_gref = -1;
-	switch (req_op(req)) {
-	case REQ_OP_FLUSH:
-		ring_req.operation = BLKIF_OP_FLUSH_DISKCACHE;
-		ring_req.u.rw.id = id;
-		break;
-	case REQ_OP_DISCARD:
-		ring_req.operation = BLKIF_OP_DISCARD;
-		ring_req.u.discard.id = id;
-		ring_req.u.discard.sector_number = blk_rq_pos(req);
-		ring_req.u.discard.nr_sectors = blk_rq_sectors(req);
-		break;
-	case REQ_OP_READ:
-	case REQ_OP_WRITE:
-		/* FUA: the backend makes earlier and this write durable first. */
-		ring_req.operation = rq_data_dir(req) == READ ? BLKIF_OP_READ :
-				     req->cmd_flags & REQ_FUA ? BLKIF_OP_WRITE_BARRIER :
-				     BLKIF_OP_WRITE;
-		if (hblk_map(q, s, id, req, &ring_req)) {
-			hblk_end_grants(q, s, &sts);
-			blk_mq_stop_hw_queue(hctx);
-			spin_unlock_irqrestore(&q->lock, flags);
-			return BLK_STS_DEV_RESOURCE;	/* out of grants: retry */
-		}
-		break;
-	default:
-		spin_unlock_irqrestore(&q->lock, flags);
-		return BLK_STS_NOTSUPP;
+	sts = hblk_prepare(q, __ffs(q->free_ids), req, &ring_req, &post);
+	if (sts == BLK_STS_OK && post) {
+		memcpy(RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt), &ring_req,
+		       sizeof(ring_req));
+		q->ring.req_prod_pvt++;
 	}
-	__clear_bit(id, &q->free_ids);
-	s->req = req;
-	memcpy(RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt), &ring_req, sizeof(ring_req));
-	q->ring.req_prod_pvt++;
 	spin_unlock_irqrestore(&q->lock, flags);
 	/* One doorbell per batch from blk-mq, not one per request. */
-	if (bd->last)
+	if (sts == BLK_STS_OK && bd->last)
 		hblk_push(q);
-	return BLK_STS_OK;
+	return sts;
+}
+
+/*
+ * A request overdue on a disabled disk: fail it once the backend lets go
+ * of its pages. On a working disk a slow backend is not an error.
+ */
+static enum blk_eh_timer_return hblk_timeout(struct request *req)
+{
+	struct hblk_queue *q = req->mq_hctx->driver_data;
+	struct hblk_done done;
+	unsigned long flags, id;
+	bool ended = false;
+
+	if (!hblk_broken(q->info))
+		return BLK_EH_RESET_TIMER;
+	spin_lock_irqsave(&q->lock, flags);
+	for (id = 0; id < HBLK_RING_SIZE; id++)
+		if (q->shadow[id].req == req && hblk_end_grants(&q->shadow[id])) {
+			hblk_take(q, id, &done, BLK_STS_IOERR);
+			ended = true;
+		}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (!ended)
+		return BLK_EH_RESET_TIMER;
+	hblk_complete(&done, 1);
+	return BLK_EH_DONE;
 }
 
 static int hblk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int index)
@@ -283,6 +466,7 @@ static int hblk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int i
 static const struct blk_mq_ops hblk_mq_ops = {
 	.queue_rq = hblk_queue_rq,
 	.commit_rqs = hblk_commit_rqs,
+	.timeout = hblk_timeout,
 	.init_hctx = hblk_init_hctx,
 };
 
@@ -294,6 +478,7 @@ static void hblk_free_queue(struct hblk_queue *q)
 {
 	unsigned int i;
 
+	/* First: once free_irq() returns, no handler runs on @q. */
 	if (q->irq > 0) {
 		free_irq(q->irq, q);
 		hcall_evtchn_unbind_irq(q->irq);	/* closes the port */
@@ -311,7 +496,10 @@ static void hblk_free_queue(struct hblk_queue *q)
 	q->ring.sring = NULL;
 	q->ring_ref = -1;
 	for (i = 0; i < HBLK_RING_SIZE; i++) {
-		free_page((unsigned long)q->indirect[i]);
+		/* A segment page the backend may still read is leaked, not reused. */
+		if (q->shadow[i].indirect_gref < 0 ||
+		    hcall_gnttab_end_access(q->shadow[i].indirect_gref))
+			free_page((unsigned long)q->indirect[i]);
 		q->indirect[i] = NULL;
 	}
 }
@@ -326,18 +514,12 @@ static void hblk_free_queues(struct hblk_info *info)
 	info->queues = NULL;
 }
 
-static int hblk_setup_queue(struct hblk_info *info, struct hblk_queue *q, unsigned int n)
+static int hblk_setup_queue(struct hblk_info *info, struct hblk_queue *q)
 {
 	struct blkif_sring *sring;
 	unsigned int i;
 	int ret;
 
-	q->info = info;
-	q->ring_ref = -1;
-	q->port = -1;
-	spin_lock_init(&q->lock);
-	q->free_ids = BIT(HBLK_RING_SIZE) - 1;
-	snprintf(q->name, sizeof(q->name), "xvd%c-q%u", 'a' + info->index, n);
 	for (i = 0; i < HBLK_RING_SIZE; i++) {
 		q->indirect[i] = (void *)get_zeroed_page(GFP_KERNEL);
 		if (!q->indirect[i])
@@ -380,8 +562,22 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 	info->queues = kcalloc(info->nr_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues)
 		return -ENOMEM;
+	/* Every queue teardown-ready before any is set up. */
 	for (i = 0; i < info->nr_queues; i++) {
-		ret = hblk_setup_queue(info, &info->queues[i], i);
+		struct hblk_queue *q = &info->queues[i];
+		unsigned int k;
+
+		q->info = info;
+		q->ring_ref = -1;
+		q->port = -1;
+		spin_lock_init(&q->lock);
+		q->free_ids = BIT(HBLK_RING_SIZE) - 1;
+		for (k = 0; k < HBLK_RING_SIZE; k++)
+			q->shadow[k].indirect_gref = -1;
+		snprintf(q->name, sizeof(q->name), "xvd%c-q%u", 'a' + info->index, i);
+	}
+	for (i = 0; i < info->nr_queues; i++) {
+		ret = hblk_setup_queue(info, &info->queues[i]);
 		if (ret)
 			return ret;
 	}
@@ -412,6 +608,24 @@ static unsigned int hblk_feature(struct hblk_info *info, const char *node)
 	return val;
 }
 
+/*
+ * Flushes, never FUA. The backend's barrier is a flush, the write, and a
+ * flush: as FUA it would follow the block layer's own flush, three
+ * fdatasyncs per journal commit instead of the two of flush, write, flush.
+ * As Xen's blkfront does, feature-flush-cache wins over feature-barrier.
+ */
+static void hblk_cache_features(struct hblk_info *info, struct queue_limits *lim)
+{
+	if (hblk_feature(info, "feature-flush-cache"))
+		info->flush_op = BLKIF_OP_FLUSH_DISKCACHE;
+	else if (hblk_feature(info, "feature-barrier"))
+		info->flush_op = BLKIF_OP_WRITE_BARRIER;
+	else
+		set_bit(HBLK_NO_FLUSH, &info->flags);
+	if (!test_bit(HBLK_NO_FLUSH, &info->flags))
+		lim->features |= BLK_FEAT_WRITE_CACHE;
+}
+
 /* Backend connected: size the disk and add it. */
 static int hblk_connect(struct hblk_info *info)
 {
@@ -433,10 +647,7 @@ static int hblk_connect(struct hblk_info *info)
 	lim.max_hw_sectors = info->max_segs * (PAGE_SIZE >> SECTOR_SHIFT);
 	lim.max_segment_size = PAGE_SIZE;
 	lim.seg_boundary_mask = PAGE_SIZE - 1;
-	if (hblk_feature(info, "feature-flush-cache"))
-		lim.features |= BLK_FEAT_WRITE_CACHE;
-	if (hblk_feature(info, "feature-barrier"))
-		lim.features |= BLK_FEAT_FUA;
+	hblk_cache_features(info, &lim);
 	if (hblk_feature(info, "feature-discard")) {
 		lim.max_hw_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
 		lim.discard_granularity = hblk_feature(info, "discard-granularity") ?: SECTOR_SIZE;
@@ -465,23 +676,29 @@ static int hblk_connect(struct hblk_info *info)
 	snprintf(gd->disk_name, sizeof(gd->disk_name), "xvd%c", 'a' + info->index);
 	set_capacity(gd, sectors);
 	set_disk_ro(gd, hblk_feature(info, "info") & VDISK_READONLY);
-	info->gd = gd;
+	info->gd = gd;		/* before the first request: hblk_flush_off uses it */
 	ret = device_add_disk(&dev->dev, gd, NULL);
 	if (ret) {
+		/* In the reverse order of setup; the queues go in hblk_fail(). */
+		cancel_work_sync(&info->flush_off);
+		info->gd = NULL;
 		put_disk(gd);
 		blk_mq_free_tag_set(&info->tag_set);
-		info->gd = NULL;
 		return ret;
 	}
 	info->connected = true;
 	dev_info(&dev->dev, "%s: %llu sectors, %u queue(s), %u segments per request%s\n",
 		 gd->disk_name, sectors, info->nr_queues, info->max_segs,
 		 get_disk_ro(gd) ? ", read-only" : "");
-	return hcall_bus_switch_state(dev, HCALL_STATE_CONNECTED);
+	/* The disk is live now: a failure here is the store's, not a reason to pull it. */
+	hcall_bus_switch_state(dev, HCALL_STATE_CONNECTED);
+	return 0;
 }
 
+/* Setting up failed before a disk existed: undo the rings. */
 static void hblk_fail(struct hblk_info *info, int err, const char *what)
 {
+	WARN_ON(info->gd);
 	dev_err(&info->dev->dev, "%s failed: %d\n", what, err);
 	hblk_free_queues(info);
 	hcall_bus_switch_state(info->dev, HCALL_STATE_CLOSED);
@@ -503,7 +720,7 @@ static void hblk_otherend_changed(struct hcall_device *dev, enum hcall_state sta
 			hblk_fail(info, ret, "setting up the rings");
 		break;
 	case HCALL_STATE_CONNECTED:
-		if (info->connected || dev->state != HCALL_STATE_INITIALISED)
+		if (info->connected || !info->queues || dev->state != HCALL_STATE_INITIALISED)
 			break;
 		ret = hblk_connect(info);
 		if (ret)
@@ -514,7 +731,7 @@ static void hblk_otherend_changed(struct hcall_device *dev, enum hcall_state sta
 		dev_err(&dev->dev, "backend closing: %s\n", IS_ERR(err) ? "no reason" : err);
 		if (!IS_ERR(err))
 			kfree(err);
-		if (!info->connected)
+		if (!info->connected && info->queues)
 			hblk_fail(info, -EIO, "backend");
 		break;
 	default:
@@ -540,35 +757,79 @@ static int hblk_probe(struct hcall_device *dev)
 		return -ENOMEM;
 	info->dev = dev;
 	info->index = (vdev - HBLK_XVDA) / HBLK_MINORS;
+	INIT_WORK(&info->flush_off, hblk_flush_off);
 	dev_set_drvdata(&dev->dev, info);
 	return 0;
+}
+
+/* Ask the backend to let go of the rings and the pages, and wait a while. */
+static void hblk_close_backend(struct hblk_info *info)
+{
+	struct hcall_device *dev = info->dev;
+	enum hcall_state be;
+
+	if (!info->queues || info->closed)
+		return;
+	info->closed = true;
+	hcall_bus_switch_state(dev, HCALL_STATE_CLOSING);
+	be = hcall_bus_wait_otherend(dev, BIT(HCALL_STATE_CLOSED) | BIT(HCALL_STATE_INIT_WAIT),
+				     HBLK_CLOSE_TIMEOUT);
+	if (be != HCALL_STATE_CLOSED && be != HCALL_STATE_INIT_WAIT)
+		dev_warn(&dev->dev, "backend did not close (state %d)\n", be);
+}
+
+/*
+ * Requests a disabled disk's backend never answered keep del_gendisk()
+ * waiting: once the backend is closed, fail those whose pages it let go.
+ */
+static void hblk_reclaim_all(struct hblk_info *info)
+{
+	struct hblk_done done[HBLK_RING_SIZE];
+	unsigned int i, n, held = 0;
+	unsigned long flags;
+
+	for (i = 0; i < info->nr_queues; i++) {
+		struct hblk_queue *q = &info->queues[i];
+
+		spin_lock_irqsave(&q->lock, flags);
+		n = hblk_reclaim(q, done);
+		held += hweight_long(~q->free_ids & (BIT(HBLK_RING_SIZE) - 1));
+		spin_unlock_irqrestore(&q->lock, flags);
+		hblk_complete(done, n);
+	}
+	if (held)
+		dev_warn(&info->dev->dev, "waiting for the backend to release %u request(s)\n",
+			 held);
 }
 
 static void hblk_remove(struct hcall_device *dev)
 {
 	struct hblk_info *info = dev_get_drvdata(&dev->dev);
-	enum hcall_state be;
+	struct gendisk *gd;
 
+	/* The bus makes sure no otherend_changed() runs from here on. */
 	mutex_lock(&hblk_mutex);
-	if (info->gd) {
-		/* Waits for requests in flight: the backend answers them all. */
-		del_gendisk(info->gd);
-		put_disk(info->gd);
-		blk_mq_free_tag_set(&info->tag_set);
-		info->gd = NULL;
-	}
+	gd = info->gd;
 	info->connected = false;
 	mutex_unlock(&hblk_mutex);
-	if (info->queues) {
-		hcall_bus_switch_state(dev, HCALL_STATE_CLOSING);
-		be = hcall_bus_wait_otherend(dev, BIT(HCALL_STATE_CLOSED) |
-					     BIT(HCALL_STATE_INIT_WAIT), HBLK_CLOSE_TIMEOUT);
-		if (be != HCALL_STATE_CLOSED && be != HCALL_STATE_INIT_WAIT)
-			dev_warn(&dev->dev, "backend did not close (state %d)\n", be);
+	if (gd && hblk_broken(info)) {
+		hblk_close_backend(info);
+		hblk_reclaim_all(info);
 	}
+	/* Waits for the requests in flight: the backend answers them all. */
+	if (gd)
+		del_gendisk(gd);
+	hblk_close_backend(info);
+	/* In the reverse order of setup: interrupts off before what they use goes. */
 	mutex_lock(&hblk_mutex);
 	hblk_free_queues(info);
 	mutex_unlock(&hblk_mutex);
+	cancel_work_sync(&info->flush_off);
+	if (gd) {
+		put_disk(gd);
+		blk_mq_free_tag_set(&info->tag_set);
+	}
+	info->gd = NULL;
 	kfree(info);
 }
 

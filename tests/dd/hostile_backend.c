@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Test-only misbehaviour for hcall-dd, linked into build/bin/hcall-dd-test
+ * alone (never into hcall-dd) with -Wl,--wrap of the backend's calls named
+ * below. $HCALL_DD_TEST picks it:
+ *
+ *   noflush  answer every flush and barrier with BLKIF_RSP_EOPNOTSUPP
+ *   count    print "hcall-dd-test: fdatasync" on stderr for each fdatasync
+ *   hostile  break the protocol for one disk read each (4 KiB, direct):
+ *            at sector HC_TEST_WRONG_OP the response names the wrong
+ *            operation, at HC_TEST_BAD_PROD the response index jumps past
+ *            anything asked for, at HC_TEST_HOLD the data page stays
+ *            pinned (GTF_writing) after the response, for good
+ *
+ * Everything else is the real backend.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hcall/blkback.h"
+#include "hcall/blkreq.h"
+#include "hcall/gnttab.h"
+
+#define HC_TEST_WRONG_OP	2048	/* 1 MiB into the disk */
+#define HC_TEST_BAD_PROD	4096	/* 2 MiB */
+#define HC_TEST_HOLD		6144	/* 3 MiB */
+#define HELD_MAX		16
+
+int __real_hc_blkreq_validate(const struct hc_blk_req *r, const struct hc_blk_limits *lim);
+int __real_hc_blkback_process(struct hc_blkback *bb);
+int __real_hc_gnttab_map(struct hc_gnttab *gt, grant_ref_t ref, int write,
+			 struct hc_grant_map *m);
+void __real_hc_gnttab_unmap(struct hc_gnttab *gt, struct hc_grant_map *m);
+int __real_fdatasync(int fd);
+
+int __wrap_hc_blkreq_validate(const struct hc_blk_req *r, const struct hc_blk_limits *lim);
+int __wrap_hc_blkback_process(struct hc_blkback *bb);
+int __wrap_hc_gnttab_map(struct hc_gnttab *gt, grant_ref_t ref, int write,
+			 struct hc_grant_map *m);
+void __wrap_hc_gnttab_unmap(struct hc_gnttab *gt, struct hc_grant_map *m);
+int __wrap_fdatasync(int fd);
+
+/* Per ring thread: what the request just validated asked for. */
+static __thread int hold_next;		/* pin the pages this request maps */
+static __thread int corrupt_prod;	/* after this batch, a bogus rsp_prod */
+static __thread struct { struct hc_gnttab *gt; grant_ref_t ref; } held[HELD_MAX];
+static __thread int nr_held;
+
+static int mode(const char *m)
+{
+	const char *v = getenv("HCALL_DD_TEST");
+
+	return v && !strcmp(v, m);
+}
+
+static int is_target(const struct hc_blk_req *r, uint64_t sector)
+{
+	return r->op == BLKIF_OP_READ && !r->indirect && r->sector == sector;
+}
+
+int __wrap_hc_blkreq_validate(const struct hc_blk_req *r, const struct hc_blk_limits *lim)
+{
+	int status = __real_hc_blkreq_validate(r, lim);
+
+	hold_next = 0;
+	if (status)
+		return status;
+	if (mode("noflush") &&
+	    (r->op == BLKIF_OP_FLUSH_DISKCACHE || r->op == BLKIF_OP_WRITE_BARRIER))
+		return BLKIF_RSP_EOPNOTSUPP;
+	if (!mode("hostile"))
+		return 0;
+	/*
+	 * @r is the backend's private, writable copy: marked indirect after
+	 * validation it is served as the direct read it is but answered as
+	 * BLKIF_OP_INDIRECT.
+	 */
+	if (is_target(r, HC_TEST_WRONG_OP))
+		((struct hc_blk_req *)r)->indirect = 1;
+	if (is_target(r, HC_TEST_BAD_PROD))
+		corrupt_prod = 1;
+	if (is_target(r, HC_TEST_HOLD))
+		hold_next = 1;
+	return 0;
+}
+
+int __wrap_hc_blkback_process(struct hc_blkback *bb)
+{
+	int n = __real_hc_blkback_process(bb);
+
+	if (corrupt_prod) {
+		corrupt_prod = 0;
+		/* Far more responses than the frontend has requests out. */
+		__atomic_store_n(&bb->ring.sring->rsp_prod, bb->ring.rsp_prod_pvt + 1000,
+				 __ATOMIC_RELEASE);
+		if (bb->notify)
+			bb->notify(bb->opaque);
+	}
+	return n;
+}
+
+int __wrap_hc_gnttab_map(struct hc_gnttab *gt, grant_ref_t ref, int write,
+			 struct hc_grant_map *m)
+{
+	int ret = __real_hc_gnttab_map(gt, ref, write, m);
+
+	/* The data pages of a disk read (the backend writes them). */
+	if (!ret && hold_next && write && nr_held < HELD_MAX) {
+		held[nr_held].gt = gt;
+		held[nr_held++].ref = ref;
+	}
+	return ret;
+}
+
+void __wrap_hc_gnttab_unmap(struct hc_gnttab *gt, struct hc_grant_map *m)
+{
+	int i;
+
+	for (i = 0; m->page && i < nr_held; i++)
+		if (held[i].gt == gt && held[i].ref == m->ref) {
+			m->page = NULL;	/* never unpinned: GTF_writing stays */
+			return;
+		}
+	__real_hc_gnttab_unmap(gt, m);
+}
+
+int __wrap_fdatasync(int fd)
+{
+	if (mode("count"))
+		fprintf(stderr, "hcall-dd-test: fdatasync\n");
+	return __real_fdatasync(fd);
+}

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# hblkfront's lifecycle against what a real backend and a shared grant
+# table do to it: grants all taken elsewhere, the driver unbound under I/O,
+# a backend that cannot flush, the cost of FUA, and backends that break
+# the protocol (hcall-dd-test, tests/dd/hostile_backend.c).
+. "$(dirname "$0")/../lib/tap.sh"
+need_kvm "$0" "$@"
+S=$(scratch)
+OUT=$S/out
+TOOLS=$B/guest/tools.img
+DDTEST=$B/bin/hcall-dd-test
+blk() { local t=$1; shift; guest "$t" --cmdline "console=hvc0 quiet hcall.test=$t" --mem 512M "$@"; }
+field() { grep -oE "(^| )$1=[^[:space:]]*" "$OUT" | head -n1 | cut -d= -f2 | tr -d '\r'; }
+# nonzero NAME: the field is there and is not 0 (a failed command's status)
+nonzero() { local v; v=$(field "$1"); [ -n "$v" ] && [ "$v" != 0 ]; }
+
+# 1. Grants are shared by every disk: with all of them held elsewhere a
+#    read on xvdb waits and then completes, though xvdb has nothing in
+#    flight whose interrupt could rerun its queue. Then the driver is
+#    unbound from xvda and bound again while reads run on it.
+rm -f "$S/s1.img"; truncate -s 8M "$S/s1.img"; head -c 4M /dev/urandom > "$S/s2.img"
+blk blk-starve --cpus 2 --disk "$S/s1.img" --disk "$S/s2.img"
+is "$?" 0 "grant starvation guest run completes"
+grep -o 'HCALL-GRANTHOG took=[0-9]*' "$OUT" | head -n1 | sed 's/^/# /'
+is "$(field starved)" yes "with every grant held elsewhere, a read on xvdb waits instead of failing"
+is "$(field resumed):$(field read-rc)" yes:0 "and completes once the grants are free again"
+is "$(field first)" "$(head -c 4096 "$S/s2.img" | sha256sum | cut -c1-16)" "with the disk's bytes"
+is "$(field rebound)" 5 "hblkfront unbound from xvda and bound again 5 times while reads ran on it"
+is "$(field oops)" 0 "no oops, BUG or warning in the guest"
+[ "$(field rebound)" = 5 ] && [ "$(field resumed)" = yes ] || diag_file "$OUT" 40
+
+# 2. A backend that cannot flush (EOPNOTSUPP to every flush): the write
+#    cache goes off and ext4 keeps working.
+rm -f "$S/nf.img"; truncate -s 64M "$S/nf.img"
+HCALL_DD=$DDTEST HCALL_DD_TEST=noflush \
+	blk blk-noflush --cpus 2 --disk "$S/nf.img" --disk "$TOOLS,ro"
+is "$?" 0 "guest on a backend without flush completes"
+is "$(field written):$(field same)" 8:8 "ext4 wrote 8 files, each followed by sync, and read them back after a remount"
+is "$(field fserr)" 0 "no filesystem, journal or I/O error in the guest"
+is "$(field wc)" write_through "hblkfront turned the write cache off"
+is "$(field noflush)" 1 "and said so once"
+is "$(field oops)" 0 "no oops, BUG or warning in the guest"
+e2fsck -fn "$S/nf.img" > "$S/nf.fsck" 2>&1
+ok $? "host e2fsck -fn: the image is clean"
+[ "$(field same)" = 8 ] || diag_file "$OUT" 40
+
+# 3. FUA: an O_DSYNC write costs the backend one fdatasync (the write, then
+#    a flush), not the two of a barrier (flush, write, flush).
+rm -f "$S/fua.img"; truncate -s 8M "$S/fua.img"
+HCALL_DD=$DDTEST HCALL_DD_TEST=count blk blk-fua --disk "$S/fua.img"
+is "$?" 0 "O_DSYNC guest run completes"
+is "$(field fua):$(field wc)" 0:write_back "xvda has a write cache and no FUA"
+is "$(field wrote)" 40 "40 O_DIRECT|O_DSYNC writes of 4 KiB"
+syncs=$(grep -c 'hcall-dd-test: fdatasync' "$OUT")
+[ "$syncs" -ge 40 ] && [ "$syncs" -le 44 ]
+ok $? "cost the backend $syncs fdatasyncs: one per write, so each is durable and no more"
+
+# 4. A backend that breaks the protocol: a response with the wrong
+#    operation (xvda), a response index past anything asked (xvdb), a page
+#    still pinned after its response (xvdc). One vCPU: one ring per disk.
+for d in a b c; do rm -f "$S/bb$d.img"; truncate -s 4M "$S/bb$d.img"; done
+HCALL_DD=$DDTEST HCALL_DD_TEST=hostile \
+	blk blk-badbackend --cpus 1 --disk "$S/bba.img" --disk "$S/bbb.img" --disk "$S/bbc.img"
+is "$?" 0 "the guest with a misbehaving backend powers off cleanly"
+is "$(field before)" 0:0:0 "all three disks read before the backend misbehaves"
+nonzero wrong-op
+ok $? "a read answered with the wrong operation fails"
+nonzero after-wrong-op
+ok $? "and xvda is disabled: the next read fails"
+nonzero after-bad-index
+ok $? "a bogus response index disables xvdb"
+is "$(field held-pending)" yes "a read whose page the backend still holds is not completed"
+nonzero after-hold
+ok $? "and xvdc is disabled"
+is "$(field disabled)" 3 "one 'disk disabled' line per disk, not one per interrupt"
+is "$(field oops)" 0 "no oops, BUG or warning in the guest"
+[ "$(field disabled)" = 3 ] || diag_file "$OUT" 40
+
+done_testing
