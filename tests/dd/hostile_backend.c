@@ -8,8 +8,8 @@
  *   count    print "hcall-dd-test: fdatasync" on stderr for each fdatasync
  *   hostile  break the protocol for one disk read each (4 KiB, direct):
  *            at sector HC_TEST_WRONG_OP the response names the wrong
- *            operation, at HC_TEST_BAD_PROD the response index jumps past
- *            anything asked for, at HC_TEST_HOLD the data page stays
+ *            operation, from HC_TEST_BAD_PROD on the response index of
+ *            that ring jumps past anything asked for, at HC_TEST_HOLD the data page stays
  *            pinned (GTF_writing) after the response, for good
  *
  * Everything else is the real backend.
@@ -45,7 +45,7 @@ int __wrap_fdatasync(int fd);
 
 /* Per ring thread: what the request just validated asked for. */
 static __thread int hold_next;		/* pin the pages this request maps */
-static __thread int corrupt_prod;	/* after this batch, a bogus rsp_prod */
+static __thread int corrupt_prod;	/* after each batch, a bogus rsp_prod */
 static __thread struct { struct hc_gnttab *gt; grant_ref_t ref; } held[HELD_MAX];
 static __thread int nr_held;
 
@@ -91,8 +91,11 @@ int __wrap_hc_blkback_process(struct hc_blkback *bb)
 {
 	int n = __real_hc_blkback_process(bb);
 
+	/*
+	 * From then on, after every batch of this ring: a later honest push
+	 * must not hide the bogus index from a frontend slow to look.
+	 */
 	if (corrupt_prod) {
-		corrupt_prod = 0;
 		/* Far more responses than the frontend has requests out. */
 		__atomic_store_n(&bb->ring.sring->rsp_prod, bb->ring.rsp_prod_pvt + 1000,
 				 __ATOMIC_RELEASE);
