@@ -248,7 +248,7 @@ static uint64_t now_ms(void)
 }
 
 /*
- * A connect maps all of guest RAM, sets up an io_uring and starts a thread
+ * Attaching maps all of guest RAM, sets up an io_uring and starts a thread
  * in the driver domain per ring: a token bucket per disk bounds how often
  * a frontend toggling its state can make us do that.
  */
@@ -265,10 +265,14 @@ static int may_connect(struct hc_vbd *v)
 	if (v->bucket > full)
 		v->bucket = full;
 	v->bucket_ms = now;
-	if (v->bucket < 1000)
-		return 0;
-	v->bucket -= 1000;
-	return 1;
+	return v->bucket >= 1000;
+}
+
+/* Only an attempt that attached a ring costs: refusals are cheap. */
+static void charge_connect(struct hc_vbd *v)
+{
+	if (v->nr_rings)
+		v->bucket -= 1000;
 }
 
 /* The backend half of the XenbusState handshake for one disk. */
@@ -296,6 +300,7 @@ static void step(struct hc_vm *vm, struct hc_vbd *v)
 		}
 		v->throttled = 0;
 		ret = connect_rings(vm, v);
+		charge_connect(v);
 		if (ret) {
 			detach(vm, v);
 			vm->vbds->refused++;
