@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR LGPL-2.1-or-later */
 /*
- * The hcall hypervisor ABI, version 1: the contract between an hcall guest
+ * The hcall hypervisor ABI, version 2: the contract between an hcall guest
  * kernel and the hcall shim.
  *
  * One source of truth: libhcall/include/hcall/abi.h in the hcall project.
@@ -16,7 +16,7 @@
 
 #include <linux/types.h>
 
-#define HCALL_ABI_VERSION		1
+#define HCALL_ABI_VERSION		2
 
 /*
  * Detection: CPUID leaf HCALL_CPUID_BASE returns the highest hcall leaf in
@@ -28,8 +28,8 @@
 #define HCALL_CPUID_SIG_EDX		0x63486c6c	/* "llHc" */
 /* eax: ABI version; ebx: HCALL_FEAT_* bits; ecx: number of vCPUs */
 #define HCALL_CPUID_FEATURES		(HCALL_CPUID_BASE + 1)
-/* eax: number of hypercall pages (1); ebx: MSR that installs the page */
-#define HCALL_CPUID_HYPERCALL		(HCALL_CPUID_BASE + 2)
+/* eax: HCALL_XPORT_* bits; ebx: hypercall port; ecx: doorbell port */
+#define HCALL_CPUID_TRANSPORT		(HCALL_CPUID_BASE + 2)
 /* eax: guest TSC frequency in kHz; ebx: local APIC timer frequency in kHz */
 #define HCALL_CPUID_TIMING		(HCALL_CPUID_BASE + 3)
 #define HCALL_CPUID_MAX			HCALL_CPUID_TIMING
@@ -39,17 +39,23 @@
 #define HCALL_FEAT_CLOCK		(1u << 2)	/* pvclock in shared info */
 #define HCALL_FEAT_SHUTDOWN		(1u << 3)	/* shutdown hypercall */
 #define HCALL_FEAT_STORE		(1u << 4)	/* store, bus and backend ports */
+#define HCALL_FEAT_SOFT_RESET		(1u << 5)	/* HCALL_SHUTDOWN_SOFT_RESET */
 
 /*
- * The hypercall page: the guest writes the guest-physical address of a
- * page-aligned page it owns to this MSR; the shim fills it with one stub
- * per hypercall, HCALL_HYPERCALL_STRIDE bytes apart. A call is
- * "call hypercall_page + nr * 32" with arguments in rdi, rsi, rdx, r10, r8
- * and the result in rax; rcx and r11 may be clobbered.
+ * Transports. The guest emits the instruction that reaches the hypervisor
+ * itself, inline, choosing among those leaf HCALL_CPUID_TRANSPORT offers;
+ * nothing in guest text is written by the hypervisor.
+ *
+ * HCALL_XPORT_PIO: a hypercall is "out %eax,$HCALL_PORT_HYPERCALL" with
+ * the hypercall number in eax, arguments in rdi, rsi, rdx, r10, r8 and the
+ * result written to rax; no other register changes. An event-channel send
+ * is "out %eax,$HCALL_PORT_DOORBELL" with the port in eax: for a port a
+ * backend listens on, the host kernel ends it without an exit to the shim;
+ * HCALL_evtchn_send is the same operation as a hypercall.
  */
-#define HCALL_MSR_HYPERCALL_PAGE	0x40000200
-#define HCALL_HYPERCALL_STRIDE		32
-#define HCALL_NR_SLOTS			128
+#define HCALL_XPORT_PIO			(1u << 0)
+#define HCALL_PORT_HYPERCALL		0xe8
+#define HCALL_PORT_DOORBELL		0xec
 
 /* Hypercall numbers. */
 #define HCALL_null			0	/* () -> 0 */
@@ -112,6 +118,15 @@
 #define HCALL_SHUTDOWN_POWEROFF		0
 #define HCALL_SHUTDOWN_REBOOT		1
 #define HCALL_SHUTDOWN_CRASH		2
+/*
+ * Soft reset (HCALL_FEAT_SOFT_RESET): returns 0 and the guest runs on, but
+ * the hypervisor forgets every page the guest registered (shared info,
+ * console ring, grant table), closes its event channels, drops its store
+ * watches and queued events and detaches its backends. A kernel calls it
+ * before it registers anything, so a kernel started by kexec or kdump
+ * never shares pages its predecessor registered.
+ */
+#define HCALL_SHUTDOWN_SOFT_RESET	3
 
 #define HCALL_START_MAGIC		0x49534348	/* "HCSI" */
 
