@@ -51,14 +51,17 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 /* Guest TSC now, read on the calling vCPU. */
 static uint64_t guest_tsc(struct hc_vm *vm, int vcpu)
 {
-	struct {
+	union {	/* room for one entry after the header, in standard C */
 		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
+		uint8_t room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m;
 
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.h.entries[0].index = MSR_IA32_TSC;
 	if (ioctl(vm->vcpu[vcpu].fd, KVM_GET_MSRS, &m) != 1)
 		return 0;
-	return m.e.data;
+	return m.h.entries[0].data;
 }
 
 /*

@@ -80,30 +80,32 @@ void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
 
 static int set_routing(struct hc_vm *vm)
 {
-	struct {
+	union {	/* room for the entries after the header, in standard C */
 		struct kvm_irq_routing r;
-		struct kvm_irq_routing_entry e[16 + 24 + 1];
+		uint8_t room[sizeof(struct kvm_irq_routing) +
+			     (16 + 24 + 1) * sizeof(struct kvm_irq_routing_entry)];
 	} rt;
+	struct kvm_irq_routing_entry *e = rt.r.entries;
 	uint32_t n = 0, i;
 
 	memset(&rt, 0, sizeof(rt));
 	/* KVM_SET_GSI_ROUTING replaces the table: restate KVM's defaults. */
 	for (i = 0; i < 16; i++) {
-		rt.e[n].gsi = i;
-		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		rt.e[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
-		rt.e[n++].u.irqchip.pin = i % 8;
+		e[n].gsi = i;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		e[n++].u.irqchip.pin = i % 8;
 	}
 	for (i = 0; i < 24; i++) {
-		rt.e[n].gsi = i;
-		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		rt.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		rt.e[n++].u.irqchip.pin = i;
+		e[n].gsi = i;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e[n++].u.irqchip.pin = i;
 	}
-	rt.e[n].gsi = HC_UPCALL_GSI;
-	rt.e[n].type = KVM_IRQ_ROUTING_MSI;
-	rt.e[n].u.msi.address_lo = MSI_ADDR_BASE;	/* destination: APIC 0 */
-	rt.e[n++].u.msi.data = HC_CALLBACK_VECTOR;	/* fixed, edge */
+	e[n].gsi = HC_UPCALL_GSI;
+	e[n].type = KVM_IRQ_ROUTING_MSI;
+	e[n].u.msi.address_lo = MSI_ADDR_BASE;	/* destination: APIC 0 */
+	e[n++].u.msi.data = HC_CALLBACK_VECTOR;	/* fixed, edge */
 	rt.r.nr = n;
 	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &rt);
 }
