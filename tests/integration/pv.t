@@ -45,6 +45,22 @@ printf 'hello-pv-%s\n' $$ | pv input
 grep -q "HCALL-INPUT got=hello-pv-$$" "$OUT"
 ok $? "stdin reaches the guest through the console ring and its event channel"
 
+# printk and a tty write racing on two vCPUs: every byte of both arrives.
+pv console-race --cpus 2 --cmdline "console=hvc0 quiet printk.devkmsg=on hcall.test=console-race"
+rc=$?
+python3 - "$OUT" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+m = re.search(r"HCALL-RACE-BEGIN lines=(\d+)(.*)HCALL-RACE-END", text, re.S)
+assert m, "no race window in the output"
+n, window = int(m.group(1)), m.group(2)
+print("# console race: %d of %d '~' (tty) and %d of %d '^' (printk) arrived" %
+      (window.count("~"), n * 64, window.count("^"), n * 64))
+assert window.count("~") == n * 64 and window.count("^") == n * 64
+PY
+ok $? "printk and a tty write racing on two vCPUs lose no byte of the console ring"
+[ $rc -eq 0 ] || diag_file "$OUT"
+
 pv panic
 is "$?" 3 "a PV guest panic gives exit 3"
 grep -q 'panicked (reported by hypercall)' "$OUT"; ok $? "reported by the crash hypercall"
@@ -61,8 +77,14 @@ rc=$?
 is "$rc" 0 "after garbage hypercalls the guest still powers off cleanly (shim under ASan/UBSan)"
 calls=$(sed -n 's/.*HCALL-FUZZ calls=\([0-9]*\).*/\1/p' "$OUT")
 bad=$(sed -n 's/.*HCALL-FUZZ .*bad=\([0-9]*\).*/\1/p' "$OUT")
+fuzzf() { sed -n "s/.*HCALL-FUZZ .*[[:space:]]$1=\(-*[0-9]*\).*/\1/p" "$OUT"; }
 [ "${calls:-0}" -gt 1000 ]; ok $? "the fuzzer made $calls hypercalls"
 is "$bad" 0 "every garbage hypercall got an error back"
+[ "$(fuzzf closes)" -gt 10 ] && [ "$(fuzzf foreign_refused)" -gt 10 ]
+ok $? "event channels lived and died ($(fuzzf allocs) allocated, $(fuzzf closes) closed); $(fuzzf foreign_refused) closes of the console's, the store's or nobody's port were refused"
+[ "$(fuzzf msr_tries)" -gt 0 ] && [ "$(fuzzf msr_faults)" = "$(fuzzf msr_tries)" ]
+ok $? "every write to the retired hypercall-page MSR faults ($(fuzzf msr_faults))"
+is "$(fuzzf store)" 0 "the store still answers afterwards (a write read back)"
 grep -q 'HCALL-FUZZ-AFTER alive=' "$OUT"; ok $? "the guest kept running"
 python3 - "$S/fuzz.json" <<'PY'
 import json, sys

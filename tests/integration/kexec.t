@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kexec: a PV guest with a disk in use replaces its kernel with a new one.
+# The old kernel's bus tells its backends to stop, the new kernel soft-resets
+# the platform before it registers anything, and then registers its own
+# shared info, console, grant table and store and finds its disk again:
+# without the reset the hypervisor refuses a second registration and keeps
+# writing into pages that now belong to the new kernel.
+. "$(dirname "$0")/../lib/tap.sh"
+need_kvm "$0" "$@"
+S=$(scratch)
+OUT=$S/out
+field() { sed -n "s/.*HCALL-KEXEC $1 $2=\([^[:space:]]*\).*/\1/p" "$OUT" | tr -d '\r' | head -n1; }
+
+# The kernel and initramfs to kexec, on an ext2 disk the guest reads.
+mkdir -p "$S/k"
+cp "$KERNEL" "$INITRD" "$S/k/"
+mke2fs -q -t ext2 -d "$S/k" "$S/k.img" $(( $(du -sm "$S/k" | cut -f1) + 8 ))M
+sum=$(md5sum < "$KERNEL" | cut -c1-32)
+
+guest kexec --cpus 1 --mem 512M --disk "$S/k.img,ro" --stats-json "$S/kexec.json" \
+	--cmdline "console=hvc0 quiet hcall.test=kexec"
+rc=$?
+is "$rc" 0 "the kexec'd kernel ran its test and powered off by hypercall: exit 0"
+is "$(field before sum)" "$sum" "the first kernel read the new kernel from its PV disk"
+grep -q 'HCALL-RESULT test=kexec-after rc=0' "$OUT"
+ok $? "the second kernel booted and its test passed"
+! grep -q 'HCALL-RESULT test=kexec rc=' "$OUT"
+ok $? "the first kernel never came back from the kexec"
+is "$(field after sum)" "$sum" "the second kernel reads the same disk through a new ring"
+is "$(field after clocksource)" hcall-clock "the second kernel's own shared info (pvclock) works"
+is "$(field after console)" hvc0 "its console ring was registered anew"
+is "$(field after evtchn-irqs)" 3 "console, store and disk event channels are irqs again"
+is "$(field after year)" "$(date -u +%Y)" "the wall clock comes from its new shared page"
+is "$(field after oopses)" 0 "no oops, BUG or WARNING in the second kernel"
+python3 - "$S/kexec.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("# disk connects %d, soft resets %s" % (s["vbd"]["connects"], s.get("soft_resets")))
+assert s["vbd"]["connects"] >= 2          # once per kernel
+PY
+ok $? "the disk connected once for each kernel"
+[ $rc -eq 0 ] || diag_file "$OUT" 40
+rm -rf "$S"
+done_testing
