@@ -249,13 +249,14 @@ static void *console_thread(void *arg)
 int hc_console_start(struct hc_vm *vm)
 {
 	struct cons_thread_args *a = malloc(sizeof(*a));
+	int stop_fd;
 
 	if (!a)
 		return -HCALL_ENOSPC;
 	*a = (struct cons_thread_args){ .vm = vm, .kick_fd = -1, .stop_fd = -1 };
 	/* Read under the lock, and a copy: the port's fd is not the thread's. */
 	a->kick_fd = fcntl(vm->pv.ports[vm->pv.cons_port].kick_fd, F_DUPFD_CLOEXEC, 0);
-	a->stop_fd = eventfd(0, EFD_CLOEXEC);
+	a->stop_fd = stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (a->kick_fd < 0 || a->stop_fd < 0 ||
 	    pthread_create(&vm->pv.cons_thread, NULL, console_thread, a)) {
 		if (a->kick_fd >= 0)
@@ -265,7 +266,7 @@ int hc_console_start(struct hc_vm *vm)
 		free(a);
 		return -HCALL_ENOSPC;
 	}
-	vm->pv.cons_stop = a->stop_fd;
+	vm->pv.cons_stop = stop_fd;	/* @a is the thread's now */
 	vm->pv.cons_thread_started = 1;
 	return 0;
 }
