@@ -178,4 +178,14 @@ sys.exit(1 if bad else 0)
 PY
 ok $? "every acknowledged write survived the SIGKILL"
 
+# 9. A 5 GiB guest: RAM above 3 GiB continues past 4 GiB, where a guest
+#    address is no host offset. Its kernel puts store strings, shared info,
+#    the grant table and rings where it likes; the store, the bus and the
+#    PV disk must work wherever that is.
+rm -f "$S/big.img"; truncate -s 8M "$S/big.img"
+blk blk-rw --disk "$S/big.img" --mem 5G
+is "$?" 0 "a 5 GiB guest (--mem 5G) finds its PV disk and powers off"
+is "$(field readback)" yes "and reads back what it wrote"
+[ "$(field readback)" = yes ] || diag_file "$OUT" 40
+
 done_testing
