@@ -152,9 +152,53 @@ static void watches_fire(void **state)
 	hc_store_free(st);
 }
 
+static int fired;
+
+static void count_a(void *opaque, const char *path, const char *token)
+{
+	(void)opaque;
+	(void)path;
+	(void)token;
+	fired += 1;
+}
+
+static void count_b(void *opaque, const char *path, const char *token)
+{
+	(void)opaque;
+	(void)path;
+	(void)token;
+	fired += 100;
+}
+
+/* A soft reset drops one client's watches (all of them) and no one else's. */
+static void unwatch_all_drops_one_clients_watches(void **state)
+{
+	struct hc_store *st = hc_store_new();
+
+	(void)state;
+	assert_int_equal(hc_store_watch(st, "device", "g/1", count_a, NULL), 0);
+	assert_int_equal(hc_store_watch(st, "device/vbd", "g/2", count_a, NULL), 0);
+	assert_int_equal(hc_store_watch(st, "device", "vbd", count_b, NULL), 0);
+	fired = 0;
+	assert_int_equal(hc_store_write(st, HC_STORE_GUEST, "device/vbd/0/state", "1", 1), 0);
+	assert_int_equal(fired, 102);
+	hc_store_unwatch_all(st, count_a);
+	fired = 0;
+	assert_int_equal(hc_store_write(st, HC_STORE_GUEST, "device/vbd/0/state", "2", 1), 0);
+	assert_int_equal(fired, 100);
+	assert_int_equal(hc_store_unwatch(st, "device", "g/1"), -ENOENT);
+	hc_store_unwatch_all(st, count_b);
+	hc_store_unwatch_all(st, count_b);
+	fired = 0;
+	assert_int_equal(hc_store_write(st, HC_STORE_GUEST, "device/vbd/0/state", "3", 1), 0);
+	assert_int_equal(fired, 0);
+	hc_store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(unwatch_all_drops_one_clients_watches),
 		cmocka_unit_test(paths_are_validated),
 		cmocka_unit_test(each_side_writes_its_own_tree),
 		cmocka_unit_test(directories_and_removal),
