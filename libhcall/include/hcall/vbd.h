@@ -16,8 +16,8 @@
 #define HC_MAX_DISKS		8
 #define HC_VBD_MAX_QUEUES	4
 /* A frontend may connect this many times at once, then this many a second. */
-#define HC_VBD_CONNECT_BURST	8
-#define HC_VBD_CONNECTS_PER_S	2
+#define HC_VBD_CONNECT_BURST	16
+#define HC_VBD_CONNECTS_PER_S	4
 
 struct hc_vm;
 
