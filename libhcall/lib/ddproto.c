@@ -26,6 +26,46 @@ int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int fds[HC_D
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*a) ? 0 : -EIO;
 }
 
+/*
+ * Collect the fds of every SCM_RIGHTS message in @msg, walking only the
+ * control bytes the kernel wrote (msg_controllen): the first
+ * HC_DD_NR_FDS go to @got, the rest are closed and counted in *@extra.
+ */
+static int take_fds(struct msghdr *msg, int got[HC_DD_NR_FDS], int *extra)
+{
+	const char *end = (const char *)msg->msg_control + msg->msg_controllen;
+	struct cmsghdr *cm;
+	int ngot = 0;
+
+	*extra = 0;
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		size_t len, nfd, i;
+
+		if (cm->cmsg_len < CMSG_LEN(0))
+			break;
+		len = cm->cmsg_len;
+		if (len > (size_t)(end - (const char *)cm))
+			len = (size_t)(end - (const char *)cm);
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (fd < 0)
+				continue;
+			if (ngot < HC_DD_NR_FDS) {
+				got[ngot++] = fd;
+			} else {
+				close(fd);
+				(*extra)++;
+			}
+		}
+	}
+	return ngot;
+}
+
 int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS])
 {
 	union {
@@ -35,40 +75,30 @@ int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS])
 	struct iovec iov = { a, sizeof(*a) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm;
+	int got[HC_DD_NR_FDS];
+	int i, ngot, extra;
 	ssize_t n;
-	int i, got = 0;
 
+	/* Nothing below reads a byte recvmsg() did not write. */
+	memset(&c, 0, sizeof(c));
+	memset(a, 0, sizeof(*a));
 	for (i = 0; i < HC_DD_NR_FDS; i++)
 		fds[i] = -1;
-	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	if (n == 0)
-		return -ECONNRESET;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		size_t nfd;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		/* Keep what we expect, close anything extra a peer slipped in. */
-		for (i = 0; i < (int)nfd; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (got < HC_DD_NR_FDS)
-				fds[got++] = fd;
-			else
-				close(fd);
-		}
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)	/* no message, no fds: the connection is unusable */
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -ECONNRESET;
+	ngot = take_fds(&msg, got, &extra);
+	if (n != (ssize_t)sizeof(*a) || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || extra ||
+	    (a->op != HC_DD_OP_ATTACH && a->op != HC_DD_OP_DETACH) ||
+	    ngot != (a->op == HC_DD_OP_ATTACH ? HC_DD_NR_FDS : 0)) {
+		/* A rejected message keeps none of its fds. */
+		for (i = 0; i < ngot; i++)
+			close(got[i]);
+		return n == 0 ? -ECONNRESET : -EPROTO;	/* 0 bytes: hang-up */
 	}
-	if (n != (ssize_t)sizeof(*a) || (msg.msg_flags & MSG_CTRUNC) ||
-	    got != (a->op == HC_DD_OP_DETACH ? 0 : HC_DD_NR_FDS)) {
-		for (i = 0; i < got; i++)
-			close(fds[i]);
-		for (i = 0; i < HC_DD_NR_FDS; i++)
-			fds[i] = -1;
-		return -EPROTO;
-	}
+	memcpy(fds, got, sizeof(int) * (size_t)ngot);
 	return 0;
 }
 

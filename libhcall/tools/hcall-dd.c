@@ -53,8 +53,8 @@ static void *serve(void *arg)
 		int fds[HC_DD_NR_FDS];
 		int ret = hc_dd_recv_attach(sock, &a, fds);
 
-		if (ret == -ECONNRESET)
-			break;
+		if (ret && ret != -EPROTO)
+			break;	/* hang-up, or the socket failed */
 		if (!ret && a.op == HC_DD_OP_DETACH) {
 			/* The shim names the ring; a bad id is an error, not a crash. */
 			if (a.ring_id < MAX_RINGS && active[a.ring_id]) {

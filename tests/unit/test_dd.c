@@ -7,7 +7,9 @@
  * guest's shared info, and hostile rings or bad attach requests must not
  * take the process down.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +37,43 @@
 #define SHARED_GPA 0x30000u
 #define SECTORS 4096u
 #define PORT 9
+
+/*
+ * In-process calls of hc_dd_recv_attach() go through this recvmsg(): when
+ * fail_with_fd is set, the next call writes a well-formed SCM_RIGHTS
+ * message naming that fd into the control buffer (as stale stack bytes
+ * would look) and fails.
+ */
+static int fail_with_fd = -1;
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	if (fail_with_fd >= 0 && msg->msg_controllen >= CMSG_SPACE(sizeof(int))) {
+		struct cmsghdr *cm = (struct cmsghdr *)msg->msg_control;
+
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		memcpy(CMSG_DATA(cm), &fail_with_fd, sizeof(int));
+		fail_with_fd = -1;
+		errno = EIO;
+		return -1;
+	}
+	return syscall(SYS_recvmsg, fd, msg, flags);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
 
 struct guest {
 	int sock, memfd, kick, upcall, img;
@@ -255,9 +295,114 @@ static void detach_and_reattach(void **state)
 	close(g->upcall);
 }
 
+/* Send @len bytes of @a with @nfd copies of @fd; returns sendmsg()'s result. */
+static ssize_t send_raw(int sock, const void *a, size_t len, int fd, int nfd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { (void *)a, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	if (nfd) {
+		msg.msg_control = c.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
+		for (i = 0; i < nfd; i++)
+			memcpy(CMSG_DATA(cm) + i * sizeof(int), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+static void expect_no_fds(const int fds[HC_DD_NR_FDS])
+{
+	for (int i = 0; i < HC_DD_NR_FDS; i++)
+		assert_int_equal(fds[i], -1);
+}
+
+/* A failed recvmsg() leaves nothing to walk: no fd of ours is closed. */
+static void failed_receive_closes_nothing(void **state)
+{
+	struct hc_dd_attach a;
+	int sv[2], fds[HC_DD_NR_FDS], canary = eventfd(0, 0), ret;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	fail_with_fd = canary;
+	ret = hc_dd_recv_attach(sv[1], &a, fds);
+	assert_int_not_equal(fcntl(canary, F_GETFD), -1);	/* still ours */
+	assert_int_equal(ret, -ECONNRESET);
+	expect_no_fds(fds);
+	/* A socket that is no socket at all fails the same way. */
+	assert_int_equal(hc_dd_recv_attach(canary, &a, fds), -ECONNRESET);
+	expect_no_fds(fds);
+	close(canary);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Truncated, oversized, fd-less, fd-laden or unknown messages keep no fds. */
+static void rejected_messages_keep_no_fds(void **state)
+{
+	struct hc_dd_attach a = { .magic = HC_DD_MAGIC, .version = HC_DD_VERSION },
+			    big[2] = { a, a }, got;
+	int sv[2], fds[HC_DD_NR_FDS], ev = eventfd(0, 0), before;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	before = count_fds();
+	/* Longer than a message: MSG_TRUNC. */
+	assert_true(send_raw(sv[0], big, sizeof(big), ev, 4) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	expect_no_fds(fds);
+	/* Shorter. */
+	assert_true(send_raw(sv[0], &a, sizeof(a) - 1, ev, 4) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	/* More fds than the control buffer holds: MSG_CTRUNC. */
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 7) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	/* Too few for an attach. */
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 3) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	/* A detach carrying fds. */
+	a.op = HC_DD_OP_DETACH;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 2) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	/* An operation nobody defined. */
+	a.op = 7;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 4) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	expect_no_fds(fds);
+	/* An empty message reads as a hang-up, but its fds still go. */
+	assert_int_equal(send_raw(sv[0], &a, 0, ev, 4), 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -ECONNRESET);
+	assert_int_equal(count_fds(), before);
+	/* And a good attach still works on the same connection. */
+	a.op = HC_DD_OP_ATTACH;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 4) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), 0);
+	for (int i = 0; i < HC_DD_NR_FDS; i++) {
+		assert_true(fds[i] >= 0);
+		close(fds[i]);
+	}
+	assert_int_equal(count_fds(), before);
+	close(ev);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(failed_receive_closes_nothing),
+		cmocka_unit_test(rejected_messages_keep_no_fds),
 		cmocka_unit_test_setup_teardown(serves_a_ring_end_to_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_rings_cost_only_themselves, setup, teardown),
 		cmocka_unit_test_setup_teardown(detach_and_reattach, setup, teardown),

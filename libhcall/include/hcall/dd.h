@@ -52,7 +52,10 @@ int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int fds[HC_D
 int hc_dd_send_detach(int sock, uint32_t ring_id);
 /*
  * Receive one message: an attach with exactly HC_DD_NR_FDS fds, or a
- * detach with none (@fds all -1). 0, -ECONNRESET at hang-up, or -EPROTO.
+ * detach with none (@fds all -1). 0; -EPROTO for a malformed, truncated or
+ * unknown message (its fds closed; the connection stays usable); -EAGAIN
+ * on a non-blocking socket with nothing queued; -ECONNRESET at hang-up or
+ * when receiving fails (the connection is then unusable).
  */
 int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS]);
 /*
