@@ -39,34 +39,45 @@ done_testing() {
 
 # Tests that need KVM re-run themselves inside the lab host when this
 # machine's /dev/kvm cannot run a standard guest, and say which they used.
-#
-# The lab host itself sometimes dies: its Debian 6.1 nested kvm_amd under
-# TCG can soft-lock a CPU for good (about once in ten lab runs; the stuck
-# CPU loops injecting the guest's APIC timer interrupt) or, rarely, overflow
-# its own kernel stack. scripts/lab then reports 125; the whole test file
-# runs again in a fresh lab, up to three tries, and only the last run's TAP
-# is shown. A test that fails is never retried.
 need_kvm() {
 	if [ -z "${HCALL_SUBSTRATE:-}" ]; then
-		if [ "$("$TOP/scripts/kvm-ok")" = lab ]; then
-			local out rc try
-			out=$(mktemp)
-			export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-420}
-			for try in 1 2 3; do
-				"$TOP/scripts/lab" "$@" > "$out" 2>&1
-				rc=$?
-				[ $rc -eq 125 ] || break
-				echo "# lab host died on try $try ($(grep -m1 -o -E \
-					'soft lockup[^[]*|stack guard page was hit|Kernel panic - not syncing' "$out" ||
-					echo 'no status'))"
-			done
-			cat "$out"
-			rm -f "$out"
-			exit $rc
-		fi
+		[ "$("$TOP/scripts/kvm-ok")" = lab ] && run_in_lab "$@"
 		export HCALL_SUBSTRATE=direct
 	fi
 	diag "KVM substrate: $HCALL_SUBSTRATE"
+}
+
+# Run the test file (run_in_lab "$0" ARGS...) in the lab host and exit with
+# its status, showing the last try's TAP. The lab host itself sometimes dies
+# (its Debian 6.1 nested kvm_amd under TCG soft-locks a CPU or overflows its
+# stack) or livelocks a guest; the file runs again in a fresh lab, up to
+# three tries, only when scripts/labclass.py finds positive evidence that the
+# failure was the lab's: never for a failed test or a crash of ours. Each
+# retry is one "# lab-retry class=CLASS try=N" line (tests/run counts them);
+# the failed try's whole output stays in build/lab-retries/.
+run_in_lab() {
+	local out rc try cls keep
+	out=$(mktemp)
+	export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-420}
+	for try in 1 2 3; do
+		"${HCALL_LAB:-$TOP/scripts/lab}" "$@" > "$out" 2>&1
+		rc=$?
+		[ $rc -ne 0 ] || break
+		if ! cls=$(python3 "$TOP/scripts/labclass.py" "$rc" "$out"); then
+			echo "# lab-no-retry class=${cls%%:*} try=$try (${cls#*: })"
+			break
+		fi
+		keep=$B/lab-retries/$(basename "$1" .t).$$.$try.log
+		mkdir -p "$B/lab-retries" && cp "$out" "$keep"
+		if [ $try -eq 3 ]; then
+			echo "# lab-gave-up class=${cls%%:*} try=$try log=${keep#"$TOP"/} (${cls#*: })"
+			break
+		fi
+		echo "# lab-retry class=${cls%%:*} try=$try log=${keep#"$TOP"/} (${cls#*: })"
+	done
+	cat "$out"
+	rm -f "$out"
+	exit $rc
 }
 
 # Scratch directory inside the project tree (the lab's /tmp is private).
@@ -78,9 +89,32 @@ scratch() {
 }
 
 # Boot the test guest: guest TEST-NAME [hcall-run args...]; output in $OUT.
+# The console is hvc0 for a PV guest, ttyS0 with --hvm (a later --cmdline
+# wins). In the lab, a guest that times out is checked for the lab's guest
+# livelock (scripts/labclass.py), whose evidence goes out as a "#" line
+# that lets run_in_lab retry the file.
 guest() {
-	local test=$1
+	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next=0
 	shift
-	"$RUN" --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \
-		--cmdline "console=ttyS0 quiet hcall.test=$test" "$@" > "$OUT" 2>&1
+	for a in "$@"; do
+		if [ $next = 1 ]; then
+			stats=$a next=0
+			continue
+		fi
+		case "$a" in
+		--hvm) con=ttyS0 ;;
+		--stats-json) next=1 ;;
+		--stats-json=*) stats=${a#--stats-json=} ;;
+		esac
+	done
+	set -- --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \
+		--cmdline "console=$con quiet hcall.test=$test" "$@"
+	[ "${HCALL_SUBSTRATE:-}" != lab ] || set -- "$@" --stats-json "$stats"
+	"$RUN" "$@" > "$OUT" 2>&1
+	rc=$?
+	if [ $rc -eq 4 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
+	   a=$(python3 "$TOP/scripts/labclass.py" --livelock "$stats"); then
+		echo "# lab-evidence guest-livelock $test: $a"
+	fi
+	return $rc
 }
