@@ -1,41 +1,179 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Shared by the benchmarks: where to run, and an SVG bar chart."""
+"""Shared by the benchmarks: where to run, bounded peer runs with one retry,
+and an SVG bar chart."""
 import os
+import re
+import selectors
+import signal
 import subprocess
 import sys
+import time
 from xml.sax.saxutils import escape
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from labclass import classify  # noqa: E402
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LAB_TRIES = 2
 
 
 def on_kvm(lab_timeout=None):
     """Return "direct" or "lab"; on a machine whose KVM cannot run guests,
     re-run the calling script inside the lab host (this never returns),
     allowing it lab_timeout seconds unless HCALL_LAB_TIMEOUT says otherwise.
-    A lab host that dies (exit 125: its kernel soft-locked) is booted once
-    more, from the start of the benchmark."""
+    A lab run that failed is run once more, from the start of the benchmark,
+    only when scripts/labclass.py finds it was the lab's own failure (the
+    class goes to stderr as "lab-retry class=CLASS try=N")."""
     if not os.environ.get("HCALL_SUBSTRATE"):
         sub = subprocess.run([os.path.join(TOP, "scripts/kvm-ok")], capture_output=True,
                              text=True).stdout.strip()
         if sub == "lab":
             if lab_timeout:
                 os.environ.setdefault("HCALL_LAB_TIMEOUT", str(lab_timeout))
-            cmd = [os.path.join(TOP, "scripts/lab"), sys.argv[0]] + sys.argv[1:]
-            rc = subprocess.run(cmd).returncode
-            if rc == 125:
-                print("%s: the lab host died; running the benchmark again in a fresh one" %
-                      os.path.basename(sys.argv[0]), file=sys.stderr, flush=True)
-                rc = subprocess.run(cmd).returncode
+            lab = os.environ.get("HCALL_LAB") or os.path.join(TOP, "scripts/lab")
+            cmd = [lab, sys.argv[0]] + sys.argv[1:]
+            me = os.path.basename(sys.argv[0])
+            for attempt in range(1, LAB_TRIES + 1):
+                rc, text = _tee(cmd)
+                if rc == 0:
+                    break
+                cls, why, retry = classify(text, rc)
+                if not retry or attempt == LAB_TRIES:
+                    print("%s: lab-no-retry class=%s try=%d (%s)" % (me, cls, attempt, why),
+                          file=sys.stderr, flush=True)
+                    break
+                print("%s: lab-retry class=%s try=%d (%s); running the benchmark again in a "
+                      "fresh lab host" % (me, cls, attempt, why), file=sys.stderr, flush=True)
             sys.exit(rc)
         os.environ["HCALL_SUBSTRATE"] = "direct"
     return os.environ["HCALL_SUBSTRATE"]
+
+
+def _tee(cmd):
+    """Run cmd with its output going to ours as it comes; return (status, output)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    chunks = []
+    for chunk in iter(lambda: os.read(p.stdout.fileno(), 65536), b""):
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        chunks.append(chunk)
+    p.stdout.close()
+    return p.wait(), b"".join(chunks).decode(errors="replace")
+
+
+class PeerRun:
+    """One bounded run of a peer. rc: its exit status, or "silent" (killed
+    after no output for its idle limit) or "timeout" (killed at its overall
+    limit); out: stdout then stderr; marks: {mark: seconds from launch to
+    the first read of stdout that contained it}; secs: launch to exit."""
+
+    def __init__(self, rc, out, marks, secs, limit, idle):
+        self.rc, self.out, self.marks, self.secs = rc, out, marks, secs
+        self.limit, self.idle = limit, idle
+
+    def status(self):
+        if self.rc == "silent":
+            return "no output for %g s, killed" % self.idle
+        if self.rc == "timeout":
+            return "still running after %g s, killed" % self.limit
+        return "exit %s" % self.rc
+
+
+def run_bounded(cmd, limit, idle=None, marks=(), env=None):
+    """Run cmd, reading its stdout and stderr with a deadline: it is killed
+    (with everything it started) when it has produced no output for idle
+    seconds (default: limit) or has run for limit seconds. Returns a PeerRun."""
+    idle = idle or limit
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True,
+                         env=dict(os.environ, **(env or {})))
+    bufs = {p.stdout.fileno(): bytearray(), p.stderr.fileno(): bytearray()}
+    out_fd = p.stdout.fileno()
+    seen = {}
+    rc = exited = None
+    sel = selectors.DefaultSelector()
+    try:
+        for fd in bufs:
+            sel.register(fd, selectors.EVENT_READ)
+        last = t0
+        while sel.get_map():
+            now = time.monotonic()
+            if exited is None and p.poll() is not None:
+                exited = now	# something it started may hold the pipes: drain 1 s
+            if exited is not None and now - exited >= 1:
+                break
+            if now - t0 >= limit:
+                rc = "timeout"
+                break
+            if now - last >= idle:
+                rc = "silent"
+                break
+            wake = min(t0 + limit, last + idle, now + 0.5)
+            for key, _ in sel.select(timeout=wake - now):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    sel.unregister(key.fd)
+                    continue
+                last = time.monotonic()
+                buf = bufs[key.fd]
+                start = len(buf)
+                buf.extend(data)
+                if key.fd == out_fd:
+                    for m in marks:
+                        if m not in seen and buf.find(m, max(0, start - len(m) + 1)) >= 0:
+                            seen[m] = last - t0
+        if rc is None:	# the pipes closed or it exited: the rest of its limit to exit
+            try:
+                rc = p.wait(timeout=max(0.0, t0 + limit - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
+    finally:
+        sel.close()
+        try:	# the whole session: a peer's helpers (hcall-dd) go with it
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        p.wait()
+        p.stdout.close()
+        p.stderr.close()
+    text = b"".join(bytes(b) for b in bufs.values()).decode(errors="replace")
+    return PeerRun(rc, text, seen, time.monotonic() - t0, limit, idle)
+
+
+def slug(name):
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def run_peer(tag, name, cmd, check, log, limit, idle=None, marks=(), env=None, tries=2):
+    """Run one peer, bounded (run_bounded), and once more if it fails: the
+    lab's nested KVM under TCG now and then stops, livelocks or silences a
+    guest. check(PeerRun) returns (result, None) or (None, why); it sees
+    every run, killed or not. Attempt N's
+    output goes to the file log % N. Returns (result, attempts) or
+    (None, why the last attempt failed)."""
+    err = None
+    for attempt in range(1, tries + 1):
+        r = run_bounded(cmd, limit, idle, marks, env)
+        path = log % attempt
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(r.out)
+        res, why = check(r)
+        if why is None:
+            return res, attempt
+        err = "%s (%s), log: %s" % (why, r.status(), path)
+        print("%s: %s, attempt %d: %s\n%s" % (tag, name, attempt, err, r.out[-1500:]),
+              file=sys.stderr, flush=True)
+    return None, err
 
 
 def svgbar(path, title, unit, rows):
     """rows: [(label, value)], drawn longest-label-first in the given order."""
     width, bar_h, left, top = 720, 26, 190, 48
     height = top + len(rows) * (bar_h + 10) + 20
-    vmax = max(v for _, v in rows) or 1
+    vmax = max([v for _, v in rows] or [1]) or 1
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif" font-size="13">' % (width, height),
            '<rect width="100%" height="100%" fill="white"/>',

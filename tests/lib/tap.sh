@@ -112,6 +112,9 @@ guest() {
 	[ "${HCALL_SUBSTRATE:-}" != lab ] || set -- "$@" --stats-json "$stats"
 	"$RUN" "$@" > "$OUT" 2>&1
 	rc=$?
+	# scripts/lockdep-check reads every console afterwards.
+	[ -z "${HCALL_KEEP_CONSOLE:-}" ] ||
+		cp "$OUT" "$HCALL_KEEP_CONSOLE/$(basename "$0" .t).$test.$$.$RANDOM"
 	if [ $rc -eq 4 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --livelock "$stats"); then
 		echo "# lab-evidence guest-livelock $test: $a"

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Why did a run in the lab host fail: the lab's own fault (worth one more
+try in a fresh lab) or possibly ours (never retried)?
+
+The one classifier of lab failures, used by tests/lib/tap.sh (need_kvm) and
+scripts/benchlib.py (on_kvm). A failure is the lab's only on positive
+evidence:
+
+  lab-soft-lockup     the lab kernel soft-locked a CPU or stalled RCU
+                      (lab-init's watcher, or the lab kernel's report)
+  lab-stack-overflow  the lab kernel overflowed its own stack
+  lab-crash           the lab kernel panicked or oopsed
+  lab-no-boot         the lab host never came up (scripts/lab tried twice)
+  guest-livelock      a guest timed out in the lab while nearly every KVM exit
+                      was an emulated instruction injecting a page fault (the
+                      nested-SVM livelock the README describes); the test
+                      prints this evidence itself (tests/lib/tap.sh guest())
+
+The first four need scripts/lab's status 125 (the lab reported no status of
+the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
+report, a fatal signal) anywhere in the output, even next to lab evidence; a
+failed test without such evidence; a lab that timed out without evidence
+(a hang may be ours); a lab that cannot even be prepared (retrying does not
+help).
+
+  labclass.py RC LOG           print "CLASS: evidence", exit 0 if retryable, 1 if not
+  labclass.py --livelock JSON  exit 0 and print the evidence if hcall-run's
+                               --stats-json shows the livelock pattern
+  labclass.py --summary LOG    one line: the lab retries in a test log, by class
+"""
+import json
+import re
+import sys
+
+LAB_FAILED = 125	# scripts/lab: the lab itself failed
+
+RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot",
+             "guest-livelock")
+
+# Our own crashes: these always win, so a lab failure can never hide one.
+OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
+                  r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction|"
+                  r"Floating point exception)\b|"
+                  r"\bhcall-(run|dd)(-san)?\[\d+\]: segfault at")
+
+# (class, pattern) in order of precedence; all need status 125.
+LAB = [
+    ("lab-stack-overflow", re.compile(r"stack guard page was hit|kernel stack overflow")),
+    ("lab-soft-lockup", re.compile(r"watchdog: BUG: soft lockup - CPU#\d+ stuck for \d+s|"
+                                   r"^lab: the lab host's kernel soft-locked|"
+                                   r"rcu: INFO: rcu_\w+ (self-)?detected stall", re.M)),
+    # The lab kernel's console is not prefixed; a guest's panic that a test
+    # shows comes as a "#" diagnostic line.
+    ("lab-crash", re.compile(r"^(\[ *[\d.]+\] )?(Kernel panic - not syncing|"
+                             r"BUG: kernel NULL pointer|BUG: unable to handle|"
+                             r"Oops: |general protection fault)", re.M)),
+    ("lab-no-boot", re.compile(r"^lab: the lab host did not come up \(attempt 2\)", re.M)),
+]
+
+# Printed by a test (tap.sh guest()) for a guest that timed out in this pattern.
+LIVELOCK_MARK = re.compile(r"^# lab-evidence guest-livelock (.*)$", re.M)
+
+# The livelock: at least this many emulated instructions, and nearly every
+# exit one of them, nearly each of which injected a page fault.
+LIVELOCK_MIN_EMULATED = 1000000
+LIVELOCK_SHARE = 0.9
+
+
+def livelock(stats):
+    """stats: hcall-run's --stats-json. Evidence string if it shows the
+    livelock pattern, else None."""
+    kvm = stats.get("kvm", {}) if isinstance(stats, dict) else {}
+    try:
+        exits, emul, pf = (int(kvm.get(k, 0)) for k in ("exits", "insn_emulation", "pf_guest"))
+    except (TypeError, ValueError):
+        return None
+    if emul < LIVELOCK_MIN_EMULATED or exits <= 0:
+        return None
+    if emul < LIVELOCK_SHARE * exits or pf < LIVELOCK_SHARE * emul:
+        return None
+    return "exits=%d insn_emulation=%d pf_guest=%d" % (exits, emul, pf)
+
+
+def _line(text, m):
+    start = text.rfind("\n", 0, m.start()) + 1
+    end = text.find("\n", m.end())
+    return text[start:end if end >= 0 else len(text)].strip()[:200]
+
+
+def classify(text, rc):
+    """Return (class, evidence, retryable) for a failed lab run: its whole
+    output and scripts/lab's exit status."""
+    m = OURS.search(text)
+    if m:
+        return "ours-crash", _line(text, m), False
+    if rc == LAB_FAILED:
+        for cls, pat in LAB:
+            m = pat.search(text)
+            if m:
+                return cls, _line(text, m), True
+        if re.search(r"^lab: (no lab kernel|module \S+ missing)", text, re.M):
+            return "lab-setup", "the lab host cannot be prepared", False
+        return "lab-unknown", "the lab ended without a status and without evidence " \
+                              "(a timeout: the hang may be ours)", False
+    m = LIVELOCK_MARK.search(text)
+    if m and rc != 0:
+        return "guest-livelock", m.group(1).strip(), True
+    return "test-failure", "exit status %s without evidence of a lab failure" % rc, False
+
+
+RETRY_LINE = re.compile(r"^\s*# lab-(retry|gave-up) class=(\S+) try=\d+", re.M)
+
+
+def summary(text):
+    """The one-line count of lab retries in a test log (tests/run)."""
+    counts = {"retry": {}, "gave-up": {}}
+    for m in RETRY_LINE.finditer(text):
+        c = counts[m.group(1)]
+        c[m.group(2)] = c.get(m.group(2), 0) + 1
+    line = "lab retries: %d" % sum(counts["retry"].values())
+    if counts["retry"]:
+        line += " (%s)" % ", ".join("%s %d" % kv for kv in sorted(counts["retry"].items()))
+    if counts["gave-up"]:
+        line += "; lab failures after the last try: %s" % ", ".join(
+            "%s %d" % kv for kv in sorted(counts["gave-up"].items()))
+    return line
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "--summary":
+        with open(argv[2], errors="replace") as f:
+            print(summary(f.read()))
+        return 0
+    if len(argv) == 3 and argv[1] == "--livelock":
+        try:
+            with open(argv[2]) as f:
+                ev = livelock(json.load(f))
+        except (OSError, ValueError):
+            ev = None
+        if ev:
+            print(ev)
+        return 0 if ev else 1
+    if len(argv) != 3:
+        print("usage: labclass.py RC LOG | --livelock STATS.json | --summary LOG",
+              file=sys.stderr)
+        return 2
+    with open(argv[2], errors="replace") as f:
+        cls, ev, retry = classify(f.read(), int(argv[1]))
+    print("%s: %s" % (cls, ev))
+    return 0 if retry else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The test and benchmark harness itself, without KVM or a lab: the lab
+# failure classifier on sample logs, the retry summary and the benchmarks'
+# bounded peer runs (tests/lib/test_harness.py), then need_kvm's retries
+# against a fake lab host that fails in chosen ways.
+. "$(dirname "$0")/../lib/tap.sh"
+S=$(scratch)
+
+# The Python checks, renumbered into this file's TAP.
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) ok 0 "${line#ok * - }" ;;
+	"not ok "*) ok 1 "${line#not ok * - }" ;;
+	"#"*) echo "$line" ;;
+	esac
+done < <(python3 "$TOP/tests/lib/test_harness.py" 2>&1)
+
+# A fake scripts/lab: call N (counted in $S/calls) plays $FAKE's Nth step:
+# pass, fail (a failed test), lockup (lab-init's soft-lockup report),
+# asan (that, next to an ASan report), livelock (a test that timed out on a
+# livelocked guest and printed the evidence).
+cat > "$S/fakelab" <<'LAB'
+#!/bin/bash
+n=$(( $(cat "$CALLS" 2>/dev/null || echo 0) + 1 ))
+echo $n > "$CALLS"
+steps=($FAKE)
+step=${steps[$((n - 1))]:-${steps[-1]}}
+echo "# KVM substrate: lab (call $n)"
+case $step in
+pass) echo "ok 1 - inner test"; echo "1..1"; exit 0 ;;
+fail) echo "not ok 1 - inner test"; echo "1..1"; exit 1 ;;
+lockup|asan)
+	echo "ok 1 - inner test"
+	[ $step = asan ] && echo "#   ==1==ERROR: AddressSanitizer: heap-use-after-free"
+	echo "lab: the lab host's kernel soft-locked; the first report:"
+	echo "[  99.1] watchdog: BUG: soft lockup - CPU#0 stuck for 64s! [qemu:9]"
+	exit 125 ;;
+livelock)
+	echo "# lab-evidence guest-livelock demo: exits=3000000 insn_emulation=2990000 pf_guest=2990000"
+	echo "not ok 1 - inner test"; echo "1..1"; exit 1 ;;
+esac
+LAB
+chmod +x "$S/fakelab"
+
+fake() {	# fake "STEP STEP ...": run need_kvm against the fake lab; output in $S/out
+	rm -f "$S/calls"
+	env -u HCALL_SUBSTRATE HCALL_KVM=lab HCALL_LAB="$S/fakelab" HCALL_BUILD="$S/build" \
+		CALLS="$S/calls" FAKE="$1" \
+		bash -c '. "$1/tests/lib/tap.sh"; need_kvm fake.t; echo "not reached"' _ "$TOP" \
+		> "$S/out" 2>&1
+}
+calls() { cat "$S/calls"; }
+retries() { grep -c '^# lab-retry ' "$S/out"; }
+
+fake "lockup pass"
+is "$? $(calls) $(retries)" "0 2 1" "a lab soft lockup: one retry, then the test passes"
+grep -q '^# lab-retry class=lab-soft-lockup try=1 log=' "$S/out"
+ok $? "the retry says its class and try ($(grep -m1 '^# lab-retry' "$S/out" | cut -c1-60))"
+grep -q '^ok 1 - inner test' "$S/out" && ! grep -q 'soft lockup' "$S/out"
+ok $? "only the last try's TAP is shown"
+grep -q 'soft lockup - CPU#0' "$S"/build/lab-retries/fake.*.1.log
+ok $? "the failed try's output is kept in build/lab-retries"
+
+fake "fail pass"
+is "$? $(calls) $(retries)" "1 1 0" "a failed test is never retried"
+grep -q '^# lab-no-retry class=test-failure try=1' "$S/out"; ok $? "and says why"
+
+fake "asan pass"
+is "$? $(calls) $(retries)" "125 1 0" "a sanitizer report next to a lab lockup is never retried"
+grep -q '^# lab-no-retry class=ours-crash' "$S/out"; ok $? "it is classed as our crash"
+
+fake "livelock pass"
+is "$? $(calls) $(retries)" "0 2 1" "a guest seen livelocked in the lab: one retry"
+grep -q '^# lab-retry class=guest-livelock try=1' "$S/out"; ok $? "classed guest-livelock"
+
+fake "lockup"
+is "$? $(calls) $(retries)" "125 3 2" "a lab that keeps dying: three tries, then its status"
+grep -q '^# lab-gave-up class=lab-soft-lockup try=3' "$S/out"; ok $? "the last failure is reported"
+
+# tests/run's last line counts the retries of a run.
+printf '%s\n' "# lab-retry class=lab-soft-lockup try=1 log=x (y)" "ok 1 - a" \
+	"# lab-retry class=lab-crash try=1 log=x (y)" "All tests successful." > "$S/log"
+is "$(python3 "$TOP/scripts/labclass.py" --summary "$S/log")" \
+	"lab retries: 2 (lab-crash 1, lab-soft-lockup 1)" "the make check summary line"
+
+rm -rf "$S"
+done_testing

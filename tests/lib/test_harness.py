@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""TAP checks of the harness's Python side, no KVM and no lab: the lab
+failure classifier (scripts/labclass.py) on sample logs, the retry summary,
+and the benchmarks' bounded peer runs (scripts/benchlib.py)."""
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "scripts"))
+import benchlib  # noqa: E402
+import labclass  # noqa: E402
+
+n = failed = 0
+
+
+def ok(cond, name, diag=""):
+    global n, failed
+    n += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", n, name))
+    if not cond:
+        failed += 1
+        for line in str(diag).splitlines():
+            print("#   " + line)
+
+
+def is_class(text, rc, want, retry, name):
+    cls, ev, r = labclass.classify(text, rc)
+    ok((cls, r) == (want, retry), "%s: %s, %s" % (name, want, "retried" if retry else
+                                                  "not retried"),
+       "got %s (%s), retry=%s" % (cls, ev, r))
+
+
+TAP_HEAD = "# KVM substrate: lab\nok 1 - 1 vCPU: guest boots and powers off with exit 0\n"
+
+# What scripts/lab prints when lab-init's watcher caught a soft lockup.
+LOCKUP = TAP_HEAD + """\
+lab: the lab host's kernel soft-locked; the first report:
+[  312.104311] watchdog: BUG: soft lockup - CPU#1 stuck for 67s! [qemu-system-x86:4120]
+[  312.104330] Modules linked in: kvm_amd kvm irqbypass ccp 9p 9pnet_virtio
+[  312.104390] RIP: 0010:kvm_inject_apic_timer_irqs+0x33/0x90 [kvm]
+[  312.104501]  </TASK>
+lab: its whole log: /work/main/build/lab/last-lockup.dmesg
+"""
+# The lab kernel overflowing its stack (quiet console: emergency lines only).
+OVERFLOW = TAP_HEAD + """\
+[  201.553120] BUG: TASK stack guard page was hit at 00000000a1b2c3d4 (stack is 0000000011223344..0000000055667788)
+[  201.553190] kernel stack overflow (double-fault): 0000 [#1] PREEMPT SMP NOPTI
+[  201.553301] RIP: 0010:error_entry+0x1a/0x140
+[  201.553900] Kernel panic - not syncing: Fatal exception in interrupt
+lab: the lab host ended without reporting a status (crash or timeout)
+"""
+PANIC = TAP_HEAD + """\
+[   88.001200] Kernel panic - not syncing: Fatal exception
+lab: the lab host ended without reporting a status (crash or timeout)
+"""
+NOBOOT = """\
+lab: the lab host did not come up (attempt 1)
+lab: the lab host did not come up (attempt 2)
+lab: the lab host ended without reporting a status (crash or timeout)
+"""
+TIMEOUT = TAP_HEAD + "lab: the lab host ended without reporting a status (crash or timeout)\n"
+FAILED_TEST = TAP_HEAD + "not ok 2 - 2 vCPUs: clean exit\n# got '4', want '0'\n1..2\n"
+# A guest's panic that a test shows as diagnostics is not the lab's.
+GUEST_PANIC_DIAG = TAP_HEAD + "#   [    1.2] Kernel panic - not syncing: sysrq triggered crash\n" \
+    "lab: the lab host ended without reporting a status (crash or timeout)\n"
+ASAN = "#   ==4242==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020\n"
+UBSAN = "#   libhcall/lib/blkback.c:120:9: runtime error: index 40 out of bounds\n"
+SEGV = "tests/integration/blk.t: line 80: 3141 Segmentation fault (core dumped) \"$RUN\" ...\n"
+LIVELOCK = TAP_HEAD + ("# lab-evidence guest-livelock cpus: exits=4012345 "
+                       "insn_emulation=4000001 pf_guest=4000000\n"
+                       "not ok 2 - 2 vCPUs: clean exit\n1..2\n")
+
+is_class(LOCKUP, 125, "lab-soft-lockup", True, "lab-init's soft lockup report")
+is_class(LOCKUP.replace("lab: the lab host's kernel soft-locked; the first report:\n", ""), 125,
+         "lab-soft-lockup", True, "the lab kernel's own soft lockup line")
+is_class(TAP_HEAD + "[ 400.1] rcu: INFO: rcu_preempt self-detected stall on CPU\n", 125,
+         "lab-soft-lockup", True, "an RCU stall of the lab kernel")
+is_class(OVERFLOW, 125, "lab-stack-overflow", True, "stack overflow wins over its panic")
+is_class(PANIC, 125, "lab-crash", True, "lab kernel panic")
+is_class(NOBOOT, 125, "lab-no-boot", True, "lab never came up")
+is_class(TIMEOUT, 125, "lab-unknown", False, "lab timeout without evidence (may be our hang)")
+is_class("lab: no lab kernel .deb in /var/cache/hcall (run scripts/setup)\n", 125, "lab-setup",
+         False, "lab cannot be prepared")
+is_class(GUEST_PANIC_DIAG, 125, "lab-unknown", False, "a guest panic shown as a diagnostic")
+is_class(FAILED_TEST, 1, "test-failure", False, "failed assertion")
+is_class(LOCKUP.replace("lab: the lab host's", "the lab host's"), 1, "test-failure", False,
+         "lockup text but the test's own status")
+is_class(LOCKUP + ASAN, 125, "ours-crash", False, "ASan report next to a lab lockup")
+is_class(PANIC + UBSAN, 125, "ours-crash", False, "UBSan report next to a lab panic")
+is_class(OVERFLOW + SEGV, 125, "ours-crash", False, "a crashed hcall-run next to a lab crash")
+is_class(LIVELOCK + "[ 1.0] hcall-dd[77]: segfault at 0 ip 0 sp 0 error 4\n", 1, "ours-crash",
+         False, "hcall-dd segfault next to a livelock")
+is_class(LIVELOCK, 1, "guest-livelock", True, "guest livelock evidence from the test")
+is_class(LIVELOCK.replace("# lab-evidence", "#   lab-evidence"), 1, "test-failure", False,
+         "livelock words inside a guest's console are no evidence")
+
+# hcall-run --stats-json shapes: the lab livelock, a normal HVM boot, and
+# emulation that does not inject page faults.
+LL = {"kvm": {"exits": 4012345, "insn_emulation": 4000001, "pf_guest": 4000000}}
+ok(labclass.livelock(LL) is not None, "livelock pattern recognized")
+ok(labclass.livelock({"kvm": {"exits": 21000, "insn_emulation": 300, "pf_guest": 0}}) is None,
+   "normal boot is no livelock")
+ok(labclass.livelock({"kvm": {"exits": 4000000, "insn_emulation": 3900000, "pf_guest": 10}})
+   is None, "emulation without page faults is no livelock")
+ok(labclass.livelock({"kvm": {"exits": 9000000, "insn_emulation": 2000000,
+                              "pf_guest": 2000000}}) is None,
+   "emulation a minority of exits is no livelock")
+ok(labclass.livelock({"kvm": {"exits": "x"}}) is None and labclass.livelock([]) is None,
+   "malformed statistics are no livelock")
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "s.json")
+    json.dump(LL, open(path, "w"))
+    with contextlib.redirect_stdout(io.StringIO()) as cli:
+        rc = labclass.main(["labclass.py", "--livelock", path])
+    ok(rc == 0 and "insn_emulation=4000001" in cli.getvalue(), "--livelock CLI: found")
+    ok(labclass.main(["labclass.py", "--livelock", os.path.join(d, "none")]) == 1,
+       "--livelock CLI: missing statistics are not evidence")
+
+LOG = """\
+tests/integration/boot.t ..
+# lab-retry class=lab-soft-lockup try=1 log=build/lab-retries/boot.1.1.log (x)
+# lab-retry class=lab-soft-lockup try=2 log=build/lab-retries/boot.1.2.log (x)
+ok 1 - a
+tests/integration/pv.t ....
+# lab-retry class=guest-livelock try=1 log=build/lab-retries/pv.2.1.log (x)
+# lab-gave-up class=lab-crash try=3 log=build/lab-retries/blk.3.3.log (x)
+All tests successful.
+"""
+want = ("lab retries: 3 (guest-livelock 1, lab-soft-lockup 2); "
+        "lab failures after the last try: lab-crash 1")
+ok(labclass.summary(LOG) == want, "retry summary counts by class", labclass.summary(LOG))
+ok(labclass.summary("All tests successful.\n") == "lab retries: 0", "no retries: 0")
+
+# Bounded runs: silent peers, endless peers, helpers left behind, marks.
+t = time.monotonic()
+r = benchlib.run_bounded(["sh", "-c", "echo up; sleep 60"], limit=30, idle=1)
+ok(r.rc == "silent" and "up" in r.out and time.monotonic() - t < 5,
+   "a peer silent for its idle limit is killed (%.1f s)" % (time.monotonic() - t), r.status())
+t = time.monotonic()
+r = benchlib.run_bounded(["sh", "-c", "while :; do echo x; sleep 0.1; done"], limit=1, idle=5)
+ok(r.rc == "timeout" and time.monotonic() - t < 5, "a chatty peer is killed at its limit",
+   r.status())
+with tempfile.TemporaryDirectory() as d:
+    pidf = os.path.join(d, "pid")
+    t = time.monotonic()
+    r = benchlib.run_bounded(["sh", "-c", "sleep 60 & echo $! > %s; echo done" % pidf],
+                             limit=20, idle=10)
+    pid = int(open(pidf).read())
+    took = time.monotonic() - t
+    for _ in range(50):	# SIGKILL was sent; it takes effect when the helper next runs
+        try:	# gone, or a zombie nobody reaps (in a container)
+            alive = open("/proc/%d/stat" % pid).read().split(")")[-1].split()[0] != "Z"
+        except OSError:
+            alive = False
+        if not alive:
+            break
+        time.sleep(0.1)
+    ok(r.rc == 0 and not alive and took < 5,
+       "a peer's leftover helper holding its output does not hold us, and is killed")
+r = benchlib.run_bounded(["sh", "-c", "sleep 0.2; echo 'a MARK b'; echo e >&2; exit 3"],
+                         limit=10, marks=(b"MARK", b"NEVER"))
+ok(r.rc == 3 and 0.15 < r.marks.get(b"MARK", 0) < 5 and b"NEVER" not in r.marks
+   and "e" in r.out, "exit status, output and the time a mark appeared", vars(r))
+
+# run_peer: once more after a failure, then marked failed; every attempt logged.
+with tempfile.TemporaryDirectory() as d:
+    flag = os.path.join(d, "flag")
+    cmd = ["sh", "-c", "if [ -e %s ]; then echo good; else touch %s; sleep 60; fi" % (flag, flag)]
+
+    def check(r):
+        return (True, None) if "good" in r.out else (None, "no good")
+    res, how = benchlib.run_peer("test", "flaky", cmd, check, os.path.join(d, "l.%d.log"), 20,
+                                 idle=1)
+    ok(res is True and how == 2 and os.path.exists(os.path.join(d, "l.1.log")),
+       "run_peer boots a silent peer once more", (res, how))
+    res, how = benchlib.run_peer("test", "dead", ["sh", "-c", "exit 1"], check,
+                                 os.path.join(d, "m.%d.log"), 20)
+    ok(res is None and "no good" in how and "exit 1" in how
+       and os.path.exists(os.path.join(d, "m.2.log")), "a peer failing twice is failed", how)
+
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
