@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The vCPU run loop and the few emulated legacy ports an HVM guest touches. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,8 @@
 #define RST_CNT     0xcf9	/* bit 2: reset */
 #define CMOS_INDEX  0x70
 #define CMOS_DATA   0x71
+#define KICK_SIGNAL SIGUSR1	/* vm.c's kick: makes KVM_RUN return EINTR */
+#define RFLAGS_IF   (1ull << 9)
 
 static int stopping(struct hc_vm *vm)
 {
@@ -200,6 +203,41 @@ static void dump_state(struct hc_vcpu *v)
 		code[0] ? code : "(unmapped)");
 }
 
+/*
+ * Can this vCPU ever run again by itself? Not when it is halted with
+ * interrupts off and no NMI pending (only an NMI, INIT or SMI from outside
+ * wakes it: "cli; hlt"), nor when it is an AP still waiting for INIT/SIPI.
+ * Read on the vCPU's own thread, between two KVM_RUNs: its registers are
+ * only consistent there. With an in-kernel irqchip KVM keeps HLT to itself,
+ * so this is how hcall-run sees a guest that halted for good.
+ */
+static void probe_self(struct hc_vcpu *v)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_vcpu_events ev;
+	int stuck = 0;
+
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0) {
+		if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
+		    mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+			stuck = 1;
+		else if (mp.mp_state == KVM_MP_STATE_HALTED &&
+			 ioctl(v->fd, KVM_GET_REGS, &regs) == 0 && !(regs.rflags & RFLAGS_IF) &&
+			 ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
+			 !ev.nmi.pending && !ev.nmi.injected)
+			stuck = 1;
+	}
+	__atomic_store_n(&v->stuck, stuck, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&v->probes, 1, __ATOMIC_RELEASE);
+}
+
+void hc_vcpu_probe(struct hc_vcpu *v)
+{
+	if (v->thread)
+		pthread_kill(v->thread, KICK_SIGNAL);
+}
+
 void *hc_vcpu_thread(void *arg);
 void *hc_vcpu_thread(void *arg)
 {
@@ -207,7 +245,12 @@ void *hc_vcpu_thread(void *arg)
 
 	while (!stopping(v->vm)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR) {	/* a kick: a stop, or the halt probe */
+				if (!stopping(v->vm))
+					probe_self(v);
+				continue;
+			}
+			if (errno == EAGAIN)
 				continue;
 			vcpu_error(v, "KVM_RUN failed, errno", (unsigned long long)errno);
 			break;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,11 +27,14 @@ enum {
 	EXIT_PANIC = 3,
 	EXIT_TIMEOUT = 4,
 	EXIT_SIGNAL = 5,
+	EXIT_HALTED = 6,
 };
 
 #define MAX_KERNEL   (256ull << 20)
 #define MAX_INITRD   (4ull << 30)
 #define PANIC_GRACE_MS 3000
+#define HALT_QUIET_MS  1000	/* every vCPU blocked this long: probe them */
+#define HALT_ROUNDS    2	/* probes in a row that find every vCPU stuck */
 
 static const char usage[] =
 "usage: hcall-run --kernel BZIMAGE [options]\n"
@@ -47,7 +51,8 @@ static const char usage[] =
 "  --dd-socket PATH  use the running hcall-dd listening on PATH instead of a\n"
 "                    private one (default: spawn $HCALL_DD or hcall-dd next to us)\n"
 "exit status: 0 guest powered off or reset, 1 VMM error, 2 bad arguments or\n"
-"kernel file, 3 guest panic or PV triple fault, 4 timeout, 5 interrupted by a signal\n";
+"kernel file, 3 guest panic or PV triple fault, 4 timeout, 5 interrupted by a signal,\n"
+"6 guest halted for good (every vCPU halted with interrupts off)\n";
 
 struct opts {
 	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket;
@@ -207,8 +212,114 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Wait for a stop request, a signal, the timeout or a panic that never ends. */
-static void wait_for_stop(struct hc_vm *vm, int sfd, double timeout)
+/*
+ * A guest whose every vCPU halted with interrupts off never runs again: an
+ * HVM guest without ACPI powers off so ("poweroff -f" halts every CPU).
+ * With an in-kernel irqchip KVM keeps HLT to itself, so hcall-run watches
+ * KVM's per-vCPU "blocking" statistic (its stats fd reads without taking the
+ * vCPU's lock) and, once every vCPU has been blocked for HALT_QUIET_MS,
+ * kicks them: each samples its own MP state, RFLAGS.IF and pending NMI
+ * (hc_vcpu_probe). HALT_ROUNDS such rounds in a row end the guest. Without
+ * the statistic (KVM before 5.16) it probes every HALT_QUIET_MS.
+ */
+struct halt_watch {
+	int fd[HC_MAX_VCPUS];
+	uint64_t off[HC_MAX_VCPUS];	/* of "blocking" in fd; 0: not offered */
+	unsigned int probes[HC_MAX_VCPUS];	/* each vCPU's count at the kick */
+	double quiet_since;		/* every vCPU blocked since (ms); 0: not */
+	int kicked, rounds;
+};
+
+/* Before the vCPUs run: KVM_GET_STATS_FD takes the vCPU's lock. */
+static void halt_watch_open(struct halt_watch *w, struct hc_vm *vm)
+{
+	struct kvm_stats_header h;
+	size_t dsz;
+	uint8_t *descs;
+
+	memset(w, 0, sizeof(*w));
+	for (int i = 0; i < vm->ncpus; i++) {
+		w->fd[i] = ioctl(vm->vcpu[i].fd, KVM_GET_STATS_FD, NULL);
+		if (w->fd[i] < 0 || pread(w->fd[i], &h, sizeof(h), 0) != sizeof(h) ||
+		    h.num_desc > 4096 || h.name_size > 256 || h.name_size == 0)
+			continue;
+		dsz = sizeof(struct kvm_stats_desc) + h.name_size;
+		descs = malloc(dsz * h.num_desc);
+		if (descs && pread(w->fd[i], descs, dsz * h.num_desc, h.desc_offset) ==
+		    (ssize_t)(dsz * h.num_desc)) {
+			for (uint32_t d = 0; d < h.num_desc; d++) {
+				struct kvm_stats_desc *sd = (void *)(descs + d * dsz);
+
+				sd->name[h.name_size - 1] = '\0';
+				if (!strcmp(sd->name, "blocking") && sd->size == 1)
+					w->off[i] = h.data_offset + sd->offset;
+			}
+		}
+		free(descs);
+	}
+}
+
+static void halt_watch_close(struct halt_watch *w, struct hc_vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++)
+		if (w->fd[i] > 0)
+			close(w->fd[i]);
+}
+
+/* Every vCPU blocked in the host kernel right now (or no way to tell)? */
+static int all_blocking(struct halt_watch *w, struct hc_vm *vm)
+{
+	uint64_t v;
+
+	for (int i = 0; i < vm->ncpus; i++)
+		if (w->off[i] && (pread(w->fd[i], &v, sizeof(v), (off_t)w->off[i]) != sizeof(v) ||
+				  !v))
+			return 0;
+	return 1;
+}
+
+/* Called every poll tick; returns 1 when the guest is halted for good. */
+static int halt_watch_tick(struct halt_watch *w, struct hc_vm *vm, double t)
+{
+	int i, answered = 1, stuck = 1;
+
+	if (w->kicked) {
+		for (i = 0; i < vm->ncpus; i++) {
+			struct hc_vcpu *v = &vm->vcpu[i];
+
+			if (__atomic_load_n(&v->probes, __ATOMIC_ACQUIRE) == w->probes[i])
+				answered = 0;
+			else if (!__atomic_load_n(&v->stuck, __ATOMIC_RELAXED))
+				stuck = 0;
+		}
+		if (!answered && t - w->quiet_since < 3 * HALT_QUIET_MS)
+			return 0;	/* a kick may land late; a lost one fails the round */
+		w->kicked = 0;
+		w->rounds = answered && stuck ? w->rounds + 1 : 0;
+		if (w->rounds >= HALT_ROUNDS)
+			return 1;
+		w->quiet_since = 0;
+	}
+	if (!all_blocking(w, vm)) {
+		w->quiet_since = 0;
+		w->rounds = 0;
+		return 0;
+	}
+	if (!w->quiet_since)
+		w->quiet_since = t;
+	if (t - w->quiet_since < HALT_QUIET_MS)
+		return 0;
+	for (i = 0; i < vm->ncpus; i++) {
+		w->probes[i] = __atomic_load_n(&vm->vcpu[i].probes, __ATOMIC_ACQUIRE);
+		hc_vcpu_probe(&vm->vcpu[i]);
+	}
+	w->kicked = 1;
+	return 0;
+}
+
+/* Wait for a stop request, a signal, the timeout, a panic that never ends
+ * or a guest halted for good. */
+static void wait_for_stop(struct hc_vm *vm, int sfd, double timeout, struct halt_watch *hw)
 {
 	double start = now_ms(), panic_at = 0;
 	struct pollfd p[2] = { { vm->stop_efd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
@@ -238,12 +349,37 @@ static void wait_for_stop(struct hc_vm *vm, int sfd, double timeout)
 			hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked");
 			return;
 		}
+		if (!panic_at && halt_watch_tick(hw, vm, t)) {
+			hc_vm_stop(vm, HC_STOP_HALTED, "guest halted: every vCPU stopped with "
+				   "interrupts off (%s)", vm->pv.enabled ? "it never powered off" :
+				   "without ACPI an HVM guest's power-off only halts; a reboot "
+				   "ends it cleanly");
+			return;
+		}
+	}
+}
+
+/* A PV guest has no UART (patch 0005 leaves it unprobed): say so once. */
+static void warn_pv_console(const char *cmdline)
+{
+	const char *p = cmdline;
+	int len;
+
+	while ((p = strstr(p, "console=ttyS"))) {
+		if (p == cmdline || p[-1] == ' ') {
+			len = (int)strcspn(p, " ");
+			fprintf(stderr, "hcall-run: warning: %.*s: a PV guest has no serial port, so "
+				"that console stays silent (use console=hvc0, or --hvm)\n", len, p);
+			return;
+		}
+		p++;
 	}
 }
 
 int main(int argc, char **argv)
 {
 	static struct hc_vm vm;
+	static struct halt_watch hw;
 	struct hc_boot_info boot;
 	struct opts o;
 	uint8_t *kernel, *initrd = NULL;
@@ -254,6 +390,8 @@ int main(int argc, char **argv)
 	int sfd, status, in_started = 0;
 
 	parse_args(argc, argv, &o);
+	if (!o.hvm)
+		warn_pv_console(o.cmdline);
 	kernel = read_file(o.kernel, MAX_KERNEL, &klen);
 	if (o.initrd)
 		initrd = read_file(o.initrd, MAX_INITRD, &ilen);
@@ -308,6 +446,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sigdelset(&sigs, SIGPIPE);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	halt_watch_open(&hw, &vm);
 
 	if (hc_vm_start(&vm, err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
@@ -316,8 +455,9 @@ int main(int argc, char **argv)
 		return EXIT_VMM;
 	}
 	in_started = pthread_create(&in, NULL, stdin_thread, &vm) == 0;
-	wait_for_stop(&vm, sfd, o.timeout);
+	wait_for_stop(&vm, sfd, o.timeout, &hw);
 	hc_vm_join(&vm);
+	halt_watch_close(&hw, &vm);
 	if (in_started)
 		pthread_join(in, NULL);	/* the stop eventfd ends its wait */
 	hc_pv_destroy(&vm);	/* drains the PV console: the guest's last lines */
@@ -328,6 +468,7 @@ int main(int argc, char **argv)
 	case HC_STOP_PANIC: status = EXIT_PANIC; break;
 	case HC_STOP_TIMEOUT: status = EXIT_TIMEOUT; break;
 	case HC_STOP_SIGNAL: status = EXIT_SIGNAL; break;
+	case HC_STOP_HALTED: status = EXIT_HALTED; break;
 	default: status = EXIT_VMM; break;
 	}
 	if (status != EXIT_CLEAN)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # hcall-run refuses bad arguments and bad kernel files with one clear line
-# and exit status 2, before any vCPU runs (so this needs no KVM).
+# and exit status 2, before any vCPU runs (so this needs no KVM); it warns
+# of a console a PV guest does not have.
 . "$(dirname "$0")/../lib/tap.sh"
 S=$(scratch)
 
@@ -31,5 +32,18 @@ refused "bad --mem" "bad --mem" --kernel "$KERNEL" --mem lots
 refused "command line too long" "command line is" --kernel "$KERNEL" --cmdline "$(head -c 5000 /dev/zero | tr '\0' a)"
 dd if=/dev/zero of="$S/huge-initrd" bs=1M count=0 seek=300 2>/dev/null
 refused "initrd too big for --mem" "initrd of" --kernel "$KERNEL" --initrd "$S/huge-initrd" --mem 256M
+
+# A PV guest has no UART: console=ttyS0 gets one warning, before anything
+# else is checked (so here without KVM); --hvm or hvc0 get none.
+warned() { "$RUN" "$@" 2>&1 >/dev/null | grep -c 'warning: console=ttyS'; }
+is "$(warned --kernel "$S/nope" --cmdline "quiet console=ttyS0,115200n8 x=1")" 1 \
+	"PV guest with console=ttyS0: one warning line"
+"$RUN" --kernel "$S/nope" --cmdline "console=ttyS1" 2>&1 >/dev/null | head -n1 |
+	grep -q '^hcall-run: warning: console=ttyS1: a PV guest has no serial port'
+ok $? "the warning names the console and why it stays silent"
+is "$(warned --hvm --kernel "$S/nope" --cmdline "console=ttyS0")" 0 "--hvm: no warning"
+is "$(warned --kernel "$S/nope" --cmdline "console=hvc0 xconsole=ttyS0")" 0 \
+	"console=hvc0: no warning"
+"$RUN" --help | grep -q '6 guest halted for good'; ok $? "--help documents exit status 6"
 rm -rf "$S"
 done_testing

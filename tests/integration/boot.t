@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot the guest on hcall-run as an HVM guest: vCPUs, command line, modules, poweroff,
-# panic, timeout, exit statistics; and the same bzImage under QEMU/KVM.
+# panic, halt, timeout, exit statistics; a PV guest told console=ttyS0; and the
+# same bzImage under QEMU/KVM.
 . "$(dirname "$0")/../lib/tap.sh"
 need_kvm "$0" "$@"
 S=$(scratch)
@@ -57,6 +58,23 @@ hvm triple
 rc=$?
 is "$rc" 0 "HVM: a triple fault resets the guest (exit 0), as under QEMU"
 grep -q 'HCALL-TRIPLE survived' "$OUT"; is "$?" 1 "HVM: the triple fault stopped the guest"
+
+# Without ACPI an HVM guest's power-off only halts every CPU with interrupts
+# off, for good: hcall-run ends it instead of waiting for --timeout.
+hvm halt --cpus 2 --timeout 100
+rc=$?
+is "$rc" 6 "HVM poweroff -f without ACPI: every vCPU halted, exit 6 (not the timeout's 4)"
+grep -q 'HCALL-HALT powering off' "$OUT" && ! grep -q 'HCALL-HALT still running' "$OUT"
+ok $? "the guest halted where it powered off"
+is "$(grep -c '^hcall-run: guest halted: every vCPU stopped with interrupts off' "$OUT")" 1 \
+	"and hcall-run says so in one line"
+[ $rc -eq 6 ] || diag_file "$OUT"
+
+# A PV guest has no UART: console=ttyS0 silences it, and hcall-run says so.
+guest true --cmdline "console=ttyS0 quiet hcall.test=true"
+is "$?" 0 "a PV guest with console=ttyS0 boots and powers off"
+is "$(grep -c '^hcall-run: warning: console=ttyS0: a PV guest has no serial port' "$OUT")" 1 \
+	"hcall-run warns once that its console=ttyS0 stays silent"
 
 # Long enough to reach init even in the lab (at 2 s a guest may still be in
 # the decompressor, outside the kernel's text).

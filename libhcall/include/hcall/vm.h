@@ -22,6 +22,7 @@ enum hc_stop {
 	HC_STOP_ERROR,		/* the VMM or KVM failed */
 	HC_STOP_TIMEOUT,
 	HC_STOP_SIGNAL,
+	HC_STOP_HALTED,		/* every vCPU halted with interrupts off: it never runs again */
 };
 
 struct hc_vm;
@@ -34,6 +35,9 @@ struct hc_vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	struct hc_vcpu_stats stats;
+	/* The halt probe (vcpu.c): the vCPU samples itself when kicked. */
+	unsigned int probes;	/* samples taken; bumped after @stuck is set */
+	int stuck;		/* last sample: halted with IF=0, no NMI, or waiting for SIPI */
 };
 
 /* Scans console output for the kernel's panic banner. */
@@ -96,5 +100,10 @@ void hc_vm_destroy(struct hc_vm *vm);
 
 /* Port I/O and MMIO exits (vcpu.c). */
 void hc_vm_pio(struct hc_vcpu *v, uint16_t port, int size, int write, uint8_t *data);
+/*
+ * Kick @v out of KVM_RUN so that it samples, on its own thread, whether it
+ * can ever run again (@stuck) and then bumps @probes (vcpu.c).
+ */
+void hc_vcpu_probe(struct hc_vcpu *v);
 
 #endif
