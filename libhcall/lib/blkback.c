@@ -194,8 +194,11 @@ static void respond(struct hc_blkback *bb, const struct hc_blk_req *r, int statu
 /*
  * Run the *@queued reads and writes held in bb->inflight, concurrently
  * through io_uring when there is more than one, answer each as it
- * completes, and reset *@queued. On a submission failure the ring is declared broken:
- * queued entries may still run, so their slots cannot be reused.
+ * completes, and reset *@queued. On a submission failure the ring is
+ * declared broken: nothing was submitted (io_uring_enter() reports a partial
+ * submission as a count), so every queued request is answered with an error
+ * and its grants are released. If waiting for completions fails, the I/O may
+ * still be running: those grants stay mapped, their pages in use, for good.
  */
 static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 {
@@ -235,6 +238,10 @@ static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 	while (ret == -EINTR);
 	if (ret < 0) {
 		bb->broken = 1;
+		for (unsigned int k = 0; k < n; k++) {
+			bb->errors++;
+			respond(bb, &bb->inflight[k].r, finish_rw(bb, &bb->inflight[k], ret));
+		}
 		return -EIO;
 	}
 	while (done < n) {
@@ -269,9 +276,24 @@ static int queue_rw(struct hc_blkback *bb, const struct hc_blk_req *r, unsigned 
 	return map_segments(bb, io, r->op == BLKIF_OP_WRITE);
 }
 
+static int stopping(const struct hc_blkback *bb)
+{
+	return bb->stop && __atomic_load_n(bb->stop, __ATOMIC_ACQUIRE);
+}
+
+/* Publish the responses written so far; notify if the frontend asked. */
+static void push(struct hc_blkback *bb)
+{
+	int notify;
+
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
+	if (notify && bb->notify)
+		bb->notify(bb->opaque);
+}
+
 int hc_blkback_process(struct hc_blkback *bb)
 {
-	int served = 0, more = 0, notify;
+	int served = 0, more = 0;
 	unsigned int queued = 0;
 
 	if (bb->broken)
@@ -284,7 +306,7 @@ int hc_blkback_process(struct hc_blkback *bb)
 			return -EPROTO;
 		}
 		/* Bounded batches: a busy frontend cannot keep us here forever. */
-		while (bb->ring.req_cons != rp && served < HC_BLKBACK_BATCH) {
+		while (bb->ring.req_cons != rp && served < HC_BLKBACK_BATCH && !stopping(bb)) {
 			struct hc_blk_req r;
 			int status;
 
@@ -301,13 +323,13 @@ int hc_blkback_process(struct hc_blkback *bb)
 				if (!status) {
 					/* Answered when its batch completes. */
 					if (++queued == RING_SLOTS && run_batch(bb, &queued))
-						return -EPROTO;
+						goto broken;
 					continue;
 				}
 			} else if (!status) {
 				/* Flush, barrier, discard: after everything before them. */
 				if (run_batch(bb, &queued))
-					return -EPROTO;
+					goto broken;
 				status = serve(bb, &r);
 			}
 			if (status)
@@ -315,13 +337,14 @@ int hc_blkback_process(struct hc_blkback *bb)
 			respond(bb, &r, status);
 		}
 		if (run_batch(bb, &queued))
-			return -EPROTO;
-		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&bb->ring, notify);
-		if (notify && bb->notify)
-			bb->notify(bb->opaque);
-		if (served >= HC_BLKBACK_BATCH)
+			goto broken;
+		push(bb);
+		if (served >= HC_BLKBACK_BATCH || stopping(bb))
 			return served;	/* the caller comes back for the rest */
 		RING_FINAL_CHECK_FOR_REQUESTS(&bb->ring, more);
 	} while (more);
 	return served;
+broken:
+	push(bb);	/* the errors answered so far */
+	return -EPROTO;
 }

@@ -32,7 +32,10 @@ int hc_gnttab_init(struct hc_gnttab *gt, uint8_t *ram, uint64_t mem,
 
 void hc_gnttab_destroy(struct hc_gnttab *gt)
 {
+	if (!gt->pins)
+		return;
 	free(gt->pins);
+	pthread_mutex_destroy(&gt->lock);
 	gt->pins = NULL;
 	gt->table = NULL;
 }

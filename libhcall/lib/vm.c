@@ -70,8 +70,10 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 	struct kvm_userspace_memory_region r = { 0 };
 	uint64_t low = hc_low_mem(mem);
 
-	vm->mem_fd = memfd_create("hcall-guest-ram", MFD_CLOEXEC);
-	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, (off_t)mem) < 0)
+	/* Sealed at its size: a driver domain maps it and must never fault. */
+	vm->mem_fd = memfd_create("hcall-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, (off_t)mem) < 0 ||
+	    fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return fail(err, errlen, "guest RAM memfd");
 	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
 		       vm->mem_fd, 0);

@@ -7,6 +7,10 @@
  *
  *   hcall-dd --fd N        serve one shim on an inherited connected socket
  *   hcall-dd --listen PATH serve any number of shims, one thread each
+ *
+ * Shims are peers, not friends: only the user that started hcall-dd (or
+ * root) may connect, and each peer gets a fixed share of the fds (at most
+ * MAX_RINGS rings), so a few guests cannot starve the others.
  */
 #include <errno.h>
 #include <grp.h>
@@ -16,18 +20,39 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "hcall/dd.h"
 #include "hcall/ddring.h"
+#include "hcall/ratelimit.h"
 
-#define MAX_RINGS 64
+/* 8 disks of 4 queues: what one shim attaches at most (vbd.h). */
+#define MAX_RINGS 32
+/* fds one peer may cost: its socket, a message in flight, its rings. */
+#define PEER_FDS (1 + HC_DD_NR_FDS + MAX_RINGS * HC_DD_RING_FDS)
+/* fds kept for the process itself: stdio, the listening socket, slack. */
+#define RESERVED_FDS 32
 #define NOBODY 65534
+
+static uid_t owner;			/* who started us: the peers we serve */
+static unsigned int max_peers, peers;	/* --listen: admitted within RLIMIT_NOFILE */
+static pthread_mutex_t peers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hc_ratelimit refuse_log = HC_RATELIMIT_INIT(60, 5);
 
 static void drop_privileges(void)
 {
+	pid_t parent = getppid();
+	int deathsig = 0;
+
+	/* Changing credentials clears the parent-death signal: keep it. */
+	if (prctl(PR_GET_PDEATHSIG, &deathsig)) {
+		perror("hcall-dd: PR_GET_PDEATHSIG");
+		exit(1);
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		perror("hcall-dd: no_new_privs");
 		exit(1);
@@ -37,6 +62,45 @@ static void drop_privileges(void)
 		perror("hcall-dd: dropping root");
 		exit(1);
 	}
+	if (deathsig) {
+		if (prctl(PR_SET_PDEATHSIG, deathsig)) {
+			perror("hcall-dd: PR_SET_PDEATHSIG");
+			exit(1);
+		}
+		/* The parent may have died while the signal was unset. */
+		if (getppid() != parent)
+			exit(0);
+	}
+}
+
+/* Use what the hard limit allows; return how many peers fit in it. */
+static unsigned int peer_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
+		rl.rlim_cur = 1u << 20;
+	if (rl.rlim_cur < RESERVED_FDS + PEER_FDS)
+		return 1;	/* too small to promise anything: serve one */
+	return (unsigned int)((rl.rlim_cur - RESERVED_FDS) / PEER_FDS);
+}
+
+static void refuse(const char *what, long id)
+{
+	unsigned int dropped;
+
+	if (!hc_ratelimit(&refuse_log, &dropped))
+		return;
+	if (dropped)
+		fprintf(stderr, "hcall-dd: %u more connections refused\n", dropped);
+	fprintf(stderr, "hcall-dd: connection refused: %s %ld\n", what, id);
 }
 
 /* Serve one shim until it hangs up; then its rings go away. */
@@ -69,7 +133,7 @@ static void *serve(void *arg)
 			if (i == MAX_RINGS) {
 				for (i = 0; i < HC_DD_NR_FDS; i++)
 					close(fds[i]);
-				ret = -ENOSPC;
+				ret = -ENOSPC;	/* this peer's share is used up */
 			} else {
 				ret = hc_dd_ring_start(&rings[i], &a, fds);
 				if (!ret) {
@@ -90,10 +154,45 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+static void *serve_peer(void *arg)
+{
+	serve(arg);
+	pthread_mutex_lock(&peers_lock);
+	peers--;
+	pthread_mutex_unlock(&peers_lock);
+	return NULL;
+}
+
+/* A connection we may serve: the right user, and room for its fds. */
+static int admit(int c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int ok;
+
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred)) {
+		refuse("without credentials, fd", c);
+		return 0;
+	}
+	if (cred.uid != owner && cred.uid != 0) {
+		refuse("from uid", (long)cred.uid);
+		return 0;
+	}
+	pthread_mutex_lock(&peers_lock);
+	ok = peers < max_peers;
+	if (ok)
+		peers++;
+	pthread_mutex_unlock(&peers_lock);
+	if (!ok)
+		refuse("over the peer limit, pid", (long)cred.pid);
+	return ok;
+}
+
 static int listen_on(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	mode_t old;
 
 	if (s < 0 || strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "hcall-dd: bad socket path %s\n", path);
@@ -101,16 +200,20 @@ static int listen_on(const char *path)
 	}
 	strcpy(sa.sun_path, path);
 	unlink(path);
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 16)) {
+	/* Born 0600 whatever the umask: nobody else may even connect. */
+	old = umask(0177);
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(s, 16)) {
 		fprintf(stderr, "hcall-dd: %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
+	umask(old);
 	return s;
 }
 
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	owner = getuid();
 	if (argc == 3 && !strcmp(argv[1], "--fd")) {
 		char *end;
 		long fd = strtol(argv[2], &end, 10);
@@ -119,6 +222,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hcall-dd: bad --fd %s\n", argv[2]);
 			return 2;
 		}
+		peer_budget();
 		drop_privileges();
 		serve((void *)(intptr_t)fd);
 		return 0;
@@ -126,21 +230,33 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--listen")) {
 		int s = listen_on(argv[2]);
 
+		max_peers = peer_budget();
 		drop_privileges();
 		for (;;) {
 			int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
 			pthread_t t;
 
 			if (c < 0) {
-				if (errno == EINTR)
+				if (errno == EMFILE || errno == ENFILE)
+					usleep(10000);	/* back off, do not spin */
+				if (errno == EINTR || errno == EMFILE || errno == ENFILE ||
+				    errno == ECONNABORTED)
 					continue;
 				perror("hcall-dd: accept");
 				return 1;
 			}
-			if (pthread_create(&t, NULL, serve, (void *)(intptr_t)c) == 0)
-				pthread_detach(t);
-			else
+			if (!admit(c)) {
 				close(c);
+				continue;
+			}
+			if (pthread_create(&t, NULL, serve_peer, (void *)(intptr_t)c) == 0) {
+				pthread_detach(t);
+			} else {
+				close(c);
+				pthread_mutex_lock(&peers_lock);
+				peers--;
+				pthread_mutex_unlock(&peers_lock);
+			}
 		}
 	}
 	fprintf(stderr, "usage: hcall-dd --fd N | --listen PATH\n");

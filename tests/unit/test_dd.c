@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,8 +24,11 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hcall/abi.h"
@@ -76,7 +81,7 @@ static int count_fds(void)
 }
 
 struct guest {
-	int sock, memfd, kick, upcall, img;
+	int sock, memfd, kick, upcall, img, log;
 	pid_t dd;
 	uint8_t *ram;
 };
@@ -90,19 +95,23 @@ static int setup(void **state)
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	g->kick = g->upcall = -1;
+	g->log = memfd_create("dd-stderr", 0);	/* what hcall-dd says, to count */
 	g->dd = fork();
 	if (g->dd == 0) {
 		char fd[16];
 
 		close(sv[0]);
+		dup2(g->log, 2);
 		snprintf(fd, sizeof(fd), "%d", sv[1]);
 		execl(bin, "hcall-dd", "--fd", fd, (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
 	g->sock = sv[0];
-	g->memfd = memfd_create("guest", 0);
+	g->memfd = memfd_create("guest", MFD_ALLOW_SEALING);
 	assert_int_equal(ftruncate(g->memfd, RAM), 0);
+	assert_int_equal(fcntl(g->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 	g->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
 	assert_true(g->ram != MAP_FAILED);
 	g->img = memfd_create("disk", 0);
@@ -120,11 +129,48 @@ static int teardown(void **state)
 	assert_int_equal(waitpid(g->dd, &status, 0), g->dd);
 	assert_true(WIFEXITED(status));	/* ... and so does its driver domain, cleanly */
 	assert_int_equal(WEXITSTATUS(status), 0);
+	if (g->kick >= 0)
+		close(g->kick);
+	if (g->upcall >= 0)
+		close(g->upcall);
 	munmap(g->ram, RAM);
 	close(g->memfd);
 	close(g->img);
+	close(g->log);
 	free(g);
 	return 0;
+}
+
+/* How many lines of hcall-dd's stderr contain @what. */
+static int log_lines(struct guest *g, const char *what)
+{
+	char buf[65536], *p = buf;
+	ssize_t n = pread(g->log, buf, sizeof(buf) - 1, 0);
+	int count = 0;
+
+	assert_true(n >= 0);
+	buf[n] = 0;
+	while ((p = strstr(p, what))) {
+		count++;
+		p += strlen(what);
+	}
+	return count;
+}
+
+/* Open fds of process @pid. */
+static int count_fds_of(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;
 }
 
 static void grant(struct guest *g, grant_ref_t ref, uint32_t frame, uint16_t flags)
@@ -148,6 +194,10 @@ static int attach(struct guest *g, grant_ref_t ring_ref, struct hc_dd_attach *ov
 	struct hc_dd_reply rep;
 	int fds[HC_DD_NR_FDS];
 
+	if (g->kick >= 0)
+		close(g->kick);		/* hcall-dd has its own copies */
+	if (g->upcall >= 0)
+		close(g->upcall);
 	g->kick = eventfd(0, EFD_NONBLOCK);
 	g->upcall = eventfd(0, EFD_NONBLOCK);
 	fds[0] = g->memfd;
@@ -291,8 +341,6 @@ static void detach_and_reattach(void **state)
 	assert_int_equal(hc_dd_call(g->sock, &d, NULL, NULL), -ENOENT);
 	/* The slot is free again: the same ring attaches anew. */
 	assert_int_equal(attach(g, 12, NULL), 0);
-	close(g->kick);
-	close(g->upcall);
 }
 
 /* Send @len bytes of @a with @nfd copies of @fd; returns sendmsg()'s result. */
@@ -398,6 +446,209 @@ static void rejected_messages_keep_no_fds(void **state)
 	close(sv[1]);
 }
 
+
+static struct hc_dd_attach detach_msg(uint32_t ring_id)
+{
+	struct hc_dd_attach d = {
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .op = HC_DD_OP_DETACH,
+		.ring_id = ring_id,
+	};
+
+	return d;
+}
+
+/* A memfd a peer could shrink under hcall-dd (SIGBUS) is not mapped. */
+static void unsealed_guest_memory_is_refused(void **state)
+{
+	struct guest *g = *state;
+	int sealed = g->memfd, loose = memfd_create("loose", MFD_ALLOW_SEALING);
+
+	SHARED_RING_INIT((blkif_sring_t *)gpa(g, 0x40000));
+	grant(g, 1, 0x40, GTF_permit_access);
+	/* The same guest memory (ring and grant included), just not sealed. */
+	assert_int_equal(pwrite(loose, g->ram, RAM, 0), RAM);
+	g->memfd = loose;
+	assert_int_equal(attach(g, 1, NULL), -EPERM);		/* no seals */
+	assert_int_equal(fcntl(loose, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	assert_int_equal(attach(g, 1, NULL), -EPERM);		/* still growable */
+	g->memfd = sealed;
+	assert_int_equal(attach(g, 1, NULL), 0);
+	close(loose);
+}
+
+/*
+ * Two rings of one guest map the same grant (here both use one ring page,
+ * as a frontend that reconnects or a hostile one may): the guest's in-use
+ * flag stays until the last of them lets go.
+ */
+static void a_grant_shared_by_two_rings_stays_in_use(void **state)
+{
+	struct guest *g = *state;
+	struct grant_entry_v1 *t = (void *)gpa(g, TABLE_GPA);
+	struct hc_dd_attach d;
+	uint32_t a_id, b_id;
+
+	SHARED_RING_INIT((blkif_sring_t *)gpa(g, 0x40000));
+	grant(g, 20, 0x40, GTF_permit_access);
+	assert_int_equal(attach(g, 20, NULL), 0);
+	a_id = 0;
+	assert_int_equal(attach(g, 20, NULL), 0);
+	b_id = 1;
+	d = detach_msg(a_id);
+	assert_int_equal(hc_dd_call(g->sock, &d, NULL, NULL), 0);
+	assert_int_equal(t[20].flags & (GTF_reading | GTF_writing), GTF_reading | GTF_writing);
+	d = detach_msg(b_id);
+	assert_int_equal(hc_dd_call(g->sock, &d, NULL, NULL), 0);
+	assert_int_equal(t[20].flags, GTF_permit_access);
+}
+
+/* One peer gets at most 32 rings (8 disks x 4 queues), each a few fds. */
+static void a_peer_has_a_bounded_share_of_rings_and_fds(void **state)
+{
+	struct guest *g = *state;
+	int base, i;
+
+	SHARED_RING_INIT((blkif_sring_t *)gpa(g, 0x40000));
+	grant(g, 1, 0x40, GTF_permit_access);
+	base = count_fds_of(g->dd);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(attach(g, 1, NULL), 0);
+	assert_int_equal(attach(g, 1, NULL), -ENOSPC);
+	/* A ring holds kick, upcall, image, stop eventfd, io_uring: no more. */
+	assert_true(count_fds_of(g->dd) <= base + 32 * 5);
+}
+
+/* A guest corrupting ring after ring does not flood the log. */
+static void corrupted_rings_are_reported_rate_limited(void **state)
+{
+	struct guest *g = *state;
+	blkif_sring_t *bad = (void *)gpa(g, 0x50000);
+	int i;
+
+	grant(g, 3, 0x50, GTF_permit_access);
+	SHARED_RING_INIT(bad);
+	bad->req_prod = 1000;		/* each ring dies as it starts */
+	for (i = 0; i < 12; i++)
+		assert_int_equal(attach(g, 3, NULL), 0);
+	for (i = 0; i < 12; i++) {	/* once detached, each thread has reported */
+		struct hc_dd_attach d = detach_msg((uint32_t)i);
+
+		assert_int_equal(hc_dd_call(g->sock, &d, NULL, NULL), 0);
+	}
+	assert_true(log_lines(g, "corrupted its ring") >= 1);
+	assert_true(log_lines(g, "corrupted its ring") <= 5);
+}
+
+/*
+ * The flooder: a frontend that refills each slot the moment its response
+ * is written, so the ring is never empty and hcall-dd never sleeps. Each
+ * request is a write with a cache flush before and after (a real file: each
+ * takes a while), so the backend, not the flooder, sets the pace.
+ */
+#define FLOOD_ID 0x5a5a5a5a5a5a5a5aull
+
+struct flood {
+	struct guest *g;
+	blkif_sring_t *sring;
+	int stop;
+	uint64_t answered;
+};
+
+/* Slot @i: a 128 KiB write between two flushes, its segments on page 0x72. */
+static void flood_request(struct flood *f, RING_IDX i)
+{
+	blkif_request_indirect_t req;
+
+	memset(&req, 0, sizeof(req));
+	req.operation = BLKIF_OP_INDIRECT;
+	req.indirect_op = BLKIF_OP_FLUSH_DISKCACHE;
+	req.nr_segments = 32;
+	req.id = FLOOD_ID;
+	req.sector_number = 256 * (i % 8);
+	req.indirect_grefs[0] = 32;
+	memcpy(&f->sring->ring[i % 32].req, &req, sizeof(req));
+}
+
+static void *flooder(void *arg)
+{
+	struct flood *f = arg;
+	RING_IDX next = 0;	/* the next response to wait for */
+	uint64_t one = 1;
+
+	/* Keep up even on a busy machine (best effort: needs CAP_SYS_NICE). */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -10)) {
+		/* Unprivileged: the flood is only less steady. */
+	}
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		volatile uint64_t *w = (volatile uint64_t *)(void *)&f->sring->ring[next % 32];
+
+		/* Both halves of the response written: the slot is free again. */
+		if (w[0] != FLOOD_ID || w[1] == FLOOD_ID)
+			continue;
+		flood_request(f, next + 32);
+		__atomic_store_n(&f->sring->req_prod, next + 32, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		/* The backend caught up and went to sleep: ring its doorbell. */
+		if (__atomic_load_n(&f->sring->req_event, __ATOMIC_ACQUIRE) == next + 32 &&
+		    write(f->g->kick, &one, sizeof(one)) != sizeof(one))
+			break;
+		__atomic_store_n(&f->answered, (uint64_t)next + 1, __ATOMIC_RELEASE);
+		next++;
+	}
+	return NULL;
+}
+
+static void a_flooded_ring_still_detaches(void **state)
+{
+	struct guest *g = *state;
+	struct flood f = { .g = g, .sring = (void *)gpa(g, 0x70000) };
+	struct hc_dd_attach d = detach_msg(0);
+	struct timeval tv = { .tv_sec = 5 };
+	struct timespec t0, t1;
+	char path[] = "/tmp/hcall-test-dd-flood.XXXXXX";
+	pthread_t t;
+	uint64_t one = 1;
+	int mem_img = g->img, ret;
+	RING_IDX i;
+
+	/* A real file: its flushes cost time, as a busy disk's do. */
+	g->img = mkstemp(path);
+	assert_true(g->img >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(g->img, SECTORS * 512), 0);
+	grant(g, 30, 0x70, GTF_permit_access);
+	grant(g, 31, 0x71, GTF_permit_access);
+	grant(g, 32, 0x72, GTF_permit_access);
+	for (i = 0; i < 32; i++) {
+		struct blkif_request_segment *seg = (void *)gpa(g, 0x72000);
+
+		seg[i].gref = 31;
+		seg[i].first_sect = 0;
+		seg[i].last_sect = 7;
+	}
+	SHARED_RING_INIT(f.sring);
+	for (i = 0; i < 32; i++)
+		flood_request(&f, i);
+	f.sring->rsp_event = 1u << 30;	/* no upcalls wanted */
+	assert_int_equal(attach(g, 30, NULL), 0);
+	assert_int_equal(pthread_create(&t, NULL, flooder, &f), 0);
+	__atomic_store_n(&f.sring->req_prod, 32, __ATOMIC_RELEASE);
+	assert_int_equal(write(g->kick, &one, sizeof(one)), sizeof(one));
+	/* Busy: more answered than a few batches of 128. */
+	while (__atomic_load_n(&f.answered, __ATOMIC_ACQUIRE) < 300)
+		sched_yield();
+	assert_int_equal(setsockopt(g->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = hc_dd_call(g->sock, &d, NULL, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(ret, 0);		/* not -ETIMEDOUT */
+	assert_true(t1.tv_sec - t0.tv_sec < 3);
+	close(g->img);
+	g->img = mem_img;
+}
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +657,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(serves_a_ring_end_to_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_rings_cost_only_themselves, setup, teardown),
 		cmocka_unit_test_setup_teardown(detach_and_reattach, setup, teardown),
+		cmocka_unit_test_setup_teardown(unsealed_guest_memory_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_grant_shared_by_two_rings_stays_in_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_peer_has_a_bounded_share_of_rings_and_fds, setup, teardown),
+		cmocka_unit_test_setup_teardown(corrupted_rings_are_reported_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_flooded_ring_still_detaches, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

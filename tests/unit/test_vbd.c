@@ -85,8 +85,10 @@ static int setup(void **state)
 
 	f->l = *state ? *state : &small;
 	assert_int_equal(hc_vm_init_state(vm, err, sizeof(err)), 0);
-	vm->mem_fd = memfd_create("guest", MFD_CLOEXEC);
+	vm->mem_fd = memfd_create("guest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_int_equal(ftruncate(vm->mem_fd, (off_t)f->l->ram), 0);
+	/* As hc_vm_create() does: hcall-dd maps only a sealed memfd. */
+	assert_int_equal(fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 	vm->ram = mmap(NULL, f->l->ram, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
 		       vm->mem_fd, 0);
 	assert_true(vm->ram != MAP_FAILED);

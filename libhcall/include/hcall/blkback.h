@@ -34,6 +34,7 @@ struct hc_blkback {
 	void *opaque;
 	struct io_uring *uring;		/* NULL: synchronous preadv/pwritev */
 	struct hc_blk_inflight *inflight;	/* one per ring slot, with uring */
+	const int *stop;		/* when set (atomically), stop at the next request */
 	uint64_t requests, errors, bytes;
 	uint64_t batches, submitted;	/* io_uring submissions and requests in them */
 };
@@ -46,9 +47,10 @@ int hc_blkback_init(struct hc_blkback *bb, struct hc_gnttab *gt, grant_ref_t rin
 
 /*
  * Serve the requests on the ring, at most HC_BLKBACK_BATCH per call (call
- * again while it returns that many). Returns the number served, or -EPROTO
- * once the frontend corrupted the ring: the ring is then dead, the process
- * and other rings are not.
+ * again while it returns that many; fewer once *stop is set). Returns the
+ * number served, or -EPROTO once the frontend corrupted the ring or its I/O
+ * could not be submitted: the ring is then dead, the process and other
+ * rings are not, and no grant stays mapped for a request it answered.
  */
 int hc_blkback_process(struct hc_blkback *bb);
 /* Serve reads and writes through an io_uring. 0, or a negative errno (sync stays). */

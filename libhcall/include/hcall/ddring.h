@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One block ring served by the driver domain: its memory, fds and thread. */
+/* One block ring served by the driver domain: its guest, fds and thread. */
 #ifndef HCALL_DDRING_H
 #define HCALL_DDRING_H
 
@@ -7,12 +7,17 @@
 
 #include "hcall/blkback.h"
 #include "hcall/dd.h"
-#include "hcall/gnttab.h"
+#include "hcall/ddguest.h"
+
+/*
+ * fds a running ring holds: kick, upcall, image, its stop eventfd and its
+ * io_uring (the RAM memfd is closed once mapped). An attach briefly holds
+ * HC_DD_NR_FDS more.
+ */
+#define HC_DD_RING_FDS	5
 
 struct hc_dd_ring {
-	uint8_t *ram;
-	uint64_t mem;
-	struct hc_gnttab gt;
+	struct hc_dd_guest *guest;	/* RAM and grant table, shared per guest */
 	struct hc_blkback bb;
 	int bb_ready;
 	struct hcall_shared_info *shared;
@@ -20,7 +25,8 @@ struct hc_dd_ring {
 	int fds[HC_DD_NR_FDS];
 	pthread_t thread;
 	int thread_started;
-	int stop_fd;		/* eventfd: wakes the ring thread to exit */
+	int stop;		/* set (atomically) to make the thread exit ... */
+	int stop_fd;		/* ... and this eventfd wakes it to see that */
 };
 
 /*
@@ -29,6 +35,7 @@ struct hc_dd_ring {
  */
 int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 		     int fds[HC_DD_NR_FDS]);
+/* Stop the thread (within one request, however busy the ring) and free all. */
 void hc_dd_ring_stop(struct hc_dd_ring *r);
 
 #endif

@@ -5,6 +5,10 @@
  * permits access to this backend's domid (and writing, for writes); while
  * mapped it is marked GTF_reading/GTF_writing with compare-and-swap, as Xen
  * does, so the guest cannot revoke a page under I/O.
+ *
+ * The flags live in the guest's table, so the map counts behind them must
+ * be the guest's too: every ring (thread) of one guest shares one struct
+ * hc_gnttab (see ddguest.h), and the flags are cleared at the last unmap.
  */
 #ifndef HCALL_GNTTAB_H
 #define HCALL_GNTTAB_H
@@ -20,7 +24,7 @@ struct hc_gnttab {
 	struct grant_entry_v1 *table;	/* in guest memory: hostile */
 	uint32_t nr_entries;
 	uint16_t domid;			/* the backend's own domid */
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* for pins: rings of a guest share them */
 	uint16_t *pins;			/* private map counts per ref */
 };
 
