@@ -6,6 +6,7 @@
  * opcodes, a corrupted ring index) that never gets the backend to touch a
  * page it did not grant.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,22 @@
 #include <unistd.h>
 
 #include "hcall/blkback.h"
+
+struct io_uring;
+
+/* Set: io_uring submissions fail (the kernel's -EBUSY/-ENOMEM), nothing runs. */
+static int fail_submit;
+
+int io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr);
+int io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
+{
+	int (*real)(struct io_uring *, unsigned);
+
+	if (fail_submit)
+		return -EBUSY;
+	*(void **)&real = dlsym(RTLD_NEXT, "io_uring_submit_and_wait");
+	return real(ring, wait_nr);
+}
 
 #define RAM (16u << 20)
 #define TABLE_GPA 0x10000u
@@ -286,6 +303,28 @@ static void corrupted_ring_index_disconnects(void **state)
 	assert_int_equal(hc_blkback_process(&f->bb), -EPROTO);	/* stays dead */
 }
 
+/* A batch io_uring would not take: each request answered, no grant kept. */
+static void failed_submission_releases_grants(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	if (!use_uring)
+		skip();
+	push(f, BLKIF_OP_READ, 1, 0, 10, 2);
+	push(f, BLKIF_OP_WRITE, 2, 16, 12, 3);
+	push(f, BLKIF_OP_READ, 3, 32, 15, 1);
+	fail_submit = 1;
+	kick(f, -EPROTO);
+	fail_submit = 0;
+	for (i = 10; i < 16; i++)
+		assert_int_equal(f->t[i].flags, GTF_permit_access);	/* let go */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(response(f, NULL), BLKIF_RSP_ERROR);
+	assert_true(f->bb.broken);
+	assert_int_equal(hc_blkback_process(&f->bb), -EPROTO);
+}
+
 static void readonly_disk_refuses_writes(void **state)
 {
 	struct fx *f = *state;
@@ -309,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(flush_fua_and_discard, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_requests_fail_one_by_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(corrupted_ring_index_disconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_submission_releases_grants, setup, teardown),
 		cmocka_unit_test_setup_teardown(readonly_disk_refuses_writes, setup_ro, teardown),
 	};
 
