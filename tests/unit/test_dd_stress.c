@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Concurrent-mutation stress of the block backend engine: while the real
- * engine (hc_blkback_process, preadv/pwritev and io_uring) serves a ring
- * over a real image file, a hostile frontend thread rewrites ring slots,
- * indirect segment pages, grant entries and the producer index at random.
+ * engine (hc_blkback_process, preadv/pwritev and io_uring) serves two rings
+ * of one guest (two threads, one shared grant table) over a real image
+ * file, a hostile frontend thread rewrites ring slots, indirect segment
+ * pages, grant entries and the producer indices at random.
  * Built plain and under ASan + UBSan. Invariants:
  *  - no grant ever names a page outside the pool's even frames. Between
  *    them sit canary pages (odd frames): the kernel's I/O on a stray
@@ -13,7 +14,8 @@
  *  - every consumed request is answered exactly once, and only consumed
  *    ones (the private response index tracks the consumer index);
  *  - once the frontend stops, valid requests get their own ids back;
- *  - no grant stays mapped when the ring is idle.
+ *  - no grant stays mapped when the rings are idle (the shared counts of
+ *    both threads add up).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,26 +35,35 @@
 #define PAGE 4096u
 #define RAM (8u << 20)
 #define TABLE_FRAME 0x10u
-#define RING_FRAME 0x20u
+#define RING_FRAME 0x20u	/* ring k on frame 0x20 + k, granted as ref 1 + k */
 #define POOL_FRAME 0x100u	/* data pages: even frames 0x100..0x17e, */
 #define CANARY 0xc5		/* odd ones (and 0x180) canaries */
 #define POOL_PAGES 64
 #define NR_GRANTS 256
-#define RING_REF 1		/* the ring's grant: the frontend leaves it alone */
+#define RING_REF 1		/* the rings' grants: the frontend leaves them alone */
+#define NR_RINGS 2
 #define DISK_SECTORS 2048u
 #define TAG 0xa5a5000000000000ull	/* every id the frontend writes */
 #define ME 0
 #define SECONDS_PER_MODE 2
 
+struct fx;
+
+struct engine {			/* one ring and the thread serving it */
+	struct fx *f;
+	unsigned int k;
+	struct hc_blkback bb;
+	uint64_t served, broken, bad;
+};
+
 struct fx {
 	uint8_t *ram;
 	struct grant_entry_v1 *t;
-	struct hc_gnttab gt;
-	struct hc_blkback bb;
+	struct hc_gnttab gt;	/* shared by both rings, as hcall-dd does per guest */
+	struct engine e[NR_RINGS];
 	struct hc_blk_limits lim;
 	int img, uring;
 	int stop;		/* the frontend thread stops */
-	uint64_t served, broken, resets;
 };
 
 static uint32_t pool_frame(unsigned int i)
@@ -69,9 +80,9 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-static blkif_sring_t *sring(struct fx *f)
+static blkif_sring_t *sring(struct fx *f, unsigned int k)
 {
-	return (blkif_sring_t *)(void *)(f->ram + RING_FRAME * PAGE);
+	return (blkif_sring_t *)(void *)(f->ram + (RING_FRAME + k) * PAGE);
 }
 
 /* Guest RAM: only the table, the ring and the even pool pages are mapped. */
@@ -82,7 +93,8 @@ static void map_guest(struct fx *f)
 	f->ram = mmap(NULL, RAM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(f->ram != MAP_FAILED);
 	assert_int_equal(mprotect(f->ram + TABLE_FRAME * PAGE, PAGE, PROT_READ | PROT_WRITE), 0);
-	assert_int_equal(mprotect(f->ram + RING_FRAME * PAGE, PAGE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(mprotect(f->ram + RING_FRAME * PAGE, NR_RINGS * PAGE,
+				  PROT_READ | PROT_WRITE), 0);
 	assert_int_equal(mprotect(f->ram + (size_t)POOL_FRAME * PAGE, (2 * POOL_PAGES + 1) * PAGE,
 				  PROT_READ | PROT_WRITE), 0);
 	for (i = 0; i < 2 * POOL_PAGES + 1; i++)
@@ -99,16 +111,21 @@ static void grant(struct fx *f, grant_ref_t ref, uint32_t frame, uint16_t flags,
 			 __ATOMIC_RELEASE);
 }
 
-static void start_ring(struct fx *f)
+/* (Re)connect ring @e; 0 or -errno (no cmocka asserts: runs in threads). */
+static int start_ring(struct engine *e)
 {
-	SHARED_RING_INIT(sring(f));
-	assert_int_equal(hc_blkback_init(&f->bb, &f->gt, RING_REF, f->img, &f->lim, NULL, NULL), 0);
-	if (f->uring)
-		assert_int_equal(hc_blkback_use_uring(&f->bb), 0);
+	struct fx *f = e->f;
+	int ret;
+
+	SHARED_RING_INIT(sring(f, e->k));
+	ret = hc_blkback_init(&e->bb, &f->gt, RING_REF + e->k, f->img, &f->lim, NULL, NULL);
+	if (!ret && f->uring)
+		ret = hc_blkback_use_uring(&e->bb);
+	return ret;
 }
 
 /* One random request in slot @i; ids always tagged, everything else hostile. */
-static void random_request(struct fx *f, uint64_t *s, RING_IDX i)
+static void random_request(struct fx *f, unsigned int ring, uint64_t *s, RING_IDX i)
 {
 	static const uint8_t ops[] = {
 		BLKIF_OP_READ, BLKIF_OP_WRITE, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER,
@@ -145,7 +162,7 @@ static void random_request(struct fx *f, uint64_t *s, RING_IDX i)
 		}
 	}
 	memcpy((uint8_t *)&e + 8, &id, 8);	/* the id, at offset 8 for every layout */
-	memcpy((void *)&sring(f)->ring[i % 32], &e, sizeof(e));
+	memcpy((void *)&sring(f, ring)->ring[i % 32], &e, sizeof(e));
 }
 
 static void *frontend(void *arg)
@@ -155,12 +172,13 @@ static void *frontend(void *arg)
 
 	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t r = rnd(&s);
-		blkif_sring_t *sr = sring(f);
+		unsigned int k = (unsigned int)(r >> 60) % NR_RINGS;
+		blkif_sring_t *sr = sring(f, k);
 
 		switch (r % 8) {
 		case 0:
 		case 1:		/* a slot, anywhere in the ring */
-			random_request(f, &s, (RING_IDX)(r >> 8));
+			random_request(f, k, &s, (RING_IDX)(r >> 8));
 			break;
 		case 2: {	/* an entry of some page used as a segment list */
 			struct blkif_request_segment *seg =
@@ -173,7 +191,8 @@ static void *frontend(void *arg)
 			break;
 		}
 		case 3: {	/* a grant: granted, read-only, revoked, foreign, off RAM */
-			grant_ref_t ref = 2 + (grant_ref_t)((r >> 8) % (NR_GRANTS - 2));
+			grant_ref_t ref = RING_REF + NR_RINGS +
+					  (grant_ref_t)((r >> 8) % (NR_GRANTS - RING_REF - NR_RINGS));
 			uint64_t x = rnd(&s);
 			static const uint16_t flags[] = {
 				GTF_permit_access, GTF_permit_access, GTF_permit_access | GTF_readonly,
@@ -197,7 +216,7 @@ static void *frontend(void *arg)
 				sr->rsp_event = (RING_IDX)(r >> 32);
 			break;
 		default:	/* a sane request now and then, so I/O happens */
-			random_request(f, &s, sr->req_prod);
+			random_request(f, k, &s, sr->req_prod);
 			break;
 		}
 	}
@@ -205,27 +224,28 @@ static void *frontend(void *arg)
 }
 
 /* Serve until told to stop; a broken ring is reset (a reconnect). */
-static void serve_for(struct fx *f, unsigned int seconds)
+static void *serve(void *arg)
 {
-	struct timespec t0, now;
+	struct engine *e = arg;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		int n = hc_blkback_process(&f->bb);
+	while (!__atomic_load_n(&e->f->stop, __ATOMIC_ACQUIRE)) {
+		int n = hc_blkback_process(&e->bb);
 
 		if (n < 0) {
-			assert_int_equal(n, -EPROTO);
-			f->broken++;
-			hc_blkback_destroy(&f->bb);
-			start_ring(f);
-			f->resets++;
+			e->bad += n != -EPROTO;
+			e->broken++;
+			hc_blkback_destroy(&e->bb);
+			if (start_ring(e)) {
+				e->bad++;
+				break;
+			}
 			continue;
 		}
-		f->served += (uint64_t)n;
+		e->served += (uint64_t)n;
 		/* Each consumed request answered once, nothing else answered. */
-		assert_int_equal(f->bb.ring.rsp_prod_pvt, f->bb.ring.req_cons);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (now.tv_sec - t0.tv_sec < (time_t)seconds);
+		e->bad += e->bb.ring.rsp_prod_pvt != e->bb.ring.req_cons;
+	}
+	return NULL;
 }
 
 /* Canary pages untouched, and never a sector of them on the disk. */
@@ -246,14 +266,15 @@ static void check_canaries(struct fx *f)
 /* After the storm: honest requests get exactly their ids back. */
 static void check_honest_round(struct fx *f)
 {
+	struct engine *e = &f->e[0];
 	blkif_front_ring_t front;
 	int seen[16] = { 0 }, i;
 
-	hc_blkback_destroy(&f->bb);
-	start_ring(f);
-	FRONT_RING_INIT(&front, sring(f), PAGE);
-	for (i = 2; i < 18; i++)
-		grant(f, (grant_ref_t)i, pool_frame((unsigned int)i), GTF_permit_access, ME);
+	hc_blkback_destroy(&e->bb);
+	assert_int_equal(start_ring(e), 0);
+	FRONT_RING_INIT(&front, sring(f, 0), PAGE);
+	for (i = 0; i < 16; i++)
+		grant(f, (grant_ref_t)(8 + i), pool_frame((unsigned int)i), GTF_permit_access, ME);
 	for (i = 0; i < 16; i++) {
 		blkif_request_t *r = RING_GET_REQUEST(&front, front.req_prod_pvt++);
 
@@ -262,11 +283,11 @@ static void check_honest_round(struct fx *f)
 		r->id = TAG | 0x1000 | (uint64_t)i;
 		r->sector_number = 8 * (uint64_t)i;
 		r->nr_segments = 1;
-		r->seg[0].gref = (grant_ref_t)(2 + i);
+		r->seg[0].gref = (grant_ref_t)(8 + i);
 		r->seg[0].last_sect = 7;
 	}
 	RING_PUSH_REQUESTS(&front);
-	assert_int_equal(hc_blkback_process(&f->bb), 16);
+	assert_int_equal(hc_blkback_process(&e->bb), 16);
 	for (i = 0; i < 16; i++) {
 		blkif_response_t *rsp = RING_GET_RESPONSE(&front, front.rsp_cons++);
 		uint64_t k = rsp->id - (TAG | 0x1000);
@@ -275,15 +296,15 @@ static void check_honest_round(struct fx *f)
 		seen[k] = 1;
 		assert_int_equal(rsp->status, BLKIF_RSP_OKAY);
 	}
-	assert_int_equal(front.rsp_cons, sring(f)->rsp_prod);
+	assert_int_equal(front.rsp_cons, sring(f, 0)->rsp_prod);
 }
 
 static void storm(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char path[] = "/tmp/hcall-test-dd-stress.XXXXXX";
-	pthread_t t;
-	unsigned int i;
+	pthread_t fe, be[NR_RINGS];
+	unsigned int i, k;
 
 	(void)state;
 	map_guest(f);
@@ -294,29 +315,41 @@ static void storm(void **state)
 	f->lim = (struct hc_blk_limits){ .sectors = DISK_SECTORS, .discard = 1,
 					 .max_indirect = HC_BLK_MAX_INDIRECT };
 	assert_int_equal(hc_gnttab_init(&f->gt, f->ram, RAM, TABLE_FRAME * PAGE, NR_GRANTS, ME), 0);
-	grant(f, RING_REF, RING_FRAME, GTF_permit_access, ME);
-	for (i = 2; i < NR_GRANTS; i++)
+	for (k = 0; k < NR_RINGS; k++)
+		grant(f, RING_REF + k, RING_FRAME + k, GTF_permit_access, ME);
+	for (i = RING_REF + NR_RINGS; i < NR_GRANTS; i++)
 		grant(f, i, pool_frame(i), GTF_permit_access, ME);
 	for (f->uring = 0; f->uring < 2; f->uring++) {
-		start_ring(f);
+		struct timespec t = { SECONDS_PER_MODE, 0 };
+
 		f->stop = 0;
-		assert_int_equal(pthread_create(&t, NULL, frontend, f), 0);
-		serve_for(f, SECONDS_PER_MODE);
+		for (k = 0; k < NR_RINGS; k++) {
+			f->e[k] = (struct engine){ .f = f, .k = k };
+			assert_int_equal(start_ring(&f->e[k]), 0);
+			assert_int_equal(pthread_create(&be[k], NULL, serve, &f->e[k]), 0);
+		}
+		assert_int_equal(pthread_create(&fe, NULL, frontend, f), 0);
+		nanosleep(&t, NULL);	/* the storm's length, not a synchronisation */
 		__atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
-		pthread_join(t, NULL);
+		pthread_join(fe, NULL);
+		for (k = 0; k < NR_RINGS; k++) {
+			pthread_join(be[k], NULL);
+			print_message("%s ring %u: %llu requests served, %llu times broken and reset\n",
+				      f->uring ? "io_uring" : "preadv/pwritev", k,
+				      (unsigned long long)f->e[k].served,
+				      (unsigned long long)f->e[k].broken);
+			assert_int_equal(f->e[k].bad, 0);
+			assert_true(f->e[k].served > 0);
+		}
 		check_canaries(f);
-		/* Idle: every grant but the ring's is let go. */
+		/* Idle: every grant but the rings' is let go, counted over both threads. */
 		for (i = 0; i < NR_GRANTS; i++)
-			assert_int_equal(f->gt.pins[i], i == RING_REF);
+			assert_int_equal(f->gt.pins[i], i >= RING_REF && i < RING_REF + NR_RINGS);
 		check_honest_round(f);
-		hc_blkback_destroy(&f->bb);
+		for (k = 0; k < NR_RINGS; k++)
+			hc_blkback_destroy(&f->e[k].bb);
 		for (i = 0; i < NR_GRANTS; i++)
 			assert_int_equal(f->gt.pins[i], 0);
-		print_message("%s: %llu requests served, %llu rings broken and reset\n",
-			      f->uring ? "io_uring" : "preadv/pwritev",
-			      (unsigned long long)f->served, (unsigned long long)f->broken);
-		assert_true(f->served > 0);
-		f->served = f->broken = 0;
 	}
 	hc_gnttab_destroy(&f->gt);
 	close(f->img);
