@@ -54,7 +54,8 @@ need_kvm() {
 # three tries, only when scripts/labclass.py finds positive evidence that the
 # failure was the lab's: never for a failed test or a crash of ours. Each
 # retry is one "# lab-retry class=CLASS try=N" line (tests/run counts them);
-# the failed try's whole output stays in build/lab-retries/.
+# the failed try's whole output stays in build/lab-retries/. HCALL_LAB
+# replaces scripts/lab (tests/integration/harness.t uses a fake one).
 run_in_lab() {
 	local out rc try cls keep
 	out=$(mktemp)
