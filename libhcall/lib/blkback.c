@@ -194,16 +194,18 @@ static void respond(struct hc_blkback *bb, const struct hc_blk_req *r, int statu
 /*
  * Run the *@queued reads and writes held in bb->inflight, concurrently
  * through io_uring when there is more than one, answer each as it
- * completes, and reset *@queued. On a submission failure the ring is
- * declared broken: nothing was submitted (io_uring_enter() reports a partial
- * submission as a count), so every queued request is answered with an error
- * and its grants are released. If waiting for completions fails, the I/O may
- * still be running: those grants stay mapped, their pages in use, for good.
+ * completes, and reset *@queued. io_uring_enter() may take fewer entries
+ * than offered (a count, not an error): the rest are offered again. If a
+ * submission fails, the ring is declared broken; what the kernel never took
+ * never runs (no SQPOLL), so those requests are answered with an error and
+ * their grants released at once, and the ones it took are waited for. If
+ * waiting for completions fails, the I/O may still be running: those grants
+ * stay mapped, their pages in use, for good.
  */
 static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 {
-	unsigned int done = 0, n = *queued;
-	int ret;
+	unsigned int done = 0, n = *queued, taken = 0;
+	int ret, failed = 0;
 
 	*queued = 0;
 
@@ -233,16 +235,22 @@ static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 	}
 	bb->batches++;
 	bb->submitted += n;
-	do
-		ret = io_uring_submit_and_wait(bb->uring, n);
-	while (ret == -EINTR);
-	if (ret < 0) {
+	while (taken < n) {
+		ret = taken ? io_uring_submit(bb->uring) : io_uring_submit_and_wait(bb->uring, n);
+		if (ret == -EINTR)
+			continue;
+		if (ret <= 0)
+			break;
+		taken += (unsigned int)ret;	/* entries are taken in order */
+	}
+	if (taken < n) {
 		bb->broken = 1;
-		for (unsigned int k = 0; k < n; k++) {
+		failed = 1;
+		for (unsigned int k = taken; k < n; k++) {
 			bb->errors++;
-			respond(bb, &bb->inflight[k].r, finish_rw(bb, &bb->inflight[k], ret));
+			respond(bb, &bb->inflight[k].r, finish_rw(bb, &bb->inflight[k], -EIO));
 		}
-		return -EIO;
+		n = taken;
 	}
 	while (done < n) {
 		struct io_uring_cqe *cqe;
@@ -264,7 +272,7 @@ static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 		respond(bb, &io->r, status);
 		done++;
 	}
-	return 0;
+	return failed ? -EIO : 0;
 }
 
 /* Hold a validated read or write for the batch; nonzero status if it cannot be. */

@@ -17,11 +17,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <liburing.h>
+#include <sys/syscall.h>
+
 #include "hcall/blkback.h"
 
-struct io_uring;
-
-/* Set: io_uring submissions fail (the kernel's -EBUSY/-ENOMEM), nothing runs. */
+/*
+ * io_uring submissions as the kernel may answer them: 1, all fail
+ * (-EBUSY, nothing taken); 2, the kernel takes only the first entry and
+ * every later submission fails.
+ */
 static int fail_submit;
 
 int io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr);
@@ -29,10 +34,27 @@ int io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
 {
 	int (*real)(struct io_uring *, unsigned);
 
-	if (fail_submit)
+	if (fail_submit == 1)
 		return -EBUSY;
+	if (fail_submit == 2) {
+		/* Publish the entries as liburing does, let the kernel take one. */
+		ring->sq.sqe_head = ring->sq.sqe_tail;
+		__atomic_store_n(ring->sq.ktail, ring->sq.sqe_tail, __ATOMIC_RELEASE);
+		return (int)syscall(__NR_io_uring_enter, ring->ring_fd, 1, 0, 0, NULL, 0);
+	}
 	*(void **)&real = dlsym(RTLD_NEXT, "io_uring_submit_and_wait");
 	return real(ring, wait_nr);
+}
+
+int io_uring_submit(struct io_uring *ring);
+int io_uring_submit(struct io_uring *ring)
+{
+	int (*real)(struct io_uring *);
+
+	if (fail_submit)
+		return -EBUSY;
+	*(void **)&real = dlsym(RTLD_NEXT, "io_uring_submit");
+	return real(ring);
 }
 
 #define RAM (16u << 20)
@@ -325,6 +347,39 @@ static void failed_submission_releases_grants(void **state)
 	assert_int_equal(hc_blkback_process(&f->bb), -EPROTO);
 }
 
+/* The kernel takes one entry of three, then nothing: that one completes. */
+static void partly_taken_submission_answers_all(void **state)
+{
+	struct fx *f = *state;
+	int i, ok = 0, err = 0;
+	uint64_t id;
+
+	if (!use_uring)
+		skip();
+	memset(frame(f, DATA_FRAME + 6), 'P', 4096);
+	push(f, BLKIF_OP_WRITE, 1, 64, 16, 1);
+	push(f, BLKIF_OP_READ, 2, 0, 10, 2);
+	push(f, BLKIF_OP_READ, 3, 32, 12, 3);
+	fail_submit = 2;
+	kick(f, -EPROTO);
+	fail_submit = 0;
+	for (i = 10; i < 17; i++)
+		assert_int_equal(f->t[i].flags, GTF_permit_access);
+	for (i = 0; i < 3; i++) {
+		int16_t st = response(f, &id);
+
+		if (st == BLKIF_RSP_OKAY) {
+			assert_int_equal(id, 1);	/* the one the kernel took */
+			ok++;
+		} else {
+			assert_int_equal(st, BLKIF_RSP_ERROR);
+			err++;
+		}
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(err, 2);
+}
+
 static void readonly_disk_refuses_writes(void **state)
 {
 	struct fx *f = *state;
@@ -349,6 +404,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hostile_requests_fail_one_by_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(corrupted_ring_index_disconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_submission_releases_grants, setup, teardown),
+		cmocka_unit_test_setup_teardown(partly_taken_submission_answers_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(readonly_disk_refuses_writes, setup_ro, teardown),
 	};
 
