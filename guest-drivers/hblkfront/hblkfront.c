@@ -237,6 +237,9 @@ static bool hblk_responses(struct hblk_queue *q, struct hblk_done *done, unsigne
 				hblk_no_flush(q);
 				sts = BLK_STS_OK;
 			}
+			/* Its image cannot punch holes: no more discards (as Xen's blkfront). */
+			if (sts == BLK_STS_NOTSUPP && s->op == BLKIF_OP_DISCARD)
+				blk_queue_disable_discard(q->info->gd->queue);
 			/* Answered but still in use: the pages stay with the request. */
 			if (!hblk_end_grants(s)) {
 				q->ring.rsp_cons = i + 1;

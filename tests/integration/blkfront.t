@@ -43,7 +43,7 @@ is "$(field noflush)" 1 "and said so once"
 is "$(field oops)" 0 "no oops, BUG or warning in the guest"
 e2fsck -fn "$S/nf.img" > "$S/nf.fsck" 2>&1
 ok $? "host e2fsck -fn: the image is clean"
-[ "$(field same)" = 8 ] || diag_file "$OUT" 40
+[ "$(field same):$(field fserr)" = 8:0 ] || diag_file "$OUT" 40
 
 # 3. FUA: a FUA write costs the backend one fdatasync (the write, then a
 #    flush), not the two of a barrier (flush, write, flush). An O_DSYNC
