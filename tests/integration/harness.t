@@ -78,6 +78,40 @@ fake "lockup"
 is "$? $(calls) $(retries)" "125 3 2" "a lab that keeps dying: three tries, then its status"
 grep -q '^# lab-gave-up class=lab-soft-lockup try=3' "$S/out"; ok $? "the last failure is reported"
 
+# make bench-boot with a QEMU microvm peer that goes silent after its first
+# line (as one did in the lab): killed at its limit, booted once more, then a
+# row marked failed, and the tables are still written. Fake peers, no KVM.
+mkdir -p "$S/fb/bin" "$S/fb/guest" "$S/path"
+touch "$S/fb/guest/bzImage" "$S/fb/guest/initramfs.cpio.gz"
+echo 6.12.0 > "$S/fb/guest/kernel.release"
+cat > "$S/fb/bin/hcall-run" <<'RUN'
+#!/bin/bash
+echo "hcall-init: running test 'true'"
+while [ $# -gt 0 ]; do
+	[ "$1" = --stats-json ] && echo '{"kvm": {"exits": 9}, "shim_exits": 3,
+		"shim_exits_by_reason": {}, "pio_by_port": {"0x03f8": 2}}' > "$2"
+	shift
+done
+RUN
+cat > "$S/path/qemu-system-x86_64" <<'QEMU'
+#!/bin/bash
+case "$*" in *microvm*) echo "qboot: booting"; exec sleep 600 ;; esac
+echo "hcall-init: running test 'true'"
+QEMU
+chmod +x "$S/fb/bin/hcall-run" "$S/path/qemu-system-x86_64"
+start=$SECONDS
+PATH=$S/path:$PATH HCALL_SUBSTRATE=direct HCALL_BUILD=$S/fb HCALL_BENCH_RUNS=2 \
+	HCALL_BENCH_BOOT_LIMIT=2 timeout 60 "$TOP/scripts/bench-boot" > "$S/bench.out" 2>&1
+is "$?" 0 "bench-boot with a silent peer ends (in $((SECONDS - start)) s) with status 0"
+grep -q '^| qemu-microvm | 0 | failed | failed | - | failed | failed | - |$' "$S/fb/bench/boot.md"
+ok $? "the silent peer is a row marked failed"
+grep -q '^| qemu-pc | 2 | ' "$S/fb/bench/boot.md" && grep -q '^| exits to the shim | 3 | 3 |' \
+	"$S/fb/bench/boot.md"
+ok $? "the other peers and the exit counts are in the tables"
+is "$(ls "$S"/fb/bench/boot-logs/qemu-microvm.run1.*.log | wc -l)" 2 \
+	"the silent peer was booted twice, each attempt's console kept"
+[ -s "$S/fb/bench/boot.md" ] || diag_file "$S/bench.out"
+
 # tests/run's last line counts the retries of a run.
 printf '%s\n' "# lab-retry class=lab-soft-lockup try=1 log=x (y)" "ok 1 - a" \
 	"# lab-retry class=lab-crash try=1 log=x (y)" "All tests successful." > "$S/log"
