@@ -58,8 +58,8 @@ syncs=$(grep -c 'hcall-dd-test: fdatasync' "$OUT")
 ok $? "cost the backend $syncs fdatasyncs: two per write (FUA as a barrier made it three)"
 
 # 4. A backend that breaks the protocol: a response with the wrong
-#    operation (xvda), a response index past anything asked (xvdb), a page
-#    still pinned after its response (xvdc). One vCPU: one ring per disk.
+#    operation (xvda), a page still pinned after its response (xvdc), a
+#    response index past anything asked (xvdb). One vCPU: one ring per disk.
 for d in a b c; do rm -f "$S/bb$d.img"; truncate -s 4M "$S/bb$d.img"; done
 HCALL_DD=$DDTEST HCALL_DD_TEST=hostile \
 	blk blk-badbackend --cpus 1 --disk "$S/bba.img" --disk "$S/bbb.img" --disk "$S/bbc.img"
@@ -69,11 +69,11 @@ nonzero wrong-op
 ok $? "a read answered with the wrong operation fails"
 nonzero after-wrong-op
 ok $? "and xvda is disabled: the next read fails"
-nonzero after-bad-index
-ok $? "a bogus response index disables xvdb"
 is "$(field held-pending)" yes "a read whose page the backend still holds is not completed"
 nonzero after-hold
 ok $? "and xvdc is disabled"
+nonzero after-bad-index
+ok $? "a bogus response index disables xvdb"
 is "$(field disabled)" 3 "one 'disk disabled' line per disk, not one per interrupt"
 is "$(field oops)" 0 "no oops, BUG or warning in the guest"
 [ "$(field disabled)" = 3 ] || diag_file "$OUT" 40
