@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hcall/blkback.h"
@@ -198,10 +199,19 @@ static void respond(struct hc_blkback *bb, const struct hc_blk_req *r, int statu
  * than offered (a count, not an error): the rest are offered again. If a
  * submission fails, the ring is declared broken; what the kernel never took
  * never runs (no SQPOLL), so those requests are answered with an error and
- * their grants released at once, and the ones it took are waited for. If
- * waiting for completions fails, the I/O may still be running: those grants
- * stay mapped, their pages in use, for good.
+ * their grants released at once, and the ones it took are waited for.
+ * Waiting never gives up: a request the kernel took may still write guest
+ * memory, so the ring's owner (and DETACH) must not go on before it ends.
  */
+/*
+ * One completion. The exported io_uring_wait_cqes() rather than the inline
+ * io_uring_wait_cqe(): the same wait, and a test can make it fail.
+ */
+static int wait_one(struct hc_blkback *bb, struct io_uring_cqe **cqe)
+{
+	return io_uring_wait_cqes(bb->uring, cqe, 1, NULL, NULL);
+}
+
 static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 {
 	unsigned int done = 0, n = *queued, taken = 0;
@@ -257,12 +267,11 @@ static int run_batch(struct hc_blkback *bb, unsigned int *queued)
 		struct hc_blk_inflight *io;
 		int status;
 
-		ret = io_uring_wait_cqe(bb->uring, &cqe);
-		if (ret == -EINTR)
-			continue;
+		ret = wait_one(bb, &cqe);
 		if (ret < 0) {
-			bb->broken = 1;
-			return -EIO;
+			/* Never return with I/O in flight: wait again, without spinning. */
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+			continue;
 		}
 		io = &bb->inflight[cqe->user_data % RING_SLOTS];
 		status = finish_rw(bb, io, cqe->res);

@@ -57,6 +57,25 @@ int io_uring_submit(struct io_uring *ring)
 	return real(ring);
 }
 
+/* Waits for completions that fail this many times before they work. */
+static int fail_wait;
+
+int io_uring_wait_cqes(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, unsigned wait_nr,
+		       struct __kernel_timespec *ts, sigset_t *sigmask);
+int io_uring_wait_cqes(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, unsigned wait_nr,
+		       struct __kernel_timespec *ts, sigset_t *sigmask)
+{
+	int (*real)(struct io_uring *, struct io_uring_cqe **, unsigned,
+		    struct __kernel_timespec *, sigset_t *);
+
+	if (fail_wait > 0) {
+		fail_wait--;
+		return -EFAULT;
+	}
+	*(void **)&real = dlsym(RTLD_NEXT, "io_uring_wait_cqes");
+	return real(ring, cqe_ptr, wait_nr, ts, sigmask);
+}
+
 #define RAM (16u << 20)
 #define TABLE_GPA 0x10000u
 #define RING_FRAME 0x20u
@@ -380,6 +399,36 @@ static void partly_taken_submission_answers_all(void **state)
 	assert_int_equal(err, 2);
 }
 
+/*
+ * Waiting for completions fails: the backend waits again rather than
+ * leave I/O in flight (it could land in guest memory after a detach).
+ * Every request is answered and every grant released before it returns.
+ */
+static void failed_wait_still_reaps_every_request(void **state)
+{
+	struct fx *f = *state;
+	uint64_t id;
+	int i, seen[4] = { 0 };
+
+	if (!use_uring)
+		skip();
+	memset(frame(f, DATA_FRAME + 6), 'R', 4096);
+	push(f, BLKIF_OP_WRITE, 1, 64, 16, 1);
+	push(f, BLKIF_OP_READ, 2, 0, 10, 2);
+	push(f, BLKIF_OP_READ, 3, 32, 12, 3);
+	fail_wait = 3;
+	kick(f, 3);
+	assert_int_equal(fail_wait, 0);		/* the failures were met */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(response(f, &id), BLKIF_RSP_OKAY);
+		assert_true(id >= 1 && id <= 3 && !seen[id]);
+		seen[id] = 1;
+	}
+	for (i = 10; i < 17; i++)
+		assert_int_equal(f->t[i].flags, GTF_permit_access);
+	assert_false(f->bb.broken);
+}
+
 static void readonly_disk_refuses_writes(void **state)
 {
 	struct fx *f = *state;
@@ -405,6 +454,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(corrupted_ring_index_disconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_submission_releases_grants, setup, teardown),
 		cmocka_unit_test_setup_teardown(partly_taken_submission_answers_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_wait_still_reaps_every_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(readonly_disk_refuses_writes, setup_ro, teardown),
 	};
 
