@@ -181,8 +181,11 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 		goto out;
 	}
 	pthread_mutex_lock(&vm->pv.lock);
-	if (vm->pv.resetting) {
-		/* Another vCPU is resetting the platform under our feet. */
+	if (vm->pv.resetting && nr != HCALL_shutdown) {
+		/*
+		 * Another vCPU is resetting the platform under our feet. Power
+		 * off, reboot and crash only stop the VM: those still work.
+		 */
 		pthread_mutex_unlock(&vm->pv.lock);
 		ret = -HCALL_EBUSY;
 		goto out;

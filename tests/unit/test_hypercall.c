@@ -313,6 +313,24 @@ static void shutdown_reasons_stop_the_vm(void **state)
 	assert_int_equal(f->vm.stop_reason, HC_STOP_PANIC);
 }
 
+/*
+ * While one vCPU resets the platform, the others' hypercalls are refused,
+ * but a vCPU that panics, powers off or reboots still stops the VM.
+ */
+static void shutdown_works_while_another_vcpu_resets(void **state)
+{
+	struct fixture *f = *state;
+
+	f->vm.pv.resetting = 1;		/* as hc_pv_soft_reset() leaves it mid-way */
+	assert_int_equal(call(&f->vm, HCALL_shared_info, 0x6000), -HCALL_EBUSY);
+	assert_int_equal(call(&f->vm, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET), -HCALL_EBUSY);
+	assert_int_equal(call(&f->vm, HCALL_shutdown, 99), -HCALL_EINVAL);
+	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
+	assert_int_equal(call(&f->vm, HCALL_shutdown, HCALL_SHUTDOWN_CRASH), 0);
+	assert_int_equal(f->vm.stop_reason, HC_STOP_PANIC);
+	f->vm.pv.resetting = 0;
+}
+
 static int64_t store(struct hc_vm *vm, uint64_t op, uint64_t path, uint64_t buf, uint64_t len)
 {
 	uint64_t a[5] = { op, path, buf, len, 0 };
@@ -804,6 +822,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(evtchn_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(shutdown_works_while_another_vcpu_resets, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(store_hypercalls, setup, teardown),
 		cmocka_unit_test_setup_teardown(soft_reset_forgets_every_registration, setup, teardown),
 		cmocka_unit_test_setup_teardown(evtchn_lifecycle_keeps_one_owner_per_port, setup,
