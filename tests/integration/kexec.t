@@ -36,10 +36,13 @@ is "$(field after oopses)" 0 "no oops, BUG or WARNING in the second kernel"
 python3 - "$S/kexec.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-print("# disk connects %d, soft resets %s" % (s["vbd"]["connects"], s.get("soft_resets")))
+shutdowns = s["hypercalls"].get("6", 0)   # HCALL_shutdown: soft resets and the power-off
+print("# disk connects %d, HCALL_shutdown calls %d" % (s["vbd"]["connects"], shutdowns))
 assert s["vbd"]["connects"] >= 2          # once per kernel
+# each kernel resets at boot, the first again before kexec, the second powers off
+assert shutdowns == 4, shutdowns
 PY
-ok $? "the disk connected once for each kernel"
+ok $? "the disk connected once for each kernel; both kernels soft-reset the platform"
 [ $rc -eq 0 ] || diag_file "$OUT" 40
 rm -rf "$S"
 done_testing
