@@ -44,6 +44,7 @@ struct hblk_shadow {
 	unsigned int nr_grants;		/* grants not yet revoked */
 	int grefs[HBLK_MAX_INDIRECT];
 	int indirect_gref;		/* -1: none (left) */
+	RING_IDX slot;			/* the ring index its request went to */
 	struct scatterlist sg[HBLK_MAX_INDIRECT];
 };
 
@@ -51,6 +52,7 @@ struct hblk_queue {
 	struct hblk_info *info;
 	spinlock_t lock;		/* the ring, the shadows, free_ids */
 	struct blkif_front_ring ring;
+	RING_IDX pushed;		/* req_prod as published to the backend */
 	int ring_ref;
 	int port;
 	int irq;
@@ -204,6 +206,15 @@ static bool hblk_op_matches(const struct hblk_shadow *s, u8 op)
 	return op == s->op || (s->op == BLKIF_OP_INDIRECT && op == s->data_op);
 }
 
+/*
+ * Was @s's request published? One written to the ring but not yet pushed
+ * is not the backend's to answer, though it can read the slot already.
+ */
+static bool hblk_published(const struct hblk_queue *q, const struct hblk_shadow *s)
+{
+	return s->slot - q->pushed >= q->ring.req_prod_pvt - q->pushed;
+}
+
 /* Take the responses in; false once the backend broke the protocol. */
 static bool hblk_responses(struct hblk_queue *q, struct hblk_done *done, unsigned int *n)
 {
@@ -216,14 +227,15 @@ static bool hblk_responses(struct hblk_queue *q, struct hblk_done *done, unsigne
 	do {
 		rp = READ_ONCE(q->ring.sring->rsp_prod);
 		virt_rmb();	/* responses after the index that covers them */
-		/* No more answers than requests outstanding. */
-		if (rp - q->ring.rsp_cons > q->ring.req_prod_pvt - q->ring.rsp_cons) {
+		/* No more answers than requests published, not just written. */
+		if (rp - q->ring.rsp_cons > q->pushed - q->ring.rsp_cons) {
 			hblk_break(q, "bogus response index");
 			return false;
 		}
 		for (i = q->ring.rsp_cons; i != rp; i++) {
 			RING_COPY_RESPONSE(&q->ring, i, &rsp);
-			if (rsp.id >= HBLK_RING_SIZE || !q->shadow[rsp.id].req) {
+			if (rsp.id >= HBLK_RING_SIZE || !q->shadow[rsp.id].req ||
+			    !hblk_published(q, &q->shadow[rsp.id])) {
 				hblk_break(q, "response to no request");
 				return false;
 			}
@@ -334,6 +346,7 @@ static void hblk_push(struct hblk_queue *q)
 
 	spin_lock_irqsave(&q->lock, flags);
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
+	q->pushed = q->ring.req_prod_pvt;
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (notify)
 		hcall_evtchn_send(q->port);
@@ -402,7 +415,7 @@ static blk_status_t hblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_m
 	struct hblk_queue *q = hctx->driver_data;
 	struct request *req = bd->rq;
 	struct blkif_request ring_req = {};
-	unsigned long flags;
+	unsigned long flags, id;
 	blk_status_t sts;
 	bool post;
 
@@ -419,8 +432,10 @@ static blk_status_t hblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_m
 		spin_unlock_irqrestore(&q->lock, flags);
 		return BLK_STS_DEV_RESOURCE;
 	}
-	sts = hblk_prepare(q, __ffs(q->free_ids), req, &ring_req, &post);
+	id = __ffs(q->free_ids);
+	sts = hblk_prepare(q, id, req, &ring_req, &post);
 	if (sts == BLK_STS_OK && post) {
+		q->shadow[id].slot = q->ring.req_prod_pvt;
 		memcpy(RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt), &ring_req,
 		       sizeof(ring_req));
 		q->ring.req_prod_pvt++;
