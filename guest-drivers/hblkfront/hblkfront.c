@@ -89,6 +89,10 @@ struct hblk_done {
 	blk_status_t sts;
 };
 
+static unsigned int hblk_max_queues = HBLK_MAX_QUEUES;
+module_param_named(max_queues, hblk_max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues, "Most rings per disk (1-" __stringify(HBLK_MAX_QUEUES) ")");
+
 static int hblk_major;
 static DEFINE_MUTEX(hblk_mutex);	/* connect vs. remove */
 
@@ -567,6 +571,42 @@ static int hblk_setup_queue(struct hblk_info *info, struct hblk_queue *q)
 	return ret;
 }
 
+/* Remove @node below @dir; one that is not there is fine. */
+static int hblk_store_rm(const char *dir, const char *node)
+{
+	int ret = hcall_store_rm(dir, node);
+
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/*
+ * Remove every ring node a previous frontend left (a kernel before kexec
+ * or kdump, this driver before a rebind, each with its own number of
+ * queues): the backend reads multi-queue-num-queues first, so a stale one
+ * would make it attach the old kernel's rings instead of ours.
+ */
+static int hblk_clear_rings(struct hcall_device *dev)
+{
+	char *names, *name;
+	int len, ret;
+
+	ret = hblk_store_rm(dev->nodename, "ring-ref");
+	ret = ret ?: hblk_store_rm(dev->nodename, "event-channel");
+	ret = ret ?: hblk_store_rm(dev->nodename, "multi-queue-num-queues");
+	if (ret)
+		return ret;
+	names = kmalloc(HCALL_STORE_MAX_VALUE, GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	len = hcall_store_directory(dev->nodename, names, HCALL_STORE_MAX_VALUE);
+	ret = len < 0 ? len : 0;
+	for (name = names; len > 0 && name < names + len && !ret; name += strlen(name) + 1)
+		if (str_has_prefix(name, "queue-"))
+			ret = hblk_store_rm(dev->nodename, name);
+	kfree(names);
+	return ret;
+}
+
 /* Backend waits (InitWait): make the rings and publish them. */
 static int hblk_talk_to_backend(struct hblk_info *info)
 {
@@ -576,7 +616,8 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 	int ret;
 
 	hcall_store_read_uint(dev->otherend, "multi-queue-max-queues", &max_queues);
-	info->nr_queues = clamp(min(num_online_cpus(), max_queues), 1U, HBLK_MAX_QUEUES);
+	info->nr_queues = clamp(min3(num_online_cpus(), max_queues, hblk_max_queues), 1U,
+				HBLK_MAX_QUEUES);
 	info->queues = kcalloc(info->nr_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues)
 		return -ENOMEM;
@@ -599,6 +640,9 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 		if (ret)
 			return ret;
 	}
+	ret = hblk_clear_rings(dev);
+	if (ret)
+		return ret;
 	if (info->nr_queues == 1) {
 		ret = hcall_store_printf(dev->nodename, "ring-ref", "%d", info->queues[0].ring_ref);
 		ret = ret ?: hcall_store_printf(dev->nodename, "event-channel", "%d",
