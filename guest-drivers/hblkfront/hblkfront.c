@@ -766,6 +766,30 @@ static void hblk_fail(struct hblk_info *info, int err, const char *what)
 	hcall_bus_switch_state(info->dev, HCALL_STATE_CLOSED);
 }
 
+/*
+ * Requests a disabled disk's backend never answered keep del_gendisk()
+ * waiting: once the backend is closed, fail those whose pages it let go.
+ */
+static void hblk_reclaim_all(struct hblk_info *info)
+{
+	struct hblk_done done[HBLK_RING_SIZE];
+	unsigned int i, n, held = 0;
+	unsigned long flags;
+
+	for (i = 0; i < info->nr_queues; i++) {
+		struct hblk_queue *q = &info->queues[i];
+
+		spin_lock_irqsave(&q->lock, flags);
+		n = hblk_reclaim(q, done);
+		held += hweight_long(~q->free_ids & (BIT(HBLK_RING_SIZE) - 1));
+		spin_unlock_irqrestore(&q->lock, flags);
+		hblk_complete(done, n);
+	}
+	if (held)
+		dev_warn(&info->dev->dev, "waiting for the backend to release %u request(s)\n",
+			 held);
+}
+
 static void hblk_otherend_changed(struct hcall_device *dev, enum hcall_state state)
 {
 	struct hblk_info *info = dev_get_drvdata(&dev->dev);
@@ -789,12 +813,26 @@ static void hblk_otherend_changed(struct hcall_device *dev, enum hcall_state sta
 			hblk_fail(info, ret, "connecting");
 		break;
 	case HCALL_STATE_CLOSING:
+	case HCALL_STATE_CLOSED:
+		if (state == HCALL_STATE_CLOSED && !info->queues)
+			break;	/* ours closed before, nothing to undo */
 		err = hcall_store_read_str(dev->otherend, "error");
-		dev_err(&dev->dev, "backend closing: %s\n", IS_ERR(err) ? "no reason" : err);
+		dev_err(&dev->dev, "backend %s: %s\n",
+			state == HCALL_STATE_CLOSING ? "closing" : "closed",
+			IS_ERR(err) ? "no reason" : err);
 		if (!IS_ERR(err))
 			kfree(err);
-		if (!info->connected && info->queues)
+		if (!info->connected && info->queues) {
 			hblk_fail(info, -EIO, "backend");
+		} else if (info->connected) {
+			/*
+			 * Gone under a live disk (its driver domain died): it will
+			 * answer nothing more. Fail what it let go of now, the rest
+			 * on timeout, so I/O and removal end instead of waiting.
+			 */
+			hblk_break(&info->queues[0], "backend went away");
+			hblk_reclaim_all(info);
+		}
 		break;
 	default:
 		break;
@@ -838,30 +876,6 @@ static void hblk_close_backend(struct hblk_info *info)
 				     HBLK_CLOSE_TIMEOUT);
 	if (be != HCALL_STATE_CLOSED && be != HCALL_STATE_INIT_WAIT)
 		dev_warn(&dev->dev, "backend did not close (state %d)\n", be);
-}
-
-/*
- * Requests a disabled disk's backend never answered keep del_gendisk()
- * waiting: once the backend is closed, fail those whose pages it let go.
- */
-static void hblk_reclaim_all(struct hblk_info *info)
-{
-	struct hblk_done done[HBLK_RING_SIZE];
-	unsigned int i, n, held = 0;
-	unsigned long flags;
-
-	for (i = 0; i < info->nr_queues; i++) {
-		struct hblk_queue *q = &info->queues[i];
-
-		spin_lock_irqsave(&q->lock, flags);
-		n = hblk_reclaim(q, done);
-		held += hweight_long(~q->free_ids & (BIT(HBLK_RING_SIZE) - 1));
-		spin_unlock_irqrestore(&q->lock, flags);
-		hblk_complete(done, n);
-	}
-	if (held)
-		dev_warn(&info->dev->dev, "waiting for the backend to release %u request(s)\n",
-			 held);
 }
 
 static void hblk_remove(struct hcall_device *dev)
