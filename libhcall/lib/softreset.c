@@ -4,8 +4,10 @@
  * new kernel (kexec, kdump) owns its memory now, so the shim forgets every
  * page the old one registered and everything that writes into them: the
  * console thread, the backends' rings in the driver domain, event
- * channels, guest watches and their queued events. When the call returns,
- * nothing of the shim's or the driver domain's touches those pages again.
+ * channels, guest watches and their queued events. When the call returns
+ * 0, nothing of the shim's or the driver domain's touches those pages
+ * again; a driver domain that cannot be shown to have let go (a shared
+ * hcall-dd that stopped answering) stops the VM instead.
  */
 #include "hcall/pv.h"
 #include "hcall/vbd.h"
@@ -13,6 +15,8 @@
 
 int64_t hc_pv_soft_reset(struct hc_vm *vm)
 {
+	int stuck;
+
 	pthread_mutex_lock(&vm->pv.lock);
 	if (vm->pv.resetting) {
 		pthread_mutex_unlock(&vm->pv.lock);
@@ -29,7 +33,7 @@ int64_t hc_pv_soft_reset(struct hc_vm *vm)
 	pthread_mutex_lock(&vm->pv.lock);
 	/* Watches first: the devices' reset writes must not reach the guest. */
 	hc_store_reset_guest(vm);
-	hc_vbd_reset(vm);
+	stuck = hc_vbd_reset(vm);
 	hc_store_reset_guest(vm);
 	vm->pv.cons_port = 0;
 	vm->pv.cons_broken = 0;
@@ -41,5 +45,11 @@ int64_t hc_pv_soft_reset(struct hc_vm *vm)
 	hc_evtchn_reset(vm);
 	vm->pv.resetting = 0;
 	pthread_mutex_unlock(&vm->pv.lock);
+	if (stuck) {
+		/* The next kernel would get pages a driver domain still writes. */
+		hc_vm_stop(vm, HC_STOP_ERROR, "soft reset: the driver domain did not release "
+			   "guest memory");
+		return -HCALL_EBUSY;
+	}
 	return 0;
 }

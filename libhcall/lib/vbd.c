@@ -135,6 +135,59 @@ static void set_state(struct hc_vm *vm, struct hc_vbd *v, int state)
 	put(vm, v->be, "state", "%d", state);
 }
 
+/* Ring @q of @v no longer runs anywhere: its port is the guest's again. */
+static void forget_ring(struct hc_vm *vm, struct hc_vbd *v, unsigned int q)
+{
+	if (v->port[q] < HC_SHIM_PORTS)
+		vm->pv.ports[v->port[q]].attached = 0;
+}
+
+static void forget_rings(struct hc_vm *vm, struct hc_vbd *v)
+{
+	unsigned int q;
+
+	for (q = 0; q < v->nr_rings; q++)
+		forget_ring(vm, v, q);
+	if (v->nr_rings)
+		vm->vbds->disconnects++;
+	v->nr_rings = 0;
+}
+
+/*
+ * The connection to hcall-dd is gone, or can no longer pair replies with
+ * requests. A private hcall-dd is killed and reaped before we go on (its
+ * exit ends its rings, io_uring and mappings): its rings are then gone. A
+ * shared one serves on until it notices the hang-up, and we cannot know
+ * when: its rings stay attached in our books, their ports taken, and the
+ * guest's memory counts as still mapped (vs->stuck). Either way every disk
+ * is gone, and each frontend is told so.
+ */
+static void lose_dd(struct hc_vm *vm, int why)
+{
+	struct hc_vbds *vs = vm->vbds;
+	int i;
+
+	fprintf(stderr, "hcall-run: driver domain %s: its disks are gone\n",
+		why == -EIO ? "hung up" : "stopped answering");
+	close(vs->sock);
+	vs->sock = -1;
+	if (vs->pid > 0) {
+		kill(vs->pid, SIGKILL);
+		while (waitpid(vs->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		vs->pid = 0;
+		for (i = 0; i < vs->n; i++)
+			forget_rings(vm, &vs->d[i]);
+	} else {
+		vs->stuck = 1;
+	}
+	for (i = 0; i < vs->n; i++) {
+		put(vm, vs->d[i].be, "error", "the driver domain %s: disk gone",
+		    why == -EIO ? "hung up" : "stopped answering");
+		set_state(vm, &vs->d[i], XenbusStateClosing);
+	}
+}
+
 /* One request to hcall-dd; a lost or late reply ends the connection. */
 static int dd_call(struct hc_vm *vm, const struct hc_dd_attach *a, const int *fds,
 		   uint32_t *ring_id)
@@ -145,38 +198,55 @@ static int dd_call(struct hc_vm *vm, const struct hc_dd_attach *a, const int *fd
 	if (vs->sock < 0)
 		return -ENXIO;
 	ret = hc_dd_call(vs->sock, a, fds, ring_id);
-	if (ret == -ETIMEDOUT || ret == -EIO) {
-		fprintf(stderr, "hcall-run: driver domain %s: its disks are gone\n",
-			ret == -EIO ? "hung up" : "stopped answering");
-		close(vs->sock);
-		vs->sock = -1;
-		if (vs->pid > 0)
-			kill(vs->pid, SIGKILL);
-	}
+	if (ret == -ETIMEDOUT || ret == -EIO)
+		lose_dd(vm, ret);
 	return ret;
 }
 
-static void detach(struct hc_vm *vm, struct hc_vbd *v)
+/*
+ * Stop every ring of @v. A ring whose DETACH failed may still run (e.g.
+ * its thread is finishing a slow batch): it stays attached, port and all,
+ * and -1 is returned. 0 once none is left.
+ */
+static int detach(struct hc_vm *vm, struct hc_vbd *v)
 {
-	struct hc_vbds *vs = vm->vbds;
 	struct hc_dd_attach a = {
 		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .op = HC_DD_OP_DETACH,
 	};
-	unsigned int q;
+	uint32_t keep_id[HC_VBD_MAX_QUEUES], keep_port[HC_VBD_MAX_QUEUES];
+	unsigned int q, kept = 0;
+	int ret;
 
 	for (q = 0; q < v->nr_rings; q++) {
 		a.ring_id = v->ring_id[q];
-		dd_call(vm, &a, NULL, NULL);
-		if (v->port[q] < HC_SHIM_PORTS)
-			vm->pv.ports[v->port[q]].attached = 0;
+		ret = dd_call(vm, &a, NULL, NULL);
+		if (!v->nr_rings)
+			return 0;	/* a private hcall-dd died, its rings with it */
+		if (ret == 0 || ret == -ENOENT) {	/* stopped, or never ran */
+			forget_ring(vm, v, q);
+		} else {
+			keep_id[kept] = v->ring_id[q];
+			keep_port[kept++] = v->port[q];
+		}
 	}
-	if (v->nr_rings)
-		vs->disconnects++;
-	v->nr_rings = 0;
+	if (!kept) {
+		v->nr_rings = 0;
+		if (q)
+			vm->vbds->disconnects++;
+		return 0;
+	}
+	memcpy(v->ring_id, keep_id, kept * sizeof(keep_id[0]));
+	memcpy(v->port, keep_port, kept * sizeof(keep_port[0]));
+	v->nr_rings = kept;
+	return -1;
 }
 
-/* Attach queue @q whose keys are under @dir. 0 or a negative errno. */
-static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, const char *dir)
+/*
+ * Attach queue @q whose keys are under @dir. 0 or a negative errno;
+ * *@asked is set once hcall-dd was asked (the attempt then costs).
+ */
+static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, const char *dir,
+			int *asked)
 {
 	long long ref = get_num(vm, dir, "ring-ref");
 	long long port = get_num(vm, dir, "event-channel");
@@ -205,7 +275,10 @@ static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, cons
 	fds[1] = p->kick_fd;
 	fds[2] = vm->pv.upcall_fd;
 	fds[3] = v->fd;
+	*asked = 1;
 	ret = dd_call(vm, &a, fds, &v->ring_id[q]);
+	if ((ret == -ETIMEDOUT || ret == -EIO) && vm->vbds->stuck)
+		p->attached = 1;	/* the lost hcall-dd may have started it: never reuse */
 	if (ret)
 		return ret;
 	p->attached = 1;
@@ -214,7 +287,7 @@ static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, cons
 	return 0;
 }
 
-static int connect_rings(struct hc_vm *vm, struct hc_vbd *v)
+static int connect_rings(struct hc_vm *vm, struct hc_vbd *v, int *asked)
 {
 	char dir[HC_STORE_MAX_PATH], proto[32];
 	long long nq = get_num(vm, v->fe, "multi-queue-num-queues");
@@ -229,12 +302,12 @@ static int connect_rings(struct hc_vm *vm, struct hc_vbd *v)
 	    (n != strlen(XEN_IO_PROTO_ABI_X86_64) || memcmp(proto, XEN_IO_PROTO_ABI_X86_64, n)))
 		return -EPROTONOSUPPORT;
 	if (nq < 0)
-		return attach_queue(vm, v, 0, v->fe);
+		return attach_queue(vm, v, 0, v->fe, asked);
 	if (nq < 1 || nq > HC_VBD_MAX_QUEUES)
 		return -EINVAL;
 	for (q = 0; q < nq && !ret; q++) {
 		snprintf(dir, sizeof(dir), "%s/queue-%u", v->fe, q);
-		ret = attach_queue(vm, v, q, dir);
+		ret = attach_queue(vm, v, q, dir, asked);
 	}
 	return ret;
 }
@@ -268,18 +341,32 @@ static int may_connect(struct hc_vbd *v)
 	return v->bucket >= 1000;
 }
 
-/* Only an attempt that attached a ring costs: refusals are cheap. */
-static void charge_connect(struct hc_vbd *v)
+/*
+ * Every attempt that reached hcall-dd costs, attached or not: even a bad
+ * ring ref makes it map and unmap all of guest RAM. Refusals of our own
+ * are cheap.
+ */
+static void charge_connect(struct hc_vbd *v, int asked)
 {
-	if (v->nr_rings)
-		v->bucket -= 1000;
+	if (asked)
+		v->bucket -= 1000;	/* may_connect() saw at least 1000 */
+}
+
+/* Stop every ring of @v; one that may still run keeps the disk Closing. */
+static int detach_or_close(struct hc_vm *vm, struct hc_vbd *v)
+{
+	if (!detach(vm, v))
+		return 0;
+	put(vm, v->be, "error", "the driver domain did not stop a ring: disk gone");
+	set_state(vm, v, XenbusStateClosing);
+	return -1;
 }
 
 /* The backend half of the XenbusState handshake for one disk. */
 static void step(struct hc_vm *vm, struct hc_vbd *v)
 {
 	long long fe = get_num(vm, v->fe, "state");
-	int ret;
+	int ret, asked = 0;
 
 	switch (fe) {
 	case XenbusStateInitialised:
@@ -299,11 +386,12 @@ static void step(struct hc_vm *vm, struct hc_vbd *v)
 			break;
 		}
 		v->throttled = 0;
-		ret = connect_rings(vm, v);
-		charge_connect(v);
+		ret = connect_rings(vm, v, &asked);
+		charge_connect(v, asked);
 		if (ret) {
-			detach(vm, v);
 			vm->vbds->refused++;
+			if (detach_or_close(vm, v))
+				break;	/* a queue that did attach would not stop */
 			put(vm, v->be, "error", "%d connecting rings: %s", -ret, strerror(-ret));
 			set_state(vm, v, XenbusStateClosing);
 			break;
@@ -312,14 +400,14 @@ static void step(struct hc_vm *vm, struct hc_vbd *v)
 		set_state(vm, v, XenbusStateConnected);
 		break;
 	case XenbusStateClosing:
-		detach(vm, v);
-		set_state(vm, v, XenbusStateClosed);
+		if (!detach_or_close(vm, v))
+			set_state(vm, v, XenbusStateClosed);
 		break;
 	case XenbusStateClosed:
 	case XenbusStateInitialising:
 		/* The frontend is gone or starting over: be ready for it. */
-		detach(vm, v);
-		set_state(vm, v, XenbusStateInitWait);
+		if (!detach_or_close(vm, v))
+			set_state(vm, v, XenbusStateInitWait);
 		break;
 	default:
 		break;
@@ -338,22 +426,53 @@ void hc_vbd_poll(struct hc_vm *vm)
 		}
 }
 
-void hc_vbd_reset(struct hc_vm *vm)
+static void rm(struct hc_vm *vm, const char *dir, const char *node)
+{
+	char path[HC_STORE_MAX_PATH];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	hc_store_rm(vm->pv.store, HC_STORE_TOOL, path);
+}
+
+/*
+ * The old kernel's ring keys go too: a next kernel with fewer queues (a
+ * one-CPU kdump kernel) must not find the old multi-queue-num-queues and
+ * queue-N with its refs and ports. Only queue-0..HC_VBD_MAX_QUEUES-1 are
+ * ever read.
+ */
+static void forget_frontend_rings(struct hc_vm *vm, struct hc_vbd *v)
+{
+	static const char *const nodes[] = {
+		"ring-ref", "event-channel", "multi-queue-num-queues", "protocol",
+	};
+	char queue[16];
+	unsigned int k;
+
+	for (k = 0; k < sizeof(nodes) / sizeof(nodes[0]); k++)
+		rm(vm, v->fe, nodes[k]);
+	for (k = 0; k < HC_VBD_MAX_QUEUES; k++) {
+		snprintf(queue, sizeof(queue), "queue-%u", k);
+		rm(vm, v->fe, queue);
+	}
+}
+
+int hc_vbd_reset(struct hc_vm *vm)
 {
 	struct hc_vbds *vs = vm->vbds;
-	char path[HC_STORE_MAX_PATH];
-	int i;
+	int i, ret = 0;
 
 	for (i = 0; vs && i < vs->n; i++) {
 		struct hc_vbd *v = &vs->d[i];
 
-		detach(vm, v);
-		snprintf(path, sizeof(path), "%s/error", v->be);
-		hc_store_rm(vm->pv.store, HC_STORE_TOOL, path);
+		if (detach(vm, v))
+			ret = -1;
+		rm(vm, v->be, "error");
+		forget_frontend_rings(vm, v);
 		put(vm, v->fe, "state", "%d", XenbusStateInitialising);
 		set_state(vm, v, XenbusStateInitWait);
 		v->dirty = 0;	/* our own writes: nothing the frontend did */
 	}
+	return vs && vs->stuck ? -1 : ret;
 }
 
 /* Runs inside the store lock: only note it. */

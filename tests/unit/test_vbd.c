@@ -5,9 +5,12 @@
  * with the real hcall-dd behind it. Bad ring refs, ports that are not the
  * guest's backend ports, ports used twice, too many queues and a foreign
  * protocol are refused with the backend closing; a good frontend connects,
- * disconnects and reconnects.
+ * disconnects and reconnects. A fake driver domain (this binary, or a
+ * thread of it) that never answers a DETACH plays a hung hcall-dd.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,10 +21,14 @@
 #include <sys/eventfd.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hcall/blkreq.h"
+#include "hcall/dd.h"
 #include "hcall/guestmem.h"
 #include "hcall/store.h"
 #include "hcall/vbd.h"
@@ -33,9 +40,12 @@
 #define FE2 "device/vbd/51728"
 
 /* Where the guest keeps things: low in a small guest, above 5 GiB in a big one. */
+enum dd_kind { REAL_DD, FAKE_PRIVATE_DD, FAKE_SHARED_DD };
+
 struct layout {
 	uint64_t ram, shared, table, ring, path, val;
 	int disks;
+	enum dd_kind dd;
 };
 
 static const struct layout small = {
@@ -46,6 +56,16 @@ static const struct layout small = {
 static const struct layout two_disks = {
 	.ram = 16u << 20, .shared = 0x20000, .table = 0x30000, .ring = 0x40000,
 	.path = 0x50000, .val = 0x51000, .disks = 2,
+};
+
+static const struct layout hung_private = {
+	.ram = 16u << 20, .shared = 0x20000, .table = 0x30000, .ring = 0x40000,
+	.path = 0x50000, .val = 0x51000, .disks = 1, .dd = FAKE_PRIVATE_DD,
+};
+
+static const struct layout hung_shared = {
+	.ram = 16u << 20, .shared = 0x20000, .table = 0x30000, .ring = 0x40000,
+	.path = 0x50000, .val = 0x51000, .disks = 2, .dd = FAKE_SHARED_DD,
 };
 
 /* 5 GiB of RAM: the top GiB sits at [5 GiB, 6 GiB), past a host offset's range. */
@@ -59,7 +79,63 @@ struct fx {
 	struct hc_vm vm;
 	const struct layout *l;
 	char img[2][64];
+	char sock_path[64];	/* the fake shared driver domain's */
+	int listen_fd;
+	pthread_t dd_thread;
 };
+
+/*
+ * A driver domain that attaches every ring it is given and never answers
+ * a DETACH, as a real one stuck joining a ring thread in a slow batch: it
+ * holds on until the shim hangs up (or kills it).
+ */
+static void fake_dd(int sock)
+{
+	struct hc_dd_attach a;
+	struct hc_dd_reply rep = { 0 };
+	int fds[HC_DD_NR_FDS], i;
+	char c;
+
+	while (hc_dd_recv_attach(sock, &a, fds) == 0) {
+		if (a.op == HC_DD_OP_DETACH) {
+			while (recv(sock, &c, 1, 0) > 0)
+				;
+			break;
+		}
+		for (i = 0; i < HC_DD_NR_FDS; i++)
+			close(fds[i]);
+		rep.status = 0;
+		if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep))
+			break;
+		rep.ring_id++;
+	}
+	close(sock);
+}
+
+static void *fake_shared_dd(void *arg)
+{
+	struct fx *f = arg;
+	int c = accept(f->listen_fd, NULL, NULL);
+
+	if (c >= 0)
+		fake_dd(c);
+	return NULL;
+}
+
+static int listen_fake_dd(struct fx *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(f->sock_path, sizeof(f->sock_path), "/tmp/hcall-test-vbd.%d.sock", getpid());
+	strcpy(sa.sun_path, f->sock_path);
+	unlink(f->sock_path);
+	f->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(f->listen_fd >= 0);
+	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->listen_fd, 1), 0);
+	assert_int_equal(pthread_create(&f->dd_thread, NULL, fake_shared_dd, f), 0);
+	return 0;
+}
 
 static void *gpa(struct fx *f, uint64_t a)
 {
@@ -107,8 +183,24 @@ static int setup(void **state)
 		close(fd);
 		assert_int_equal(hc_vbd_add(vm, f->img[i], err, sizeof(err)), 0);
 	}
-	assert_int_equal(hc_vbd_start(vm, getenv("HCALL_DD") ? getenv("HCALL_DD") :
-				      "build/bin/hcall-dd", NULL, err, sizeof(err)), 0);
+	f->listen_fd = -1;
+	if (f->l->dd == REAL_DD) {
+		assert_int_equal(hc_vbd_start(vm, getenv("HCALL_DD") ? getenv("HCALL_DD") :
+					      "build/bin/hcall-dd", NULL, err, sizeof(err)), 0);
+	} else if (f->l->dd == FAKE_PRIVATE_DD) {
+		/* This binary, run with --fd, is the fake (see main). */
+		assert_int_equal(hc_vbd_start(vm, "/proc/self/exe", NULL, err, sizeof(err)), 0);
+	} else {
+		listen_fake_dd(f);
+		assert_int_equal(hc_vbd_start(vm, NULL, f->sock_path, err, sizeof(err)), 0);
+	}
+	if (f->l->dd != REAL_DD) {
+		/* The shim's 5 s patience, shortened: the fake never answers. */
+		struct timeval tv = { .tv_usec = 200000 };
+
+		assert_int_equal(setsockopt(vm->vbds->sock, SOL_SOCKET, SO_RCVTIMEO, &tv,
+					    sizeof(tv)), 0);
+	}
 	*state = f;
 	return 0;
 }
@@ -120,6 +212,11 @@ static int teardown(void **state)
 
 	hc_pv_destroy(&f->vm);
 	hc_vbd_free(&f->vm);
+	if (f->listen_fd >= 0) {
+		pthread_join(f->dd_thread, NULL);	/* it ends at the shim's hang-up */
+		close(f->listen_fd);
+		unlink(f->sock_path);
+	}
 	for (i = 0; i < f->l->disks; i++)
 		unlink(f->img[i]);
 	munmap(f->vm.ram, f->l->ram);
@@ -418,6 +515,163 @@ static void reconnect_storms_are_bounded(void **state)
 	assert_int_equal(f->vm.vbds->disconnects, f->vm.vbds->connects);
 }
 
+/* @be_dir/@node as a number; -1 if absent. */
+static long be_of(struct fx *f, const char *be_dir, const char *node)
+{
+	char path[128], buf[32];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", be_dir, node);
+	if (hc_store_read(f->vm.pv.store, path, buf, sizeof(buf) - 1, &n))
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static int has_error(struct fx *f, const char *be_dir, const char *what)
+{
+	char path[128], msg[160];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/error", be_dir);
+	if (hc_store_read(f->vm.pv.store, path, msg, sizeof(msg) - 1, &n))
+		return 0;
+	msg[n] = '\0';
+	return strstr(msg, what) != NULL;
+}
+
+/*
+ * Review F1 (outside a reset) and F7: hcall-dd stops answering a DETACH.
+ * That ring may still run: its port stays taken and its disk Closing. The
+ * connection is gone, so the other, connected disk is told (error and
+ * Closing) instead of hanging its frontend. A soft reset then cannot
+ * promise the memory is free: it fails and stops the VM.
+ */
+static void hung_detach_keeps_the_ring_and_closes_every_disk(void **state)
+{
+	struct fx *f = *state;
+	int port0 = alloc_port(f), port1 = alloc_port(f);
+	char num[16];
+	const char *be2 = "backend/vbd/1/51728";
+
+	ring(f, 20);
+	ring_at(f, f->l->table, 21, f->l->ring + 0x1000);
+	connect_ring(f, port0, "20");
+	assert_int_equal(be(f, "state"), 4);
+	snprintf(num, sizeof(num), "%d", port1);
+	put_in(f, FE2, "ring-ref", "21");
+	put_in(f, FE2, "event-channel", num);
+	assert_int_equal(put_in(f, FE2, "state", "3"), 0);
+	assert_int_equal(be_of(f, be2, "state"), 4);
+	/* The second frontend closes; the driver domain never answers. */
+	assert_int_equal(put_in(f, FE2, "state", "5"), 0);
+	assert_int_equal(be_of(f, be2, "state"), 5);		/* not Closed */
+	assert_true(f->vm.pv.ports[port1].attached);
+	assert_int_equal(f->vm.vbds->d[1].nr_rings, 1);
+	assert_int_equal(hcall(f, HCALL_evtchn_close, (uint64_t)port1, 0), -HCALL_EBUSY);
+	/* The first disk was connected: now it is told its backend is gone. */
+	assert_int_equal(be(f, "state"), 5);
+	assert_true(has_error(f, BE, "disk gone"));
+	assert_true(f->vm.pv.ports[port0].attached);	/* its ring may still run too */
+	/* A new kernel must not get this memory. */
+	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
+	assert_int_equal(hcall(f, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET, 0), -HCALL_EBUSY);
+	assert_int_equal(f->vm.stop_reason, HC_STOP_ERROR);
+}
+
+/*
+ * Review F1: a soft reset whose DETACH a private hcall-dd never answers.
+ * The shim kills it and reaps it before the reset returns (its exit ends
+ * its rings and their I/O), then the reset succeeds.
+ */
+static void soft_reset_reaps_a_hung_private_dd(void **state)
+{
+	struct fx *f = *state;
+	pid_t pid = f->vm.vbds->pid;
+	int port = alloc_port(f);
+
+	assert_true(pid > 0);
+	ring(f, 20);
+	connect_ring(f, port, "20");
+	assert_int_equal(be(f, "state"), 4);
+	assert_int_equal(hcall(f, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET, 0), 0);
+	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
+	/* Already reaped: nothing of it runs on. */
+	errno = 0;
+	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(f->vm.vbds->pid, 0);
+	assert_int_equal(f->vm.vbds->d[0].nr_rings, 0);
+	assert_int_equal(be(f, "state"), 2);		/* ready for the next kernel */
+}
+
+/*
+ * Review F3: a 2-queue kernel kexecs into a 1-queue one (a kdump kernel
+ * with nr_cpus=1). Its frontend writes only the top-level ring keys; the
+ * old multi-queue-num-queues and queue-N must not be found.
+ */
+static void reconnects_with_fewer_queues_after_reset(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t shared2 = 0x80000, table2 = 0x90000, ring2 = 0xa0000;
+	int p0 = alloc_port(f), p1 = alloc_port(f), p2;
+	char num[16], path[64], buf[8];
+	size_t n;
+
+	ring(f, 20);
+	ring_at(f, f->l->table, 21, f->l->ring + 0x1000);
+	put(f, "protocol", "x86_64-abi");
+	put(f, "multi-queue-num-queues", "2");
+	put(f, "queue-0/ring-ref", "20");
+	snprintf(num, sizeof(num), "%d", p0);
+	put(f, "queue-0/event-channel", num);
+	put(f, "queue-1/ring-ref", "21");
+	snprintf(num, sizeof(num), "%d", p1);
+	put(f, "queue-1/event-channel", num);
+	assert_int_equal(put(f, "state", "3"), 0);
+	assert_int_equal(be(f, "state"), 4);
+	assert_int_equal(f->vm.vbds->d[0].nr_rings, 2);
+	assert_int_equal(hcall(f, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET, 0), 0);
+	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", FE);
+	assert_int_equal(hc_store_read(f->vm.pv.store, path, buf, sizeof(buf), &n), -ENOENT);
+	snprintf(path, sizeof(path), "%s/queue-1/ring-ref", FE);
+	assert_int_equal(hc_store_read(f->vm.pv.store, path, buf, sizeof(buf), &n), -ENOENT);
+	/* The one-queue kernel. */
+	assert_int_equal(hcall(f, HCALL_shared_info, shared2, 0), 0);
+	assert_int_equal(hcall(f, HCALL_gnttab_setup, table2, 2), 0);
+	ring_at(f, table2, 7, ring2);
+	p2 = alloc_port(f);
+	connect_ring(f, p2, "7");
+	assert_int_equal(be(f, "state"), 4);
+	assert_int_equal(f->vm.vbds->d[0].nr_rings, 1);
+}
+
+/*
+ * Review F8b: a frontend flapping with a bad ring ref never gets a ring,
+ * but each try makes hcall-dd map and check all of guest RAM: those tries
+ * run out of budget like good ones.
+ */
+static void failed_connects_are_charged(void **state)
+{
+	struct fx *f = *state;
+	int port = alloc_port(f), i, tries = 40, throttled = 0;
+	struct timespec t0, t1;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < tries; i++) {
+		connect_ring(f, port, "21");	/* never granted: hcall-dd refuses it */
+		assert_int_equal(be(f, "state"), 5);
+		throttled += has_error(f, BE, "too often");
+		reset(f);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("%d tries in %.3f s: %d throttled\n", tries, secs, throttled);
+	assert_int_equal(f->vm.vbds->connects, 0);
+	assert_true(tries - throttled <= HC_VBD_CONNECT_BURST + secs * HC_VBD_CONNECTS_PER_S + 1);
+}
+
 /*
  * A 5 GiB guest with its shared info, grant table, ring and store strings
  * above 5 GiB: the ring connects and a completion's event lands in the
@@ -453,8 +707,12 @@ static void ram_above_4g_connects_and_completes(void **state)
 	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "--fd")) {
+		fake_dd(atoi(argv[2]));	/* spawned by the shim as its hcall-dd */
+		return 0;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(hostile_frontends_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(connects_disconnects_reconnects, setup, teardown),
@@ -464,6 +722,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reconnect_storms_are_bounded, setup, teardown),
 		cmocka_unit_test_prestate_setup_teardown(ram_above_4g_connects_and_completes, setup,
 							 teardown, (void *)&big),
+		cmocka_unit_test_prestate_setup_teardown(hung_detach_keeps_the_ring_and_closes_every_disk,
+							 setup, teardown, (void *)&hung_shared),
+		cmocka_unit_test_prestate_setup_teardown(soft_reset_reaps_a_hung_private_dd, setup,
+							 teardown, (void *)&hung_private),
+		cmocka_unit_test_setup_teardown(reconnects_with_fewer_queues_after_reset, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(failed_connects_are_charged, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("vbd", tests, NULL, NULL);

@@ -40,6 +40,7 @@ struct hc_vbds {
 	struct hc_vbd d[HC_MAX_DISKS];
 	int sock;			/* to hcall-dd */
 	pid_t pid;			/* a private hcall-dd we spawned, or 0 */
+	int stuck;			/* a shared hcall-dd we lost may run rings still */
 	uint64_t connects, disconnects, refused;
 };
 
@@ -55,10 +56,12 @@ int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
 void hc_vbd_poll(struct hc_vm *vm);
 /*
  * Soft reset, with pv.lock held: detach every ring from the driver domain
- * (it no longer touches guest memory when this returns) and put each disk
- * back at the start of its handshake, for the next kernel's frontend.
+ * and put each disk back at the start of its handshake (the old kernel's
+ * ring keys removed), for the next kernel's frontend. 0: the driver domain
+ * no longer touches guest memory. -1: it may (a ring did not stop, or a
+ * shared hcall-dd was lost with rings): the memory cannot be handed on.
  */
-void hc_vbd_reset(struct hc_vm *vm);
+int hc_vbd_reset(struct hc_vm *vm);
 /* Detach everything, close the driver domain, reap a private one. */
 void hc_vbd_destroy(struct hc_vm *vm);
 /* hc_vbd_destroy() and free what is left (the counters). */
