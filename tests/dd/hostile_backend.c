@@ -10,7 +10,11 @@
  *            at sector HC_TEST_WRONG_OP the response names the wrong
  *            operation, from HC_TEST_BAD_PROD on the response index of
  *            that ring jumps past anything asked for, at HC_TEST_HOLD the data page stays
- *            pinned (GTF_writing) after the response, for good
+ *            pinned (GTF_writing) after the response, for good; after a
+ *            read at HC_TEST_EARLY that ring answers requests the frontend
+ *            wrote but did not publish yet (up to EARLY_MAX, each said on
+ *            stderr); a read at HC_TEST_EXIT makes the whole driver domain
+ *            exit, as if it died
  *
  * Everything else is the real backend.
  */
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hcall/blkback.h"
@@ -27,7 +32,12 @@
 #define HC_TEST_WRONG_OP	2048	/* 1 MiB into the disk */
 #define HC_TEST_BAD_PROD	4096	/* 2 MiB */
 #define HC_TEST_HOLD		6144	/* 3 MiB */
+#define HC_TEST_EARLY		8192	/* 4 MiB */
+#define HC_TEST_EXIT		10240	/* 5 MiB */
 #define HELD_MAX		16
+#define EARLY_MAX		20
+#define EARLY_SPIN_NS		200000000LL	/* how long an idle ring watches */
+#define EARLY_MARK		0xee	/* in an unpublished slot: nothing written yet */
 
 int __real_hc_blkreq_validate(const struct hc_blk_req *r, const struct hc_blk_limits *lim);
 int __real_hc_blkback_process(struct hc_blkback *bb);
@@ -48,6 +58,7 @@ static __thread int hold_next;		/* pin the pages this request maps */
 static __thread int corrupt_prod;	/* after each batch, a bogus rsp_prod */
 static __thread struct { struct hc_gnttab *gt; grant_ref_t ref; } held[HELD_MAX];
 static __thread int nr_held;
+static __thread int early;		/* unpublished requests answered so far, +1 */
 
 static int mode(const char *m)
 {
@@ -84,12 +95,80 @@ int __wrap_hc_blkreq_validate(const struct hc_blk_req *r, const struct hc_blk_li
 		corrupt_prod = 1;
 	if (is_target(r, HC_TEST_HOLD))
 		hold_next = 1;
+	if (is_target(r, HC_TEST_EARLY) && !early)
+		early = 1;
+	if (is_target(r, HC_TEST_EXIT)) {
+		/* Before mapping anything: no grant is left marked in use. */
+		fprintf(stderr, "hcall-dd-test: exiting\n");
+		_exit(1);
+	}
 	return 0;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * On an idle ring, watch the slot the frontend fills next: once it writes
+ * a request there, answer it (and skip it later) before it is published.
+ * Only for a frontend with few requests out (a synchronous dd): slot @p's
+ * last response was taken long ago, so the mark overwrites nothing.
+ */
+static void answer_early(struct hc_blkback *bb)
+{
+	blkif_back_ring_t *ring = &bb->ring;
+	RING_IDX p = ring->req_cons;
+	blkif_request_t *slot = RING_GET_REQUEST(ring, p);
+	blkif_response_t rsp = { 0 };
+	long long end = now_ns() + EARLY_SPIN_NS;
+	uint8_t op = 0;
+	uint64_t id;
+
+	if (__atomic_load_n(&ring->sring->req_prod, __ATOMIC_ACQUIRE) != p ||
+	    ring->rsp_prod_pvt != p)
+		return;
+	__atomic_store_n(&slot->operation, EARLY_MARK, __ATOMIC_SEQ_CST);
+	while (now_ns() < end) {
+		if (__atomic_load_n(&ring->sring->req_prod, __ATOMIC_ACQUIRE) != p)
+			return;		/* published first: nothing to steal */
+		op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
+		if (op == BLKIF_OP_READ || op == BLKIF_OP_INDIRECT)
+			break;
+	}
+	if (op != BLKIF_OP_READ && op != BLKIF_OP_INDIRECT)
+		return;
+	/* The id sits at the same offset in a direct and an indirect request. */
+	do {
+		id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
+		usleep(100);
+	} while (id != __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE));
+	rsp.id = id;
+	rsp.operation = op;
+	rsp.status = BLKIF_RSP_OKAY;
+	memcpy(RING_GET_RESPONSE(ring, p), &rsp, sizeof(rsp));
+	ring->req_cons = p + 1;
+	ring->rsp_prod_pvt = p + 1;
+	__atomic_store_n(&ring->sring->rsp_prod, p + 1, __ATOMIC_SEQ_CST);
+	/* Still unpublished after our answer was: it was answered early for sure. */
+	if (__atomic_load_n(&ring->sring->req_prod, __ATOMIC_SEQ_CST) == p) {
+		fprintf(stderr, "hcall-dd-test: answered an unpublished request\n");
+		early++;
+	}
+	if (bb->notify)
+		bb->notify(bb->opaque);
 }
 
 int __wrap_hc_blkback_process(struct hc_blkback *bb)
 {
 	int n = __real_hc_blkback_process(bb);
+
+	if (n >= 0 && early && early <= EARLY_MAX && !bb->broken)
+		answer_early(bb);
 
 	/*
 	 * From then on, after every batch of this ring: a later honest push

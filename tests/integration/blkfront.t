@@ -28,7 +28,10 @@ is "$(field resumed):$(field read-rc)" yes:0 "and completes once the grants are 
 is "$(field first)" "$(head -c 4096 "$S/s2.img" | sha256sum | cut -c1-16)" "with the disk's bytes"
 is "$(field rebound)" 5 "hblkfront unbound from xvda and bound again 5 times while reads ran on it"
 is "$(field oops)" 0 "no oops, BUG or warning in the guest"
-[ "$(field rebound)" = 5 ] && [ "$(field resumed)" = yes ] || diag_file "$OUT" 40
+is "$(field requeues)" 1,2, "reloaded with one ring, then two: the backend attaches the new ones each time"
+is "$(field requeue-oops)" 0 "no oops, BUG or warning while reloading"
+[ "$(field rebound)" = 5 ] && [ "$(field resumed)" = yes ] &&
+	[ "$(field requeues)" = 1,2, ] || diag_file "$OUT" 40
 
 # 2. A backend that cannot flush (EOPNOTSUPP to every flush): the write
 #    cache goes off and ext4 keeps working.
@@ -59,10 +62,14 @@ ok $? "cost the backend $syncs fdatasyncs: two per write (FUA as a barrier made 
 
 # 4. A backend that breaks the protocol: a response with the wrong
 #    operation (xvda), a page still pinned after its response (xvdc), a
-#    response index past anything asked (xvdb). One vCPU: one ring per disk.
+#    response index past anything asked (xvdb), answers to requests not
+#    yet published (xvdd); then the driver domain dies under a healthy disk
+#    (xvde). One vCPU: one ring per disk.
 for d in a b c; do rm -f "$S/bb$d.img"; truncate -s 4M "$S/bb$d.img"; done
+for d in d e; do rm -f "$S/bb$d.img"; truncate -s 8M "$S/bb$d.img"; done
 HCALL_DD=$DDTEST HCALL_DD_TEST=hostile \
-	blk blk-badbackend --cpus 1 --disk "$S/bba.img" --disk "$S/bbb.img" --disk "$S/bbc.img"
+	blk blk-badbackend --cpus 1 --disk "$S/bba.img" --disk "$S/bbb.img" --disk "$S/bbc.img" \
+	--disk "$S/bbd.img" --disk "$S/bbe.img"
 is "$?" 0 "the guest with a misbehaving backend powers off cleanly"
 is "$(field before)" 0:0:0 "all three disks read before the backend misbehaves"
 nonzero wrong-op
@@ -76,6 +83,17 @@ nonzero after-bad-index
 ok $? "a bogus response index disables xvdb"
 is "$(field disabled)" 3 "one 'disk disabled' line per disk, not one per interrupt"
 is "$(field oops)" 0 "no oops, BUG or warning in the guest"
-[ "$(field disabled)" = 3 ] || diag_file "$OUT" 40
+early=$(grep -c 'hcall-dd-test: answered an unpublished request' "$OUT")
+[ "$early" -ge 1 ]
+ok $? "the backend answered $early request(s) written to xvdd's ring before they were published"
+is "$(field early-disabled)" 1 "and xvdd is disabled for it, not fooled into completing them"
+is "$(field gone-before)" 0 "xvde reads before its driver domain dies"
+grep -q 'hcall-dd-test: exiting' "$OUT"
+ok $? "the driver domain exits on the trigger read"
+is "$(field gone-io-ended)" yes "the read out on xvde ends within 30 s once its backend is gone"
+is "$(field gone-unbound)" yes "and unbinding xvde ends within 30 s"
+is "$(field gone-oops)" 0 "no oops, BUG or warning in the guest"
+[ "$(field disabled)" = 3 ] && [ "$(field early-disabled)" = 1 ] &&
+	[ "$(field gone-unbound)" = yes ] || diag_file "$OUT" 60
 
 done_testing
