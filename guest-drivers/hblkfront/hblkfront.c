@@ -90,8 +90,9 @@ struct hblk_done {
 };
 
 static unsigned int hblk_max_queues = HBLK_MAX_QUEUES;
-module_param_named(max_queues, hblk_max_queues, uint, 0444);
-MODULE_PARM_DESC(max_queues, "Most rings per disk (1-" __stringify(HBLK_MAX_QUEUES) ")");
+module_param_named(max_queues, hblk_max_queues, uint, 0644);
+MODULE_PARM_DESC(max_queues,
+		 "Most rings per disk (1-" __stringify(HBLK_MAX_QUEUES) "), read at each connect");
 
 static int hblk_major;
 static DEFINE_MUTEX(hblk_mutex);	/* connect vs. remove */
@@ -616,8 +617,8 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 	int ret;
 
 	hcall_store_read_uint(dev->otherend, "multi-queue-max-queues", &max_queues);
-	info->nr_queues = clamp(min3(num_online_cpus(), max_queues, hblk_max_queues), 1U,
-				HBLK_MAX_QUEUES);
+	info->nr_queues = clamp(min3(num_online_cpus(), max_queues, READ_ONCE(hblk_max_queues)),
+				1U, HBLK_MAX_QUEUES);
 	info->queues = kcalloc(info->nr_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues)
 		return -ENOMEM;
