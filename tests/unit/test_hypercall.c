@@ -31,15 +31,18 @@ struct fixture {
 	int out[2];	/* console output pipe */
 };
 
-static int setup(void **state)
+/* A KVM-free guest of @size bytes (untouched pages cost nothing). */
+static int setup_sized(void **state, uint64_t size)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct hc_vm *vm = &f->vm;
 	char err[256];
 
 	assert_int_equal(hc_vm_init_state(vm, err, sizeof(err)), 0);
-	vm->ram = calloc(1, RAM);
-	vm->mem = RAM;
+	vm->ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(vm->ram != MAP_FAILED);
+	vm->mem = size;
 	vm->ncpus = 1;
 	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
 	vm->pv.enabled = 1;
@@ -48,6 +51,11 @@ static int setup(void **state)
 	vm->console_fd = f->out[1];
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_sized(state, RAM);
 }
 
 static int teardown(void **state)
@@ -60,7 +68,7 @@ static int teardown(void **state)
 	close(f->out[0]);
 	close(f->out[1]);
 	free(f->vm.ports);
-	free(f->vm.ram);
+	munmap(f->vm.ram, f->vm.mem);
 	free(f);
 	return 0;
 }
@@ -717,38 +725,7 @@ static void stdin_pump_ends_when_the_vm_stops(void **state)
  */
 static int setup_big(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct hc_vm *vm = &f->vm;
-	char err[256];
-
-	assert_int_equal(hc_vm_init_state(vm, err, sizeof(err)), 0);
-	vm->ram = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	assert_true(vm->ram != MAP_FAILED);
-	vm->mem = BIG;
-	vm->ncpus = 1;
-	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
-	vm->pv.enabled = 1;
-	vm->pv.tsc_khz = 2500000;
-	assert_int_equal(pipe(f->out), 0);
-	vm->console_fd = f->out[1];
-	*state = f;
-	return 0;
-}
-
-static int teardown_big(void **state)
-{
-	struct fixture *f = *state;
-
-	hc_vm_stop(&f->vm, HC_STOP_POWEROFF, "test over");
-	hc_pv_destroy(&f->vm);
-	close(f->vm.stop_efd);
-	close(f->out[0]);
-	close(f->out[1]);
-	free(f->vm.ports);
-	munmap(f->vm.ram, BIG);
-	free(f);
-	return 0;
+	return setup_sized(state, BIG);
 }
 
 static void *host(struct hc_vm *vm, uint64_t gpa)
@@ -833,7 +810,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stalled_stdout_reopened_nonblocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(stdin_pump_ends_when_the_vm_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(ram_above_4g_serves_every_registration, setup_big,
-						teardown_big),
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("hypercall", tests, NULL, NULL);
