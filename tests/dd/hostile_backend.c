@@ -37,7 +37,6 @@
 #define HELD_MAX		16
 #define EARLY_MAX		20
 #define EARLY_SPIN_NS		200000000LL	/* how long an idle ring watches */
-#define EARLY_MARK		0xee	/* in an unpublished slot: nothing written yet */
 
 int __real_hc_blkreq_validate(const struct hc_blk_req *r, const struct hc_blk_limits *lim);
 int __real_hc_blkback_process(struct hc_blkback *bb);
@@ -116,8 +115,8 @@ static long long now_ns(void)
 /*
  * On an idle ring, watch the slot the frontend fills next: once it writes
  * a request there, answer it (and skip it later) before it is published.
- * Only for a frontend with few requests out (a synchronous dd): slot @p's
- * last response was taken long ago, so the mark overwrites nothing.
+ * The slot is only read until then: a request written before we looked
+ * is left alone (it is published soon).
  */
 static void answer_early(struct hc_blkback *bb)
 {
@@ -126,22 +125,22 @@ static void answer_early(struct hc_blkback *bb)
 	blkif_request_t *slot = RING_GET_REQUEST(ring, p);
 	blkif_response_t rsp = { 0 };
 	long long end = now_ns() + EARLY_SPIN_NS;
-	uint8_t op = 0;
-	uint64_t id;
+	uint64_t id, old_id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
+	uint8_t op = 0, old_op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
 
 	if (__atomic_load_n(&ring->sring->req_prod, __ATOMIC_ACQUIRE) != p ||
 	    ring->rsp_prod_pvt != p)
 		return;
-	__atomic_store_n(&slot->operation, EARLY_MARK, __ATOMIC_SEQ_CST);
-	while (now_ns() < end) {
-		if (__atomic_load_n(&ring->sring->req_prod, __ATOMIC_ACQUIRE) != p)
-			return;		/* published first: nothing to steal */
+	for (;;) {
+		if (now_ns() > end ||
+		    __atomic_load_n(&ring->sring->req_prod, __ATOMIC_ACQUIRE) != p)
+			return;		/* nothing new, or published first */
 		op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
-		if (op == BLKIF_OP_READ || op == BLKIF_OP_INDIRECT)
+		id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
+		if ((op != old_op || id != old_id) &&
+		    (op == BLKIF_OP_READ || op == BLKIF_OP_INDIRECT))
 			break;
 	}
-	if (op != BLKIF_OP_READ && op != BLKIF_OP_INDIRECT)
-		return;
 	/* The id sits at the same offset in a direct and an indirect request. */
 	do {
 		id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
