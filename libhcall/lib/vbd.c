@@ -26,6 +26,8 @@
 
 #include "hcall/blkreq.h"	/* Xen's io/blkif.h with its prerequisites */
 #include "hcall/dd.h"
+#include "hcall/gnttab.h"	/* Xen's grant_table.h */
+#include "hcall/guestmem.h"
 #include "hcall/store.h"
 #include "hcall/vbd.h"
 #include "hcall/vm.h"
@@ -33,6 +35,7 @@
 #include <xen/io/xenbus.h>
 
 #define XVDA 51712	/* Xen's virtual-device number of xvda */
+#define DD_REAP_MS 5000	/* for a killed private hcall-dd to exit */
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
@@ -162,6 +165,49 @@ static void forget_rings(struct hc_vm *vm, struct hc_vbd *v)
  * guest's memory counts as still mapped (vs->stuck). Either way every disk
  * is gone, and each frontend is told so.
  */
+/*
+ * A killed hcall-dd's exit may wait for I/O the kernel cannot cancel (a
+ * stalled network image): wait a bounded time, the caller holds pv.lock.
+ */
+static int reap_dd(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < DD_REAP_MS / 10; i++) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * A dead hcall-dd cannot unpin the grants it had mapped: clear their
+ * GTF_reading/GTF_writing for it (as Xen does when a backend domain dies),
+ * so the frontend can end access and fail those requests.
+ */
+static void unpin_dead_dd(struct hc_vm *vm)
+{
+	uint64_t n = (uint64_t)vm->pv.gnttab_frames * 4096 / sizeof(struct grant_entry_v1);
+	struct grant_entry_v1 *t;
+	uint64_t i;
+
+	t = n ? hc_gpa(vm->ram, vm->mem, vm->pv.gnttab_gpa, n * sizeof(*t)) : NULL;
+	for (i = 0; t && i < n; i++) {
+		uint16_t f = __atomic_load_n(&t[i].flags, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&t[i].domid, __ATOMIC_RELAXED) != HCALL_DOMID_BACKEND)
+			continue;
+		while ((f & (GTF_reading | GTF_writing)) &&
+		       !__atomic_compare_exchange_n(&t[i].flags, &f,
+						    f & ~(GTF_reading | GTF_writing), 0,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+	}
+}
+
 static void lose_dd(struct hc_vm *vm, int why)
 {
 	struct hc_vbds *vs = vm->vbds;
@@ -171,14 +217,17 @@ static void lose_dd(struct hc_vm *vm, int why)
 		why == -EIO ? "hung up" : "stopped answering");
 	close(vs->sock);
 	vs->sock = -1;
-	if (vs->pid > 0) {
+	if (vs->pid > 0)
 		kill(vs->pid, SIGKILL);
-		while (waitpid(vs->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	if (vs->pid > 0 && !reap_dd(vs->pid)) {
 		vs->pid = 0;
 		for (i = 0; i < vs->n; i++)
 			forget_rings(vm, &vs->d[i]);
+		unpin_dead_dd(vm);
 	} else {
+		if (vs->pid > 0)
+			fprintf(stderr, "hcall-run: the killed driver domain has not exited after %d ms: its rings count as running\n",
+				DD_REAP_MS);
 		vs->stuck = 1;
 	}
 	for (i = 0; i < vs->n; i++) {

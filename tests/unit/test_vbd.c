@@ -590,11 +590,21 @@ static void soft_reset_reaps_a_hung_private_dd(void **state)
 	pid_t pid = f->vm.vbds->pid;
 	int port = alloc_port(f);
 
+	struct grant_entry_v1 *t = gpa(f, f->l->table);
+
 	assert_true(pid > 0);
 	ring(f, 20);
 	connect_ring(f, port, "20");
 	assert_int_equal(be(f, "state"), 4);
+	/* A data page the dd had pinned when it hung, and one granted elsewhere. */
+	t[30] = (struct grant_entry_v1){ .flags = GTF_permit_access | GTF_writing,
+					 .domid = HCALL_DOMID_BACKEND, .frame = 0x50 };
+	t[31] = (struct grant_entry_v1){ .flags = GTF_permit_access | GTF_reading,
+					 .domid = 7, .frame = 0x51 };
 	assert_int_equal(hcall(f, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET, 0), 0);
+	/* The dead dd's pin is released for it; nobody else's is touched. */
+	assert_int_equal(t[30].flags, GTF_permit_access);
+	assert_int_equal(t[31].flags, GTF_permit_access | GTF_reading);
 	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
 	/* Already reaped: nothing of it runs on. */
 	errno = 0;
