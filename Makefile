@@ -12,8 +12,8 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -pthread \
 LIBS     := -luring
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC  := $(wildcard libhcall/lib/*.c)
-LIB_HDR  := $(wildcard libhcall/include/hcall/*.h)
+LIB_SRC  := $(wildcard libhcall/lib/*/*.c)
+LIB_HDR  := $(wildcard libhcall/include/hcall/*.h libhcall/include/hcall/*/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all setup kernel modules initramfs tools demo check unit integration \

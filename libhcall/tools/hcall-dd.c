@@ -26,9 +26,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "hcall/dd.h"
-#include "hcall/ddring.h"
-#include "hcall/ratelimit.h"
+#include "hcall/common/ddproto.h"
+#include "hcall/dd/ddring.h"
+#include "hcall/dd/ratelimit.h"
 
 /* 8 disks of 4 queues: what one shim attaches at most (vbd.h). */
 #define MAX_RINGS 32

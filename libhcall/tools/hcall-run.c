@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hcall/boot.h"
-#include "hcall/vbd.h"
-#include "hcall/vm.h"
-#include "hcall/report.h"
+#include "hcall/boot/boot.h"
+#include "hcall/backend/vbd.h"
+#include "hcall/vmm/vm.h"
+#include "hcall/vmm/report.h"
 
 /* Exit statuses: documented in --help and README.md. */
 enum {

@@ -25,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hcall/blkback.h"
-#include "hcall/blkreq.h"
-#include "hcall/gnttab.h"
+#include "hcall/dd/blkback.h"
+#include "hcall/dd/blkreq.h"
+#include "hcall/dd/gnttab.h"
 
 #define HC_TEST_WRONG_OP	2048	/* 1 MiB into the disk */
 #define HC_TEST_BAD_PROD	4096	/* 2 MiB */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hcall/blkreq.h"
+#include "hcall/dd/blkreq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

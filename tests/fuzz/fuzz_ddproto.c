@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hcall/dd.h"
+#include "hcall/common/ddproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
  * a path the checker accepts is well formed.
  */
 #include "guest_fixture.h"
-#include "hcall/store.h"
+#include "hcall/pv/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "hcall/guestmem.h"
-#include "hcall/vm.h"
+#include "hcall/vmm/vm.h"
 
 #define FX_MEM		(0xc0000000ull + (2ull << 20))
 #define FX_END		(HC_4G + (2ull << 20))	/* one past the last guest byte */

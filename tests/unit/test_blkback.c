@@ -20,7 +20,7 @@
 #include <liburing.h>
 #include <sys/syscall.h>
 
-#include "hcall/blkback.h"
+#include "hcall/dd/blkback.h"
 
 /*
  * io_uring submissions as the kernel may answer them: 1, all fail

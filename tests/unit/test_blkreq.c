@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "hcall/blkreq.h"
+#include "hcall/dd/blkreq.h"
 
 static const struct hc_blk_limits disk = { .sectors = 2048, .readonly = 0, .discard = 1 };
 static const struct hc_blk_limits rodisk = { .sectors = 2048, .readonly = 1, .discard = 1 };

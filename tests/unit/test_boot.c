@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "fake_bzimage.h"
-#include "hcall/boot.h"
+#include "hcall/boot/boot.h"
 #include "hcall/layout.h"
 
 #define MiB (1ull << 20)

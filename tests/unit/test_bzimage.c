@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "fake_bzimage.h"
-#include "hcall/bzimage.h"
+#include "hcall/boot/bzimage.h"
 
 static void parses_valid_image(void **state)
 {

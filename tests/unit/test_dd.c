@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "hcall/abi.h"
-#include "hcall/dd.h"
+#include "hcall/common/ddproto.h"
 #include "hcall/xenring.h"
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>

@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hcall/dd.h"
+#include "hcall/common/ddproto.h"
 #include "hcall/xenring.h"
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>

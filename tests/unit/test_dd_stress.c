@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hcall/blkback.h"
+#include "hcall/dd/blkback.h"
 
 #define PAGE 4096u
 #define RAM (8u << 20)

@@ -6,8 +6,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "hcall/cmos.h"
-#include "hcall/uart.h"
+#include "hcall/legacy/cmos.h"
+#include "hcall/legacy/uart.h"
 
 struct sink {
 	char out[64];

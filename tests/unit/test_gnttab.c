@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hcall/gnttab.h"
+#include "hcall/dd/gnttab.h"
 
 #define RAM (16u << 20)
 #define TABLE_GPA 0x10000u

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "hcall/guestmem.h"
-#include "hcall/vm.h"
+#include "hcall/vmm/vm.h"
 
 #define MiB (1ull << 20)
 #define RAM (64 * MiB)

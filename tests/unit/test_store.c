@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hcall/store.h"
+#include "hcall/pv/store.h"
 
 static void paths_are_validated(void **state)
 {

@@ -27,12 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hcall/blkreq.h"
-#include "hcall/dd.h"
+#include "hcall/dd/blkreq.h"
+#include "hcall/common/ddproto.h"
 #include "hcall/guestmem.h"
-#include "hcall/store.h"
-#include "hcall/vbd.h"
-#include "hcall/vm.h"
+#include "hcall/pv/store.h"
+#include "hcall/backend/vbd.h"
+#include "hcall/vmm/vm.h"
 
 #define GiB (1ull << 30)
 #define FE "device/vbd/51712"

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "hcall/boot.h"
+#include "hcall/boot/boot.h"
 #include "hcall/layout.h"
 
 /*

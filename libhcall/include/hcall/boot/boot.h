@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Building the x86-64 boot state in guest memory: zero page, e820, MP table. */
+#ifndef HCALL_BOOT_H
+#define HCALL_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hcall/boot/bzimage.h"
+
+struct hc_e820 {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+};
+
+#define HC_E820_RAM      1
+#define HC_E820_RESERVED 2
+
+/* Fill @out (room for @max) with the map for @mem bytes of RAM; returns count. */
+int hc_e820_build(uint64_t mem, struct hc_e820 *out, int max);
+
+/*
+ * Write an MP floating pointer and configuration table for @ncpus at
+ * @gpa (host view @dst, @room bytes). Returns bytes used, or -1 if too small.
+ */
+long hc_mptable_build(uint8_t *dst, size_t room, uint32_t gpa, int ncpus);
+
+/* Where the pieces of a boot went; filled by hc_boot_setup(). */
+struct hc_boot_info {
+	uint64_t kernel_addr;
+	uint64_t kernel_end;    /* kernel_addr + init_size */
+	uint64_t entry;         /* 64-bit entry point */
+	uint64_t initrd_addr;
+	uint64_t initrd_size;
+};
+
+/*
+ * Check that a boot fits without touching memory: the kernel image, the
+ * command line and initrd sizes against @mem and the header's limits. Fills
+ * @bz and @info. Returns 0, or -1 with a reason in @err.
+ */
+int hc_boot_plan(uint64_t mem, const uint8_t *kernel, size_t kernel_len,
+		 size_t initrd_len, size_t cmdline_len, int ncpus,
+		 struct hc_bzimage *bz, struct hc_boot_info *info,
+		 char *err, size_t errlen);
+
+/*
+ * Lay out a boot in @ram (@mem bytes of guest memory, the low part mapped
+ * 1:1 at guest-physical 0): kernel payload, initrd, command line, zero page,
+ * identity page tables, GDT and MP table. All sizes are checked against
+ * @mem and the header's limits. Returns 0, or -1 with a reason in @err.
+ */
+int hc_boot_setup(uint8_t *ram, uint64_t mem, const uint8_t *kernel,
+		  size_t kernel_len, const uint8_t *initrd, size_t initrd_len,
+		  const char *cmdline, int ncpus, struct hc_boot_info *info,
+		  char *err, size_t errlen);
+
+/* Bytes of guest RAM mapped below the 3 GiB hole. */
+static inline uint64_t hc_low_mem(uint64_t mem)
+{
+	return mem < 0xc0000000ull ? mem : 0xc0000000ull;
+}
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Exit statistics of a finished VM, as a table and as JSON. */
+#ifndef HCALL_REPORT_H
+#define HCALL_REPORT_H
+
+#include <stdio.h>
+
+#include "hcall/vmm/vm.h"
+
+/* Write a table to @table (may be NULL) and JSON to @json_path (may be NULL). */
+int hc_report_stats(struct hc_vm *vm, FILE *table, const char *json_path);
+
+#endif

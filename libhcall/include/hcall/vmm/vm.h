@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A KVM virtual machine run by the shim: memory, vCPU threads, devices. */
+#ifndef HCALL_VM_H
+#define HCALL_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "hcall/legacy/cmos.h"
+#include "hcall/layout.h"
+#include "hcall/pv/pv.h"
+#include "hcall/vmm/stats.h"
+#include "hcall/legacy/uart.h"
+
+/* Why the VM stopped; hcall-run maps these to exit statuses. */
+enum hc_stop {
+	HC_STOP_NONE,
+	HC_STOP_POWEROFF,	/* guest asked to power off */
+	HC_STOP_RESET,		/* i8042/0x92/0xcf9 reset, HVM triple fault: a clean end */
+	HC_STOP_PANIC,		/* guest kernel panicked, PV guest triple-faulted */
+	HC_STOP_ERROR,		/* the VMM or KVM failed */
+	HC_STOP_TIMEOUT,
+	HC_STOP_SIGNAL,
+	HC_STOP_HALTED,		/* every vCPU halted with interrupts off: it never runs again */
+};
+
+struct hc_vm;
+struct hc_vbds;
+
+struct hc_vcpu {
+	struct hc_vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	struct hc_vcpu_stats stats;
+	/* The halt probe (vcpu.c): the vCPU samples itself when kicked. */
+	unsigned int probes;	/* samples taken; bumped after @stuck is set */
+	int stuck;		/* last sample: halted with IF=0, no NMI, or waiting for SIPI */
+};
+
+/* Scans console output for the kernel's panic banner. */
+struct hc_panic_watch {
+	unsigned int start_match, end_match;
+	int seen;
+};
+
+struct hc_vm {
+	int kvm_fd;
+	int vm_fd;
+	int mem_fd;		/* memfd: shareable with a driver domain later */
+	uint8_t *ram;
+	uint64_t mem;
+	int ncpus;
+	int run_size;
+	struct hc_vcpu vcpu[HC_MAX_VCPUS];
+	struct hc_uart uart;
+	struct hc_cmos cmos;
+	struct hc_port_stats *ports;
+	int sync_regs;		/* KVM_CAP_SYNC_REGS: registers come with each exit */
+	struct hc_pv pv;
+	struct hc_vbds *vbds;	/* PV disks (vbd.c), NULL without --disk */
+	int console_fd;
+	int console_fd_owned;	/* our own non-blocking open of the output */
+	int console_direct;	/* write before polling: it never blocks */
+	uint64_t console_deadline;	/* ms (monotonic): stop waiting for the reader */
+	int console_midline;	/* last console byte was not a newline */
+	struct hc_panic_watch panic;
+
+	pthread_mutex_t stop_lock;
+	int stop_efd;		/* becomes readable when the VM must stop */
+	enum hc_stop stop_reason;
+	char stop_msg[256];
+};
+
+/*
+ * The VMM's own state of a VM, no KVM yet: every fd -1, locks, port
+ * counters, the stop eventfd, UART and CMOS. hc_vm_create() starts here;
+ * unit tests build a VM without KVM on it. -1 + @err on failure.
+ */
+int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen);
+/*
+ * Create the VM with @mem bytes of RAM and @ncpus vCPUs; @pv selects the
+ * hcall PV platform (else a plain HVM guest). -1 + @err on failure.
+ */
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
+		 char *err, size_t errlen);
+/* Put the boot vCPU at the 64-bit entry point with @zero_page in rsi. */
+int hc_vm_setup_bsp(struct hc_vm *vm, uint64_t entry, uint64_t zero_page,
+		    char *err, size_t errlen);
+/* Start one thread per vCPU. */
+int hc_vm_start(struct hc_vm *vm, char *err, size_t errlen);
+/* Request a stop; the first reason wins. Safe from any thread. */
+void hc_vm_stop(struct hc_vm *vm, enum hc_stop why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Kick and join every vCPU thread (after a stop was requested). */
+void hc_vm_join(struct hc_vm *vm);
+void hc_vm_destroy(struct hc_vm *vm);
+
+/* Port I/O and MMIO exits (vcpu.c). */
+void hc_vm_pio(struct hc_vcpu *v, uint16_t port, int size, int write, uint8_t *data);
+/*
+ * Kick @v out of KVM_RUN so that it samples, on its own thread, whether it
+ * can ever run again (@stuck) and then bumps @probes (vcpu.c).
+ */
+void hc_vcpu_probe(struct hc_vcpu *v);
+
+#endif

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* SCM_RIGHTS framing for the driver domain protocol. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hcall/common/ddproto.h"
+
+int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int fds[HC_DD_NR_FDS])
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * HC_DD_NR_FDS)];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { (void *)a, sizeof(*a) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	memset(&c, 0, sizeof(c));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * HC_DD_NR_FDS);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * HC_DD_NR_FDS);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*a) ? 0 : -EIO;
+}
+
+/*
+ * Collect the fds of every SCM_RIGHTS message in @msg, walking only the
+ * control bytes the kernel wrote (msg_controllen): the first
+ * HC_DD_NR_FDS go to @got, the rest are closed and counted in *@extra.
+ */
+static int take_fds(struct msghdr *msg, int got[HC_DD_NR_FDS], int *extra)
+{
+	const char *end = (const char *)msg->msg_control + msg->msg_controllen;
+	struct cmsghdr *cm;
+	int ngot = 0;
+
+	*extra = 0;
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		size_t len, nfd, i;
+
+		if (cm->cmsg_len < CMSG_LEN(0))
+			break;
+		len = cm->cmsg_len;
+		if (len > (size_t)(end - (const char *)cm))
+			len = (size_t)(end - (const char *)cm);
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (fd < 0)
+				continue;
+			if (ngot < HC_DD_NR_FDS) {
+				got[ngot++] = fd;
+			} else {
+				close(fd);
+				(*extra)++;
+			}
+		}
+	}
+	return ngot;
+}
+
+int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS])
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * HC_DD_NR_FDS)];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { a, sizeof(*a) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
+	int got[HC_DD_NR_FDS];
+	int i, ngot, extra;
+	ssize_t n;
+
+	/* Nothing below reads a byte recvmsg() did not write. */
+	memset(&c, 0, sizeof(c));
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < HC_DD_NR_FDS; i++)
+		fds[i] = -1;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)	/* no message, no fds: the connection is unusable */
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -ECONNRESET;
+	ngot = take_fds(&msg, got, &extra);
+	if (n != (ssize_t)sizeof(*a) || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || extra ||
+	    (a->op != HC_DD_OP_ATTACH && a->op != HC_DD_OP_DETACH) ||
+	    ngot != (a->op == HC_DD_OP_ATTACH ? HC_DD_NR_FDS : 0)) {
+		/* A rejected message keeps none of its fds. */
+		for (i = 0; i < ngot; i++)
+			close(got[i]);
+		return n == 0 ? -ECONNRESET : -EPROTO;	/* 0 bytes: hang-up */
+	}
+	memcpy(fds, got, sizeof(int) * (size_t)ngot);
+	return 0;
+}
+
+int hc_dd_send_detach(int sock, uint32_t ring_id)
+{
+	struct hc_dd_attach a = {
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION,
+		.op = HC_DD_OP_DETACH, .ring_id = ring_id,
+	};
+
+	return send(sock, &a, sizeof(a), MSG_NOSIGNAL) == (ssize_t)sizeof(a) ? 0 : -EIO;
+}
+
+int hc_dd_call(int sock, const struct hc_dd_attach *a, const int *fds, uint32_t *ring_id)
+{
+	struct hc_dd_reply rep;
+	ssize_t n;
+	int ret;
+
+	ret = a->op == HC_DD_OP_DETACH ? hc_dd_send_detach(sock, a->ring_id)
+				       : hc_dd_send_attach(sock, a, fds);
+	if (ret)
+		return ret;
+	do
+		n = recv(sock, &rep, sizeof(rep), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -ETIMEDOUT;
+	if (n != (ssize_t)sizeof(rep))
+		return -EIO;
+	if (ring_id)
+		*ring_id = rep.ring_id;
+	return rep.status;
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The driver domain's guests: one RAM mapping and one grant table each. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "hcall/dd/ddguest.h"
+
+#define SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
+static pthread_mutex_t guests_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hc_dd_guest *guests;
+
+static int same(const struct hc_dd_guest *g, const struct stat *st, const struct hc_dd_attach *a)
+{
+	return g->dev == st->st_dev && g->ino == st->st_ino && g->mem == a->mem &&
+	       g->gnttab_gpa == a->gnttab_gpa && g->gnttab_entries == a->gnttab_entries &&
+	       g->domid == a->backend_domid;
+}
+
+/* A new guest: check the memfd, map it, attach to its grant table. */
+static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a,
+		  struct hc_dd_guest **out)
+{
+	struct hc_dd_guest *g;
+	int seals, ret;
+
+	if (a->mem < (1u << 20) || a->mem > (1ull << 40) || (a->mem & 0xfff) ||
+	    (uint64_t)st->st_size != a->mem)
+		return -EINVAL;
+	/* An unsealed memfd could be shrunk under us: SIGBUS for every guest. */
+	seals = fcntl(memfd, F_GET_SEALS);
+	if (seals < 0 || (seals & SEALS) != SEALS)
+		return -EPERM;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->ram = mmap(NULL, a->mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+	if (g->ram == MAP_FAILED) {
+		free(g);
+		return -ENOMEM;
+	}
+	g->dev = st->st_dev;
+	g->ino = st->st_ino;
+	g->mem = a->mem;
+	g->gnttab_gpa = a->gnttab_gpa;
+	g->gnttab_entries = a->gnttab_entries;
+	g->domid = a->backend_domid;
+	ret = hc_gnttab_init(&g->gt, g->ram, g->mem, a->gnttab_gpa, a->gnttab_entries,
+			     a->backend_domid);
+	if (ret) {
+		munmap(g->ram, g->mem);
+		free(g);
+		return ret;
+	}
+	*out = g;
+	return 0;
+}
+
+int hc_dd_guest_get(int memfd, const struct hc_dd_attach *a, struct hc_dd_guest **out)
+{
+	struct hc_dd_guest *g;
+	struct stat st;
+	int ret = 0;
+
+	*out = NULL;
+	if (fstat(memfd, &st) || !S_ISREG(st.st_mode))
+		return -EINVAL;
+	pthread_mutex_lock(&guests_lock);
+	for (g = guests; g && !same(g, &st, a); g = g->next)
+		;
+	if (g) {
+		g->refs++;
+	} else {
+		ret = create(memfd, &st, a, &g);
+		if (!ret) {
+			g->refs = 1;
+			g->next = guests;
+			guests = g;
+		}
+	}
+	pthread_mutex_unlock(&guests_lock);
+	if (!ret)
+		*out = g;
+	return ret;
+}
+
+void hc_dd_guest_put(struct hc_dd_guest *g)
+{
+	struct hc_dd_guest **p;
+
+	if (!g)
+		return;
+	pthread_mutex_lock(&guests_lock);
+	if (--g->refs) {
+		pthread_mutex_unlock(&guests_lock);
+		return;
+	}
+	for (p = &guests; *p != g; p = &(*p)->next)
+		;
+	*p = g->next;
+	pthread_mutex_unlock(&guests_lock);
+	hc_gnttab_destroy(&g->gt);
+	munmap(g->ram, g->mem);
+	free(g);
+}

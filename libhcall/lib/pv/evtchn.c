@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Event channels, shim side. Host->guest: set the pending bit in shared
+ * info and, if the vCPU had no upcall pending, signal the upcall irqfd.
+ * Guest->host: the send stub writes the port to the doorbell, where a KVM
+ * ioeventfd with a datamatch per port catches it in the host kernel.
+ */
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hcall/pv/pv.h"
+#include "hcall/vmm/vm.h"
+
+void hc_evtchn_notify(struct hc_vm *vm, uint32_t port)
+{
+	hc_evtchn_raise(__atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE), port,
+			vm->pv.upcall_fd);
+}
+
+void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, int upcall_fd)
+{
+	uint64_t bit, wbit, one = 1;
+	struct hcall_vcpu_info *vi;
+
+	if (!s || port == 0 || port >= HCALL_NR_EVTCHN)
+		return;
+	bit = 1ull << (port % 64);
+	wbit = 1ull << (port / 64);
+	if (__atomic_fetch_or(&s->evtchn_pending[port / 64], bit, __ATOMIC_SEQ_CST) & bit)
+		return;		/* already pending: the guest will see it */
+	if (__atomic_load_n(&s->evtchn_mask[port / 64], __ATOMIC_SEQ_CST) & bit)
+		return;		/* masked: the guest rechecks on unmask */
+	vi = &s->vcpu_info[0];
+	__atomic_fetch_or(&vi->evtchn_pending_sel, wbit, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST) == 0) {
+		if (write(upcall_fd, &one, sizeof(one)) < 0) {
+			/* Only fails on counter overflow: an upcall is queued anyway. */
+		}
+	}
+}
+
+/*
+ * Bind a shim-side port and its doorbell; returns the port or -errno.
+ * Every port gets a fresh eventfd: one owner each (a closed port's fd may
+ * still be held by a driver domain, never by this port's next user).
+ */
+int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner)
+{
+	struct kvm_ioeventfd io = {
+		.addr = HC_DOORBELL_PORT, .len = 4,
+		.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	int port, fd;
+
+	for (port = 1; port < HC_SHIM_PORTS; port++)
+		if (vm->pv.ports[port].owner == HC_PORT_FREE)
+			break;
+	if (port == HC_SHIM_PORTS)
+		return -HCALL_ENOSPC;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -HCALL_ENOSPC;
+	io.fd = fd;
+	io.datamatch = (uint64_t)port;
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+		/* No in-kernel doorbell: sends exit to the shim, which kicks. */
+		io.fd = -1;
+	}
+	vm->pv.ports[port] = (struct hc_evtchn_port){
+		.owner = owner, .kick_fd = fd, .doorbell = io.fd >= 0,
+	};
+	return port;
+}
+
+void hc_evtchn_release(struct hc_vm *vm, uint32_t port)
+{
+	struct hc_evtchn_port *p = &vm->pv.ports[port];
+	struct kvm_ioeventfd io = {
+		.addr = HC_DOORBELL_PORT, .len = 4, .datamatch = port,
+		.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH |
+			 KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	if (p->doorbell) {
+		io.fd = p->kick_fd;
+		ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
+	}
+	if (p->kick_fd >= 0)
+		close(p->kick_fd);
+	*p = (struct hc_evtchn_port){ .owner = HC_PORT_FREE, .kick_fd = -1 };
+	if (vm->pv.cons_port == port)
+		vm->pv.cons_port = 0;
+	if (vm->pv.store_port == port)
+		vm->pv.store_port = 0;
+}
+
+/*
+ * HCALL_evtchn_close. The console's and the store's ports live as long as
+ * what uses them (a soft reset ends both), a backend port as long as a
+ * ring is attached to it: closing one of those is -EBUSY.
+ */
+int hc_evtchn_close(struct hc_vm *vm, uint64_t port)
+{
+	struct hc_evtchn_port *p;
+
+	if (port == 0 || port >= HC_SHIM_PORTS || vm->pv.ports[port].owner == HC_PORT_FREE)
+		return -HCALL_EINVAL;
+	p = &vm->pv.ports[port];
+	if (p->owner != HC_PORT_BACKEND || p->attached)
+		return -HCALL_EBUSY;
+	hc_evtchn_release(vm, (uint32_t)port);
+	return 0;
+}
+
+void hc_evtchn_reset(struct hc_vm *vm)
+{
+	uint32_t port;
+
+	for (port = 1; port < HC_SHIM_PORTS; port++)
+		if (vm->pv.ports[port].owner != HC_PORT_FREE)
+			hc_evtchn_release(vm, port);
+}
+
+/* A send that reached the shim: no doorbell matched. */
+int64_t hc_evtchn_send_slow(struct hc_vm *vm, uint64_t port)
+{
+	uint64_t one = 1;
+
+	if (port == 0 || port >= HC_SHIM_PORTS || vm->pv.ports[port].owner == HC_PORT_FREE)
+		return -HCALL_EINVAL;
+	if (write(vm->pv.ports[port].kick_fd, &one, sizeof(one)) < 0)
+		return -HCALL_EBUSY;
+	return (int64_t)port;
+}
+
+int64_t hc_evtchn_alloc(struct hc_vm *vm, uint64_t remote_domid)
+{
+	if (remote_domid != HCALL_DOMID_BACKEND)
+		return -HCALL_EINVAL;
+	return hc_evtchn_bind(vm, HC_PORT_BACKEND);
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Hypercall dispatch. Every argument comes from the guest and is hostile:
+ * numbers, addresses, alignment and ports are checked before use, and a bad
+ * one gets a negative errno back, never a crash or an out-of-bounds access.
+ */
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "hcall/guestmem.h"
+#include "hcall/pv/pv.h"
+#include "hcall/vmm/vm.h"
+
+#define PAGE 4096ull
+#define MSR_IA32_TSC 0x10
+#define PVCLOCK_TSC_STABLE_BIT 1
+
+static void *guest_page(struct hc_vm *vm, uint64_t gpa, int64_t *err)
+{
+	void *p;
+
+	if (gpa & (PAGE - 1)) {
+		*err = -HCALL_EINVAL;
+		return NULL;
+	}
+	p = hc_gpa(vm->ram, vm->mem, gpa, PAGE);
+	if (!p)
+		*err = -HCALL_EFAULT;
+	return p;
+}
+
+static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
+{
+	struct hcall_start_info si = {
+		.magic = HCALL_START_MAGIC,
+		.abi_version = HCALL_ABI_VERSION,
+		.nr_vcpus = (uint32_t)vm->ncpus,
+		.features = hc_pv_features(),	/* the word CPUID shows */
+		.nr_pages = vm->mem / PAGE,
+		.tsc_khz = vm->pv.tsc_khz,
+	};
+	int64_t err = 0;
+	void *p = guest_page(vm, gpa, &err);
+
+	if (p)
+		memcpy(p, &si, sizeof(si));
+	return err;
+}
+
+/* Guest TSC now, read on the calling vCPU. */
+static uint64_t guest_tsc(struct hc_vm *vm, int vcpu)
+{
+	union {	/* room for one entry after the header, in standard C */
+		struct kvm_msrs h;
+		uint8_t room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.h.entries[0].index = MSR_IA32_TSC;
+	if (ioctl(vm->vcpu[vcpu].fd, KVM_GET_MSRS, &m) != 1)
+		return 0;
+	return m.h.entries[0].data;
+}
+
+/*
+ * Guest time is the pvclock of the guest TSC since it was zero (at vCPU
+ * creation): stable, so it is written once and never updated.
+ */
+static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
+{
+	struct hcall_shared_info *s;
+	uint32_t mul;
+	int8_t shift;
+	uint64_t tsc, ns, now_ns;
+	struct timespec now;
+	int64_t err = 0;
+	int i;
+
+	if (vm->pv.shared)
+		return -HCALL_EBUSY;
+	s = guest_page(vm, gpa, &err);
+	if (!s)
+		return err;
+	memset(s, 0, sizeof(*s));
+	hc_pvclock_scale(vm->pv.tsc_khz, &mul, &shift);
+	for (i = 0; i < HCALL_MAX_VCPUS; i++) {
+		struct hcall_vcpu_time_info *t = &s->vcpu_info[i].time;
+
+		t->version = 2;
+		t->tsc_to_system_mul = mul;
+		t->tsc_shift = shift;
+		t->flags = PVCLOCK_TSC_STABLE_BIT;
+	}
+	tsc = guest_tsc(vm, vcpu);
+	ns = shift < 0 ? tsc >> -shift : tsc << shift;
+	ns = (uint64_t)(((unsigned __int128)ns * mul) >> 32);
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec - ns;
+	s->wc.sec = (uint32_t)(now_ns / 1000000000ull);
+	s->wc.sec_hi = (uint32_t)((now_ns / 1000000000ull) >> 32);
+	s->wc.nsec = (uint32_t)(now_ns % 1000000000ull);
+	s->wc.version = 2;
+	vm->pv.shared_gpa = gpa;
+	__atomic_store_n(&vm->pv.shared, s, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
+{
+	int64_t err = 0;
+	void *ring;
+	int port;
+
+	if (vm->pv.cons || vm->pv.cons_thread_started)
+		return -HCALL_EBUSY;
+	ring = guest_page(vm, gpa, &err);
+	if (!ring)
+		return err;
+	port = hc_evtchn_bind(vm, HC_PORT_CONSOLE);
+	if (port < 0)
+		return port;
+	vm->pv.cons_port = (uint32_t)port;
+	vm->pv.cons_out_cons = ((struct hcall_console_ring *)ring)->out_cons;
+	vm->pv.cons_in_prod = ((struct hcall_console_ring *)ring)->in_prod;
+	vm->pv.cons_broken = 0;
+	err = hc_console_start(vm);
+	if (err) {
+		hc_evtchn_release(vm, (uint32_t)port);
+		return err;
+	}
+	__atomic_store_n(&vm->pv.cons, ring, __ATOMIC_RELEASE);
+	return port;
+}
+
+static int64_t gnttab_setup(struct hc_vm *vm, uint64_t gpa, uint64_t frames)
+{
+	if (vm->pv.gnttab_frames)
+		return -HCALL_EBUSY;
+	if (!frames || frames > HCALL_GNTTAB_MAX_FRAMES || (gpa & (PAGE - 1)))
+		return -HCALL_EINVAL;
+	if (!hc_gpa(vm->ram, vm->mem, gpa, frames * PAGE))
+		return -HCALL_EFAULT;
+	vm->pv.gnttab_gpa = gpa;
+	vm->pv.gnttab_frames = (uint32_t)frames;
+	return 0;
+}
+
+static int64_t shutdown(struct hc_vm *vm, uint64_t reason)
+{
+	switch (reason) {
+	case HCALL_SHUTDOWN_POWEROFF:
+		hc_vm_stop(vm, HC_STOP_POWEROFF, "guest powered off");
+		return 0;
+	case HCALL_SHUTDOWN_REBOOT:
+		hc_vm_stop(vm, HC_STOP_RESET, "guest rebooted");
+		return 0;
+	case HCALL_SHUTDOWN_CRASH:
+		hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked (reported by hypercall)");
+		return 0;
+	}
+	/* HCALL_SHUTDOWN_SOFT_RESET runs without pv.lock: hc_pv_soft_reset(). */
+	return -HCALL_EINVAL;
+}
+
+int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5])
+{
+	int64_t ret;
+
+	if (nr >= HCALL_NR_HYPERCALLS) {
+		__atomic_fetch_add(&vm->pv.calls[HCALL_NR_HYPERCALLS], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&vm->pv.errors, 1, __ATOMIC_RELAXED);
+		return -HCALL_ENOSYS;
+	}
+	__atomic_fetch_add(&vm->pv.calls[nr], 1, __ATOMIC_RELAXED);
+	if (nr == HCALL_null)
+		return 0;
+	if (nr == HCALL_shutdown && a[0] == HCALL_SHUTDOWN_SOFT_RESET) {
+		ret = hc_pv_soft_reset(vm);
+		goto out;
+	}
+	pthread_mutex_lock(&vm->pv.lock);
+	if (vm->pv.resetting && nr != HCALL_shutdown) {
+		/*
+		 * Another vCPU is resetting the platform under our feet. Power
+		 * off, reboot and crash only stop the VM: those still work.
+		 */
+		pthread_mutex_unlock(&vm->pv.lock);
+		ret = -HCALL_EBUSY;
+		goto out;
+	}
+	switch (nr) {
+	case HCALL_start_info: ret = start_info(vm, a[0]); break;
+	case HCALL_shared_info: ret = shared_info(vm, vcpu, a[0]); break;
+	case HCALL_console_setup: ret = console_setup(vm, a[0]); break;
+	case HCALL_evtchn_send: ret = hc_evtchn_send_slow(vm, a[0]); break;
+	case HCALL_evtchn_close: ret = hc_evtchn_close(vm, a[0]); break;
+	case HCALL_shutdown: ret = shutdown(vm, a[0]); break;
+	case HCALL_gnttab_setup: ret = gnttab_setup(vm, a[0], a[1]); break;
+	case HCALL_evtchn_alloc: ret = hc_evtchn_alloc(vm, a[0]); break;
+	case HCALL_store: ret = hc_store_call(vm, a); break;
+	default: ret = -HCALL_ENOSYS; break;
+	}
+	pthread_mutex_unlock(&vm->pv.lock);
+out:
+	if (ret < 0)
+		__atomic_fetch_add(&vm->pv.errors, 1, __ATOMIC_RELAXED);
+	return ret;
+}

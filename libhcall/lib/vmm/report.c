@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Exit statistics: what every PV feature is measured against. */
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hcall/vmm/report.h"
+#include "hcall/backend/vbd.h"
+
+struct totals {
+	struct hc_kvm_stats kvm;
+	int have_kvm;
+	uint64_t user[HC_EXIT_REASONS];
+	uint64_t user_total;
+};
+
+static void collect(struct hc_vm *vm, struct totals *t)
+{
+	int i, r;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		int fd = ioctl(vm->vcpu[i].fd, KVM_GET_STATS_FD, NULL);
+
+		if (fd >= 0) {
+			if (hc_kvm_stats_add(&t->kvm, fd) == 0)
+				t->have_kvm = 1;
+			close(fd);
+		}
+		for (r = 0; r < HC_EXIT_REASONS; r++) {
+			t->user[r] += vm->vcpu[i].stats.exits[r];
+			t->user_total += vm->vcpu[i].stats.exits[r];
+		}
+	}
+}
+
+static void table(struct hc_vm *vm, const struct totals *t, FILE *f)
+{
+	int i, r;
+
+	fprintf(f, "== hcall-run exit statistics (%d vCPU%s) ==\n", vm->ncpus,
+		vm->ncpus > 1 ? "s" : "");
+	if (t->have_kvm) {
+		fprintf(f, "%-28s %12s\n", "kvm counter (all vCPUs)", "count");
+		for (i = 0; i < t->kvm.n; i++)
+			if (t->kvm.c[i].value)
+				fprintf(f, "%-28s %12llu\n", t->kvm.c[i].name,
+					(unsigned long long)t->kvm.c[i].value);
+	}
+	fprintf(f, "%-28s %12llu\n", "exits to the shim", (unsigned long long)t->user_total);
+	for (r = 0; r < HC_EXIT_REASONS; r++)
+		if (t->user[r])
+			fprintf(f, "  %-26s %12llu\n", hc_exit_reason_name((unsigned int)r),
+				(unsigned long long)t->user[r]);
+	if (vm->pv.enabled) {
+		uint64_t calls = 0;
+
+		for (i = 0; i <= HCALL_NR_HYPERCALLS; i++)
+			calls += vm->pv.calls[i];
+		fprintf(f, "%-28s %12llu\n", "hypercalls to the shim", (unsigned long long)calls);
+		fprintf(f, "%-28s %12llu\n", "  of which failed", (unsigned long long)vm->pv.errors);
+	}
+	fprintf(f, "%-28s %12s\n", "port I/O exits by port", "count");
+	for (i = 0; i < 65536; i++)
+		if (vm->ports->count[i])
+			fprintf(f, "  0x%04x %31llu\n", i, (unsigned long long)vm->ports->count[i]);
+}
+
+static int json(struct hc_vm *vm, const struct totals *t, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	const char *sep = "";
+	int i, r;
+
+	if (!f)
+		return -1;
+	fprintf(f, "{\n  \"vcpus\": %d,\n  \"stop\": %d,\n  \"kvm\": {", vm->ncpus,
+		vm->stop_reason);
+	for (i = 0; i < t->kvm.n; i++, sep = ",")
+		fprintf(f, "%s\n    \"%s\": %llu", sep, t->kvm.c[i].name,
+			(unsigned long long)t->kvm.c[i].value);
+	fprintf(f, "\n  },\n  \"shim_exits\": %llu,\n  \"shim_exits_by_reason\": {",
+		(unsigned long long)t->user_total);
+	for (r = 0, sep = ""; r < HC_EXIT_REASONS; r++)
+		if (t->user[r]) {
+			fprintf(f, "%s\n    \"%s\": %llu", sep, hc_exit_reason_name((unsigned int)r),
+				(unsigned long long)t->user[r]);
+			sep = ",";
+		}
+	fprintf(f, "\n  },\n  \"hypercalls\": {");
+	for (i = 0, sep = ""; i <= HCALL_NR_HYPERCALLS; i++, sep = ",")
+		fprintf(f, "%s\n    \"%d\": %llu", sep, i,
+			(unsigned long long)vm->pv.calls[i]);
+	fprintf(f, "\n  },\n  \"hypercall_errors\": %llu,",
+		(unsigned long long)vm->pv.errors);
+	fprintf(f, "\n  \"gnttab_frames\": %u,", vm->pv.gnttab_frames);
+	if (vm->vbds)
+		fprintf(f, "\n  \"vbd\": { \"connects\": %llu, "
+			"\"disconnects\": %llu, \"refused\": %llu },",
+			(unsigned long long)vm->vbds->connects,
+			(unsigned long long)vm->vbds->disconnects,
+			(unsigned long long)vm->vbds->refused);
+	fprintf(f, "\n  \"pio_by_port\": {");
+	for (i = 0, sep = ""; i < 65536; i++)
+		if (vm->ports->count[i]) {
+			fprintf(f, "%s\n    \"0x%04x\": %llu", sep, i,
+				(unsigned long long)vm->ports->count[i]);
+			sep = ",";
+		}
+	fprintf(f, "\n  }\n}\n");
+	return fclose(f);
+}
+
+int hc_report_stats(struct hc_vm *vm, FILE *f, const char *json_path)
+{
+	struct totals *t = calloc(1, sizeof(*t));
+	int ret = 0;
+
+	if (!t)
+		return -1;
+	collect(vm, t);
+	if (f)
+		table(vm, t, f);
+	if (json_path && json(vm, t, json_path)) {
+		fprintf(stderr, "hcall-run: cannot write %s\n", json_path);
+		ret = -1;
+	}
+	free(t);
+	return ret;
+}
