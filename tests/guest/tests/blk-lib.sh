@@ -1,4 +1,6 @@
 # Sourced by the PV block guest tests (not a test itself).
+# arg NAME: the value of hcall.NAME= on the kernel command line.
+arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^hcall\.$1=//p"; }
 # blk_up DEV...: load hblkfront and wait for the disks to appear.
 blk_up() {
 	insmod /lib/modules/hblkfront.ko || return 1
