@@ -14,10 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hcall/boot/boot.h"
 #include "hcall/backend/vbd.h"
-#include "hcall/vmm/vm.h"
+#include "hcall/backend/vbd_dd.h"
+#include "hcall/backend/vbd_spec.h"
+#include "hcall/boot/boot.h"
+#include "hcall/pv/console.h"
 #include "hcall/vmm/report.h"
+#include "hcall/vmm/vm.h"
 
 /* Exit statuses: documented in --help and README.md. */
 enum {

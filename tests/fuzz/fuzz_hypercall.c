@@ -9,6 +9,7 @@
  * input no fd is left behind (memory leaks are LeakSanitizer's).
  */
 #include "guest_fixture.h"
+#include "hcall/pv/console.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

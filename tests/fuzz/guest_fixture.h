@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "hcall/guestmem.h"
+#include "hcall/pv/hypercall.h"
+#include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
 #define FX_MEM		(0xc0000000ull + (2ull << 20))

@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "hcall/guestmem.h"
+#include "hcall/pv/console.h"
+#include "hcall/pv/hypercall.h"
+#include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
 #define MiB (1ull << 20)

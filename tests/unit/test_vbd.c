@@ -27,11 +27,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hcall/dd/blkreq.h"
-#include "hcall/common/ddproto.h"
-#include "hcall/guestmem.h"
-#include "hcall/pv/store.h"
 #include "hcall/backend/vbd.h"
+#include "hcall/backend/vbd_dd.h"
+#include "hcall/backend/vbd_spec.h"
+#include "hcall/common/ddproto.h"
+#include "hcall/dd/blkreq.h"
+#include "hcall/guestmem.h"
+#include "hcall/pv/hypercall.h"
+#include "hcall/pv/store.h"
+#include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
 #define GiB (1ull << 30)

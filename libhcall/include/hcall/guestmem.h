@@ -5,7 +5,6 @@
 
 #include <stdint.h>
 
-#include "hcall/boot/boot.h"
 #include "hcall/layout.h"
 
 /*

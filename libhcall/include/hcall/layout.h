@@ -3,6 +3,8 @@
 #ifndef HCALL_LAYOUT_H
 #define HCALL_LAYOUT_H
 
+#include <stdint.h>
+
 #define HC_GDT_ADDR        0x00500ull
 #define HC_ZERO_PAGE_ADDR  0x07000ull
 #define HC_PML4_ADDR       0x09000ull
@@ -23,5 +25,11 @@
 #define HC_IOAPIC_ADDR     0xfec00000u
 
 #define HC_MAX_VCPUS       8
+
+/* Bytes of guest RAM mapped below the 3 GiB hole. */
+static inline uint64_t hc_low_mem(uint64_t mem)
+{
+	return mem < 0xc0000000ull ? mem : 0xc0000000ull;
+}
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hcall/boot/boot.h"
+#include "hcall/common/err.h"
 #include "hcall/layout.h"
 
 #define PAGE_SIZE     4096ull
@@ -16,13 +17,6 @@
 #define PTE_RW        0x002ull
 #define PTE_PS        0x080ull
 #define LOADER_UNDEF  0xff
-
-static int fail(char *err, size_t errlen, const char *fmt, unsigned long long a,
-		unsigned long long b)
-{
-	snprintf(err, errlen, fmt, a, b);
-	return -1;
-}
 
 /* Identity-map the first 4 GiB with 2 MiB pages: the boot protocol needs the
  * kernel, zero page, command line and initrd mapped. */
@@ -62,27 +56,29 @@ int hc_boot_plan(uint64_t mem, const uint8_t *kernel, size_t kernel_len,
 	if (hc_bzimage_parse(kernel, kernel_len, bz, err, errlen))
 		return -1;
 	if (cmdline_len > bz->cmdline_size || cmdline_len >= HC_CMDLINE_MAX)
-		return fail(err, errlen, "command line is %llu bytes, the kernel accepts %llu",
-			    cmdline_len, bz->cmdline_size);
+		return hc_err(err, errlen, "command line is %llu bytes, the kernel accepts %llu",
+			      (unsigned long long)cmdline_len, (unsigned long long)bz->cmdline_size);
 	if (ncpus < 1 || ncpus > HC_MAX_VCPUS)
-		return fail(err, errlen, "cannot describe %llu vCPUs (at most %llu)",
-			    (unsigned long long)ncpus, HC_MAX_VCPUS);
+		return hc_err(err, errlen, "cannot describe %llu vCPUs (at most %llu)",
+			      (unsigned long long)ncpus, (unsigned long long)HC_MAX_VCPUS);
 	if (mem <= HC_HIMEM_ADDR)
-		return fail(err, errlen, "guest RAM of %llu bytes is too small", mem, 0);
+		return hc_err(err, errlen, "guest RAM of %llu bytes is too small",
+			      (unsigned long long)mem);
 
 	info->kernel_addr = bz->pref_address;
 	info->kernel_end = bz->pref_address + bz->init_size;
 	info->entry = bz->pref_address + 0x200;	/* startup_64 */
 	if (info->kernel_end > low)
-		return fail(err, errlen, "kernel needs %llu MiB of RAM from its load address; --mem gives %llu MiB",
-			    (info->kernel_end + (1 << 20) - 1) >> 20, low >> 20);
+		return hc_err(err, errlen, "kernel needs %llu MiB of RAM from its load address; --mem gives %llu MiB",
+			      (unsigned long long)((info->kernel_end + (1 << 20) - 1) >> 20),
+			      (unsigned long long)(low >> 20));
 	if (initrd_len) {
 		top = low;
 		if (bz->initrd_addr_max && top > (uint64_t)bz->initrd_addr_max + 1)
 			top = (uint64_t)bz->initrd_addr_max + 1;
 		if (initrd_len > top || ((top - initrd_len) & ~(PAGE_SIZE - 1)) < info->kernel_end)
-			return fail(err, errlen, "initrd of %llu KiB does not fit in guest RAM above the kernel (%llu MiB)",
-				    initrd_len >> 10, mem >> 20);
+			return hc_err(err, errlen, "initrd of %llu KiB does not fit in guest RAM above the kernel (%llu MiB)",
+				      (unsigned long long)(initrd_len >> 10), (unsigned long long)(mem >> 20));
 		info->initrd_addr = (top - initrd_len) & ~(PAGE_SIZE - 1);
 		info->initrd_size = initrd_len;
 	}

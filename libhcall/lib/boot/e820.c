@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The guest's BIOS-style memory map. */
-#include "hcall/boot/boot.h"
+#include "hcall/boot/e820.h"
 #include "hcall/layout.h"
 
 int hc_e820_build(uint64_t mem, struct hc_e820 *out, int max)

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "hcall/boot/boot.h"
+#include "hcall/boot/mptable.h"
 #include "hcall/layout.h"
 
 #define MPC_PROCESSOR 0

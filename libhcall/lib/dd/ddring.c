@@ -17,7 +17,7 @@
 #include "hcall/abi.h"
 #include "hcall/dd/ddring.h"
 #include "hcall/guestmem.h"
-#include "hcall/pv/pv.h"
+#include "hcall/common/evtchn_raise.h"
 #include "hcall/dd/ratelimit.h"
 
 enum { FD_RAM, FD_KICK, FD_UPCALL, FD_IMAGE };

@@ -17,8 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hcall/pv/console.h"
+#include "hcall/pv/evtchn.h"
 #include "hcall/pv/pv.h"
-#include "hcall/backend/vbd.h"
 #include "hcall/vmm/vm.h"
 
 #define CHUNK 512	/* below PIPE_BUF: a write after POLLOUT cannot block */
@@ -335,26 +336,4 @@ void hc_console_pump_input(struct hc_vm *vm, int fd)
 				return;
 		}
 	}
-}
-
-void hc_pv_destroy(struct hc_vm *vm)
-{
-	int i;
-
-	hc_console_stop(vm);
-	hc_console_drain(vm);	/* the guest's last words, e.g. a panic */
-	hc_vbd_destroy(vm);	/* stops the driver domain's rings first */
-	pthread_mutex_lock(&vm->pv.lock);
-	hc_store_teardown(vm);
-	__atomic_store_n(&vm->pv.cons, NULL, __ATOMIC_RELEASE);
-	__atomic_store_n(&vm->pv.shared, NULL, __ATOMIC_RELEASE);
-	for (i = 0; i < HC_SHIM_PORTS; i++)
-		if (vm->pv.ports[i].kick_fd >= 0) {
-			close(vm->pv.ports[i].kick_fd);
-			vm->pv.ports[i].kick_fd = -1;
-		}
-	if (vm->pv.upcall_fd >= 0)
-		close(vm->pv.upcall_fd);
-	vm->pv.upcall_fd = -1;
-	pthread_mutex_unlock(&vm->pv.lock);
 }

@@ -9,7 +9,12 @@
 #include <time.h>
 
 #include "hcall/guestmem.h"
+#include "hcall/pv/console.h"
+#include "hcall/pv/evtchn.h"
+#include "hcall/pv/hypercall.h"
 #include "hcall/pv/pv.h"
+#include "hcall/pv/softreset.h"
+#include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
 #define PAGE 4096ull

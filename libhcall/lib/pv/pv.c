@@ -11,7 +11,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hcall/backend/vbd_dd.h"
+#include "hcall/pv/console.h"
 #include "hcall/pv/pv.h"
+#include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
 #define KVM_CPUID_LEAVES_START 0x40000000u
@@ -134,4 +137,26 @@ int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen)
 fail:
 	snprintf(err, errlen, "PV upcall irqfd: %s", strerror(errno));
 	return -1;
+}
+
+void hc_pv_destroy(struct hc_vm *vm)
+{
+	int i;
+
+	hc_console_stop(vm);
+	hc_console_drain(vm);	/* the guest's last words, e.g. a panic */
+	hc_vbd_destroy(vm);	/* stops the driver domain's rings first */
+	pthread_mutex_lock(&vm->pv.lock);
+	hc_store_teardown(vm);
+	__atomic_store_n(&vm->pv.cons, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm->pv.shared, NULL, __ATOMIC_RELEASE);
+	for (i = 0; i < HC_SHIM_PORTS; i++)
+		if (vm->pv.ports[i].kick_fd >= 0) {
+			close(vm->pv.ports[i].kick_fd);
+			vm->pv.ports[i].kick_fd = -1;
+		}
+	if (vm->pv.upcall_fd >= 0)
+		close(vm->pv.upcall_fd);
+	vm->pv.upcall_fd = -1;
+	pthread_mutex_unlock(&vm->pv.lock);
 }

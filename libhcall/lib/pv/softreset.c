@@ -9,8 +9,12 @@
  * again; a driver domain that cannot be shown to have let go (a shared
  * hcall-dd that stopped answering) stops the VM instead.
  */
+#include "hcall/backend/vbd_bus.h"
+#include "hcall/pv/console.h"
+#include "hcall/pv/evtchn.h"
 #include "hcall/pv/pv.h"
-#include "hcall/backend/vbd.h"
+#include "hcall/pv/softreset.h"
+#include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
 int64_t hc_pv_soft_reset(struct hc_vm *vm)

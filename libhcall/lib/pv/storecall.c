@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hcall/backend/vbd_bus.h"
 #include "hcall/guestmem.h"
+#include "hcall/pv/evtchn.h"
 #include "hcall/pv/pv.h"
 #include "hcall/pv/store.h"
-#include "hcall/backend/vbd.h"
+#include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
 #define MAX_EVENTS 256

@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 
 #include "hcall/guestmem.h"
+#include "hcall/pv/hypercall.h"
+#include "hcall/vmm/vcpu.h"
 #include "hcall/vmm/vm.h"
 
 #define COM1_BASE   0x3f8
@@ -238,7 +240,6 @@ void hc_vcpu_probe(struct hc_vcpu *v)
 		pthread_kill(v->thread, KICK_SIGNAL);
 }
 
-void *hc_vcpu_thread(void *arg);
 void *hc_vcpu_thread(void *arg)
 {
 	struct hc_vcpu *v = arg;

@@ -12,8 +12,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hcall/backend/vbd_dd.h"
 #include "hcall/boot/boot.h"
-#include "hcall/backend/vbd.h"
+#include "hcall/common/err.h"
+#include "hcall/pv/console.h"
+#include "hcall/vmm/vcpu.h"
 #include "hcall/vmm/vm.h"
 
 #define KVM_TSS_ADDR      0xfffbd000ul
@@ -21,12 +24,6 @@
 #define ISA_IRQ_COM1      4
 #define CPUID_HYPERVISOR  (1u << 31)
 #define KICK_SIGNAL       SIGUSR1
-
-static int fail(char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s: %s", what, strerror(errno));
-	return -1;
-}
 
 static void uart_irq(void *opaque, int level)
 {
@@ -74,12 +71,12 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 	vm->mem_fd = memfd_create("hcall-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, (off_t)mem) < 0 ||
 	    fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
-		return fail(err, errlen, "guest RAM memfd");
+		return hc_err(err, errlen, "guest RAM memfd: %s", strerror(errno));
 	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
 		       vm->mem_fd, 0);
 	if (vm->ram == MAP_FAILED) {
 		vm->ram = NULL;
-		return fail(err, errlen, "mmap guest RAM");
+		return hc_err(err, errlen, "mmap guest RAM: %s", strerror(errno));
 	}
 	vm->mem = mem;
 	madvise(vm->ram, mem, MADV_HUGEPAGE);
@@ -88,14 +85,14 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 	r.memory_size = low;
 	r.userspace_addr = (uintptr_t)vm->ram;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION");
+		return hc_err(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	if (mem > low) {
 		r.slot = 1;
 		r.guest_phys_addr = HC_4G;
 		r.memory_size = mem - low;
 		r.userspace_addr = (uintptr_t)vm->ram + low;
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-			return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION (high)");
+			return hc_err(err, errlen, "KVM_SET_USER_MEMORY_REGION (high): %s", strerror(errno));
 	}
 	return 0;
 }
@@ -174,7 +171,7 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 	vm->ports = calloc(1, sizeof(*vm->ports));
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (!vm->ports || vm->stop_efd < 0)
-		return fail(err, errlen, "allocating VM state");
+		return hc_err(err, errlen, "allocating VM state: %s", strerror(errno));
 	return 0;
 }
 
@@ -189,14 +186,14 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
 		return -1;
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
-		return fail(err, errlen, "/dev/kvm");
+		return hc_err(err, errlen, "/dev/kvm: %s", strerror(errno));
 	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
 		snprintf(err, errlen, "/dev/kvm: unsupported KVM API version");
 		return -1;
 	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		return fail(err, errlen, "KVM_CREATE_VM");
+		return hc_err(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 	/* Intel needs these; AMD accepts and ignores them. */
 	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR);
 	{
@@ -205,9 +202,9 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
 		ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
 	}
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return fail(err, errlen, "KVM_CREATE_IRQCHIP");
+		return hc_err(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return fail(err, errlen, "KVM_CREATE_PIT2");
+		return hc_err(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 	if (setup_memory(vm, mem, err, errlen))
 		return -1;
 	if (pv && hc_pv_init(vm, err, errlen))
@@ -217,10 +214,10 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
 
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)
-		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE");
+		return hc_err(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	cpuid = supported_cpuid(vm->kvm_fd);
 	if (!cpuid)
-		return fail(err, errlen, "KVM_GET_SUPPORTED_CPUID");
+		return hc_err(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	for (i = 0; i < ncpus; i++) {
 		struct hc_vcpu *v = &vm->vcpu[i];
 
@@ -248,7 +245,7 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
 	return 0;
 fail_cpuid:
 	free(cpuid);
-	return fail(err, errlen, "creating vCPU");
+	return hc_err(err, errlen, "creating vCPU: %s", strerror(errno));
 }
 
 int hc_vm_setup_bsp(struct hc_vm *vm, uint64_t entry, uint64_t zero_page,
@@ -264,7 +261,7 @@ int hc_vm_setup_bsp(struct hc_vm *vm, uint64_t entry, uint64_t zero_page,
 	struct kvm_regs regs = { 0 };
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		return fail(err, errlen, "KVM_GET_SREGS");
+		return hc_err(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
 	data.selector = HC_BOOT_DS;
 	data.type = 3;
 	data.l = 0;
@@ -278,12 +275,12 @@ int hc_vm_setup_bsp(struct hc_vm *vm, uint64_t entry, uint64_t zero_page,
 	sregs.cr0 = 0x80050033;			/* PG WP AM NE ET MP PE */
 	sregs.efer = 0x500;			/* LME | LMA */
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
-		return fail(err, errlen, "KVM_SET_SREGS");
+		return hc_err(err, errlen, "KVM_SET_SREGS: %s", strerror(errno));
 	regs.rflags = 2;
 	regs.rip = entry;
 	regs.rsi = zero_page;
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		return fail(err, errlen, "KVM_SET_REGS");
+		return hc_err(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
 	return 0;
 }
 
@@ -291,8 +288,6 @@ static void kick_handler(int sig)
 {
 	(void)sig;
 }
-
-void *hc_vcpu_thread(void *arg);
 
 int hc_vm_start(struct hc_vm *vm, char *err, size_t errlen)
 {
@@ -308,7 +303,7 @@ int hc_vm_start(struct hc_vm *vm, char *err, size_t errlen)
 			hc_vm_stop(vm, HC_STOP_ERROR, "cannot start vCPU thread");
 			for (vm->ncpus = i; i < HC_MAX_VCPUS; i++)
 				vm->vcpu[i].thread = 0;
-			return fail(err, errlen, "pthread_create");
+			return hc_err(err, errlen, "pthread_create: %s", strerror(errno));
 		}
 	}
 	return 0;

@@ -4,7 +4,8 @@
  * It writes both halves of each disk into the store, runs the backend side
  * of the XenbusState handshake, and hands each connected ring to the
  * driver domain (hcall-dd), which does all the I/O. The shim itself never
- * touches a request.
+ * touches a request. The three parts: vbd_spec.h (--disk), vbd_bus.h (the
+ * store and the handshake), vbd_dd.h (the driver domain).
  */
 #ifndef HCALL_VBD_H
 #define HCALL_VBD_H
@@ -43,28 +44,5 @@ struct hc_vbds {
 	int stuck;			/* a shared hcall-dd we lost may run rings still */
 	uint64_t connects, disconnects, refused;
 };
-
-/* Add a disk from "FILE[,ro]" (before hc_vbd_start). 0 or -1 + @err. */
-int hc_vbd_add(struct hc_vm *vm, const char *spec, char *err, size_t errlen);
-/*
- * Reach the driver domain (spawn @dd_binary on a socketpair, or connect to
- * the listening @dd_socket) and publish every disk. 0 or -1 + @err.
- */
-int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
-		 char *err, size_t errlen);
-/* Act on frontend state changes; with pv.lock held. */
-void hc_vbd_poll(struct hc_vm *vm);
-/*
- * Soft reset, with pv.lock held: detach every ring from the driver domain
- * and put each disk back at the start of its handshake (the old kernel's
- * ring keys removed), for the next kernel's frontend. 0: the driver domain
- * no longer touches guest memory. -1: it may (a ring did not stop, or a
- * shared hcall-dd was lost with rings): the memory cannot be handed on.
- */
-int hc_vbd_reset(struct hc_vm *vm);
-/* Detach everything, close the driver domain, reap a private one. */
-void hc_vbd_destroy(struct hc_vm *vm);
-/* hc_vbd_destroy() and free what is left (the counters). */
-void hc_vbd_free(struct hc_vm *vm);
 
 #endif

@@ -7,24 +7,9 @@
 #include <stdint.h>
 
 #include "hcall/boot/bzimage.h"
-
-struct hc_e820 {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-};
-
-#define HC_E820_RAM      1
-#define HC_E820_RESERVED 2
-
-/* Fill @out (room for @max) with the map for @mem bytes of RAM; returns count. */
-int hc_e820_build(uint64_t mem, struct hc_e820 *out, int max);
-
-/*
- * Write an MP floating pointer and configuration table for @ncpus at
- * @gpa (host view @dst, @room bytes). Returns bytes used, or -1 if too small.
- */
-long hc_mptable_build(uint8_t *dst, size_t room, uint32_t gpa, int ncpus);
+#include "hcall/boot/e820.h"
+#include "hcall/boot/mptable.h"
+#include "hcall/layout.h"
 
 /* Where the pieces of a boot went; filled by hc_boot_setup(). */
 struct hc_boot_info {
@@ -55,11 +40,5 @@ int hc_boot_setup(uint8_t *ram, uint64_t mem, const uint8_t *kernel,
 		  size_t kernel_len, const uint8_t *initrd, size_t initrd_len,
 		  const char *cmdline, int ncpus, struct hc_boot_info *info,
 		  char *err, size_t errlen);
-
-/* Bytes of guest RAM mapped below the 3 GiB hole. */
-static inline uint64_t hc_low_mem(uint64_t mem)
-{
-	return mem < 0xc0000000ull ? mem : 0xc0000000ull;
-}
 
 #endif

@@ -7,11 +7,12 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "hcall/legacy/cmos.h"
 #include "hcall/layout.h"
+#include "hcall/legacy/cmos.h"
+#include "hcall/legacy/uart.h"
 #include "hcall/pv/pv.h"
 #include "hcall/vmm/stats.h"
-#include "hcall/legacy/uart.h"
+#include "hcall/vmm/vcpu.h"
 
 /* Why the VM stopped; hcall-run maps these to exit statuses. */
 enum hc_stop {
@@ -25,20 +26,7 @@ enum hc_stop {
 	HC_STOP_HALTED,		/* every vCPU halted with interrupts off: it never runs again */
 };
 
-struct hc_vm;
 struct hc_vbds;
-
-struct hc_vcpu {
-	struct hc_vm *vm;
-	int id;
-	int fd;
-	struct kvm_run *run;
-	pthread_t thread;
-	struct hc_vcpu_stats stats;
-	/* The halt probe (vcpu.c): the vCPU samples itself when kicked. */
-	unsigned int probes;	/* samples taken; bumped after @stuck is set */
-	int stuck;		/* last sample: halted with IF=0, no NMI, or waiting for SIPI */
-};
 
 /* Scans console output for the kernel's panic banner. */
 struct hc_panic_watch {
@@ -97,13 +85,5 @@ void hc_vm_stop(struct hc_vm *vm, enum hc_stop why, const char *fmt, ...)
 /* Kick and join every vCPU thread (after a stop was requested). */
 void hc_vm_join(struct hc_vm *vm);
 void hc_vm_destroy(struct hc_vm *vm);
-
-/* Port I/O and MMIO exits (vcpu.c). */
-void hc_vm_pio(struct hc_vcpu *v, uint16_t port, int size, int write, uint8_t *data);
-/*
- * Kick @v out of KVM_RUN so that it samples, on its own thread, whether it
- * can ever run again (@stuck) and then bumps @probes (vcpu.c).
- */
-void hc_vcpu_probe(struct hc_vcpu *v);
 
 #endif

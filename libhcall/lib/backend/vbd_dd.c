@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Virtual block devices, shim side: reach the driver domain (spawn a
+ * private hcall-dd or connect to a shared one), talk to it, and lose it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hcall/backend/vbd.h"
+#include "hcall/backend/vbd_bus.h"
+#include "hcall/backend/vbd_dd.h"
+#include "hcall/common/ddproto.h"
+#include "hcall/common/err.h"
+#include "hcall/dd/gnttab.h"	/* Xen's grant_table.h */
+#include "hcall/guestmem.h"
+#include "hcall/vmm/vm.h"
+#include <xen/io/xenbus.h>
+
+#define DD_REAP_MS 5000	/* for a killed private hcall-dd to exit */
+
+/*
+ * The connection to hcall-dd is gone, or can no longer pair replies with
+ * requests. A private hcall-dd is killed and reaped before we go on (its
+ * exit ends its rings, io_uring and mappings): its rings are then gone. A
+ * shared one serves on until it notices the hang-up, and we cannot know
+ * when: its rings stay attached in our books, their ports taken, and the
+ * guest's memory counts as still mapped (vs->stuck). Either way every disk
+ * is gone, and each frontend is told so.
+ */
+/*
+ * A killed hcall-dd's exit may wait for I/O the kernel cannot cancel (a
+ * stalled network image): wait a bounded time, the caller holds pv.lock.
+ */
+static int reap_dd(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < DD_REAP_MS / 10; i++) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * A dead hcall-dd cannot unpin the grants it had mapped: clear their
+ * GTF_reading/GTF_writing for it (as Xen does when a backend domain dies),
+ * so the frontend can end access and fail those requests.
+ */
+static void unpin_dead_dd(struct hc_vm *vm)
+{
+	uint64_t n = (uint64_t)vm->pv.gnttab_frames * 4096 / sizeof(struct grant_entry_v1);
+	struct grant_entry_v1 *t;
+	uint64_t i;
+
+	t = n ? hc_gpa(vm->ram, vm->mem, vm->pv.gnttab_gpa, n * sizeof(*t)) : NULL;
+	for (i = 0; t && i < n; i++) {
+		uint16_t f = __atomic_load_n(&t[i].flags, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&t[i].domid, __ATOMIC_RELAXED) != HCALL_DOMID_BACKEND)
+			continue;
+		while ((f & (GTF_reading | GTF_writing)) &&
+		       !__atomic_compare_exchange_n(&t[i].flags, &f,
+						    f & ~(GTF_reading | GTF_writing), 0,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+	}
+}
+
+static void lose_dd(struct hc_vm *vm, int why)
+{
+	struct hc_vbds *vs = vm->vbds;
+	int i;
+
+	fprintf(stderr, "hcall-run: driver domain %s: its disks are gone\n",
+		why == -EIO ? "hung up" : "stopped answering");
+	close(vs->sock);
+	vs->sock = -1;
+	if (vs->pid > 0)
+		kill(vs->pid, SIGKILL);
+	if (vs->pid > 0 && !reap_dd(vs->pid)) {
+		vs->pid = 0;
+		for (i = 0; i < vs->n; i++)
+			hc_vbd_forget_rings(vm, &vs->d[i]);
+		unpin_dead_dd(vm);
+	} else {
+		if (vs->pid > 0)
+			fprintf(stderr, "hcall-run: the killed driver domain has not exited after %d ms: its rings count as running\n",
+				DD_REAP_MS);
+		vs->stuck = 1;
+	}
+	for (i = 0; i < vs->n; i++) {
+		hc_vbd_put(vm, vs->d[i].be, "error", "the driver domain %s: disk gone",
+			   why == -EIO ? "hung up" : "stopped answering");
+		hc_vbd_set_state(vm, &vs->d[i], XenbusStateClosing);
+	}
+}
+
+/* One request to hcall-dd; a lost or late reply ends the connection. */
+int hc_vbd_dd_call(struct hc_vm *vm, const struct hc_dd_attach *a, const int *fds,
+		   uint32_t *ring_id)
+{
+	struct hc_vbds *vs = vm->vbds;
+	int ret;
+
+	if (vs->sock < 0)
+		return -ENXIO;
+	ret = hc_dd_call(vs->sock, a, fds, ring_id);
+	if (ret == -ETIMEDOUT || ret == -EIO)
+		lose_dd(vm, ret);
+	return ret;
+}
+
+static int spawn_dd(struct hc_vbds *vs, const char *binary, char *err, size_t errlen)
+{
+	int sv[2];
+	char fdarg[16];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return hc_err(err, errlen, "socketpair: %s", strerror(errno));
+	vs->pid = fork();
+	if (vs->pid < 0)
+		return hc_err(err, errlen, "fork: %s", strerror(errno));
+	if (vs->pid == 0) {
+		/* The driver domain dies with its shim, holding only its socket. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fcntl(sv[1], F_SETFD, 0) == 0) {
+			snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+			execl(binary, "hcall-dd", "--fd", fdarg, (char *)NULL);
+		}
+		fprintf(stderr, "hcall-run: cannot run %s: %s\n", binary, strerror(errno));
+		_exit(127);
+	}
+	close(sv[1]);
+	vs->sock = sv[0];
+	return 0;
+}
+
+static int connect_dd(struct hc_vbds *vs, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	vs->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (vs->sock < 0 || strlen(path) >= sizeof(sa.sun_path))
+		return hc_err(err, errlen, "%s: %s", path, strerror(errno));
+	strcpy(sa.sun_path, path);
+	if (connect(vs->sock, (struct sockaddr *)&sa, sizeof(sa)))
+		return hc_err(err, errlen, "driver domain at %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * The shim waits for the driver domain's answers with the guest's store
+ * call in progress: a hung (shared) hcall-dd must cost that disk, not the VM.
+ */
+static void bound_replies(int sock)
+{
+	struct timeval tv = { .tv_sec = 5 };
+
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
+		 char *err, size_t errlen)
+{
+	struct hc_vbds *vs = vm->vbds;
+	int i, ret;
+
+	if (!vs || !vs->n)
+		return 0;
+	if (!vm->pv.store) {
+		snprintf(err, errlen, "PV disks need the hcall platform (not --hvm)");
+		return -1;
+	}
+	ret = dd_socket ? connect_dd(vs, dd_socket, err, errlen)
+			: spawn_dd(vs, dd_binary, err, errlen);
+	if (ret)
+		return ret;
+	bound_replies(vs->sock);
+	pthread_mutex_lock(&vm->pv.lock);
+	for (i = 0; i < vs->n && !ret; i++)
+		ret = hc_vbd_publish(vm, &vs->d[i]);
+	for (i = 0; i < vs->n; i++)
+		vs->d[i].dirty = 0;	/* the watches' first firing: nothing moved */
+	pthread_mutex_unlock(&vm->pv.lock);
+	if (ret)
+		snprintf(err, errlen, "publishing disks in the store failed");
+	return ret ? -1 : 0;
+}
+
+void hc_vbd_destroy(struct hc_vm *vm)
+{
+	struct hc_vbds *vs = vm->vbds;
+	int i;
+
+	if (!vs)
+		return;
+	if (vs->sock >= 0) {
+		for (i = 0; i < vs->n; i++)
+			hc_vbd_detach(vm, &vs->d[i]);
+		close(vs->sock);	/* a private hcall-dd exits when this closes */
+	}
+	if (vs->pid > 0)
+		waitpid(vs->pid, NULL, 0);
+	vs->sock = -1;
+	vs->pid = 0;
+	for (i = 0; i < vs->n; i++)
+		if (vs->d[i].fd >= 0)
+			close(vs->d[i].fd);
+	vs->n = 0;	/* the counters stay for the exit report */
+}
+
+void hc_vbd_free(struct hc_vm *vm)
+{
+	hc_vbd_destroy(vm);
+	free(vm->vbds);
+	vm->vbds = NULL;
+}
