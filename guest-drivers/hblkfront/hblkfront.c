@@ -54,7 +54,7 @@ struct hblk_queue {
 	struct blkif_front_ring ring;
 	RING_IDX pushed;		/* req_prod as published to the backend */
 	int ring_ref;
-	int port;
+	unsigned int port;
 	int irq;
 	unsigned long free_ids;		/* bit set: shadow slot free */
 	struct hblk_shadow shadow[HBLK_RING_SIZE];
@@ -501,23 +501,10 @@ static void hblk_free_queue(struct hblk_queue *q)
 {
 	unsigned int i;
 
-	/* First: once free_irq() returns, no handler runs on @q. */
-	if (q->irq > 0) {
-		free_irq(q->irq, q);
-		hcall_evtchn_unbind_irq(q->irq);	/* closes the port */
-	}
-	q->irq = 0;
-	if (q->ring_ref >= 0 && q->ring.sring) {
-		/* Only once the backend let go; otherwise the page stays granted. */
-		if (hcall_gnttab_end_access(q->ring_ref))
-			free_page((unsigned long)q->ring.sring);
-		else
-			dev_warn(&q->info->dev->dev, "%s: ring still in use, leaked\n", q->name);
-	} else if (q->ring.sring) {
-		free_page((unsigned long)q->ring.sring);
-	}
-	q->ring.sring = NULL;
-	q->ring_ref = -1;
+	/* First: once the irq is freed, no handler runs on @q. */
+	hcall_bus_teardown_evtchn(&q->irq, q);
+	/* Freed only once the backend let go; otherwise it stays granted. */
+	hcall_bus_teardown_ring(q->info->dev, (void **)&q->ring.sring, &q->ring_ref);
 	for (i = 0; i < HBLK_RING_SIZE; i++) {
 		/* A segment page the backend may still read is leaked, not reused. */
 		if (q->shadow[i].indirect_gref < 0 ||
@@ -548,28 +535,17 @@ static int hblk_setup_queue(struct hblk_info *info, struct hblk_queue *q)
 		if (!q->indirect[i])
 			return -ENOMEM;
 	}
-	sring = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!sring)
-		return -ENOMEM;
+	/* Nobody reads the ring before its ref is in the store. */
+	ret = hcall_bus_setup_ring(info->dev, GFP_KERNEL, (void **)&sring, &q->ring_ref);
+	if (ret)
+		return ret;
 	SHARED_RING_INIT(sring);
 	FRONT_RING_INIT(&q->ring, sring, PAGE_SIZE);
-	ret = hcall_gnttab_grant_access(info->dev->otherend_id, PFN_DOWN(__pa(sring)), false);
-	if (ret < 0)
-		return ret;
-	q->ring_ref = ret;
-	q->port = hcall_evtchn_alloc();
-	if (q->port < 0)
-		return q->port;
-	ret = hcall_evtchn_bind_irq(q->port);
+	ret = hcall_bus_setup_evtchn(info->dev, hblk_interrupt, 0, q->name, q, &q->port);
 	if (ret < 0)
 		return ret;
 	q->irq = ret;
-	ret = request_irq(q->irq, hblk_interrupt, 0, q->name, q);
-	if (ret) {
-		hcall_evtchn_unbind_irq(q->irq);
-		q->irq = 0;
-	}
-	return ret;
+	return 0;
 }
 
 /* Remove @node below @dir; one that is not there is fine. */
@@ -629,7 +605,6 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 
 		q->info = info;
 		q->ring_ref = -1;
-		q->port = -1;
 		spin_lock_init(&q->lock);
 		q->free_ids = BIT(HBLK_RING_SIZE) - 1;
 		for (k = 0; k < HBLK_RING_SIZE; k++)
@@ -646,7 +621,7 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 		return ret;
 	if (info->nr_queues == 1) {
 		ret = hcall_store_printf(dev->nodename, "ring-ref", "%d", info->queues[0].ring_ref);
-		ret = ret ?: hcall_store_printf(dev->nodename, "event-channel", "%d",
+		ret = ret ?: hcall_store_printf(dev->nodename, "event-channel", "%u",
 						info->queues[0].port);
 	} else {
 		ret = hcall_store_printf(dev->nodename, "multi-queue-num-queues", "%u",
@@ -654,7 +629,7 @@ static int hblk_talk_to_backend(struct hblk_info *info)
 		for (i = 0; i < info->nr_queues && !ret; i++) {
 			snprintf(dir, sizeof(dir), "%s/queue-%u", dev->nodename, i);
 			ret = hcall_store_printf(dir, "ring-ref", "%d", info->queues[i].ring_ref);
-			ret = ret ?: hcall_store_printf(dir, "event-channel", "%d",
+			ret = ret ?: hcall_store_printf(dir, "event-channel", "%u",
 							info->queues[i].port);
 		}
 	}
@@ -758,13 +733,15 @@ static int hblk_connect(struct hblk_info *info)
 	return 0;
 }
 
-/* Setting up failed before a disk existed: undo the rings. */
+/*
+ * Setting up failed before a disk existed: say why in the store, go to
+ * Closing, and undo the rings (a ring the backend still maps is leaked).
+ */
 static void hblk_fail(struct hblk_info *info, int err, const char *what)
 {
 	WARN_ON(info->gd);
-	dev_err(&info->dev->dev, "%s failed: %d\n", what, err);
+	hcall_bus_dev_fatal(info->dev, err, "%s failed", what);
 	hblk_free_queues(info);
-	hcall_bus_switch_state(info->dev, HCALL_STATE_CLOSED);
 }
 
 /*

@@ -3,7 +3,8 @@
 # hblkfront's lifecycle against what a real backend and a shared grant
 # table do to it: grants all taken elsewhere, the driver unbound under I/O,
 # a backend that cannot flush, the cost of FUA, and backends that break
-# the protocol (hcall-dd-test, tests/dd/hostile_backend.c).
+# the protocol (hcall-dd-test, tests/dd/hostile_backend.c), and a setup
+# that fails (the error it leaves in the store).
 . "$(dirname "$0")/../lib/tap.sh"
 need_kvm "$0" "$@"
 S=$(scratch)
@@ -95,5 +96,26 @@ is "$(field gone-unbound)" yes "and unbinding xvde ends within 30 s"
 is "$(field gone-oops)" 0 "no oops, BUG or warning in the guest"
 [ "$(field disabled)" = 3 ] && [ "$(field early-disabled)" = 1 ] &&
 	[ "$(field gone-unbound)" = yes ] || diag_file "$OUT" 60
+
+# 5. A frontend that cannot set up reports it as Xen's xenbus_dev_fatal()
+#    does: bound to xvda while every grant is held elsewhere, hblkfront
+#    cannot grant its ring. What a user sees: the device's error node
+#    in the store says why, the device is Closing and the backend let go,
+#    the kernel log names the device; bound again once the grants are
+#    back, the disk works and the error node is gone.
+head -c 1M /dev/urandom > "$S/ft.img"
+blk blk-fatal --disk "$S/ft.img"
+is "$?" 0 "the guest whose frontend failed to set up powers off cleanly"
+is "$(field fatal-error)" 28_setting_up_the_rings_failed \
+	"device/vbd/51712/error says '28 setting up the rings failed' (ENOSPC)"
+is "$(field fatal-state)" 5 "the frontend's state went to Closing"
+is "$(field fatal-backend)" 6 "and the backend let go (Closed)"
+grep -q 'hblkfront vbd-51712: 28 setting up the rings failed' "$OUT"
+ok $? "the kernel log says the same, with the device's name"
+is "$(field again-rc):$(field again-first)" "0:$(head -c 4096 "$S/ft.img" | sha256sum | cut -c1-16)" \
+	"bound again with the grants back, xvda reads the disk's bytes"
+is "$(field again-error):$(field again-state)" "(-2):4" "the error node is gone and the frontend is Connected"
+is "$(field oops)" 0 "no oops, BUG or warning in the guest"
+[ "$(field fatal-state)" = 5 ] && [ "$(field again-rc)" = 0 ] || diag_file "$OUT" 40
 
 done_testing
