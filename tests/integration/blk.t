@@ -10,8 +10,6 @@ need_kvm "$0" "$@"
 S=$(scratch)
 OUT=$S/out
 TOOLS=$B/guest/tools.img
-blk() { local t=$1; shift; guest "$t" --cmdline "console=hvc0 quiet hcall.test=$t" --mem 512M "$@"; }
-field() { grep -oE "(^| )$1=[^[:space:]]*" "$OUT" | head -n1 | cut -d= -f2 | tr -d '\r'; }
 content() { yes "hcall-file-$1" | head -c $(($1 * 37 * 1024 + $1)); }
 
 # 1. mkfs.ext4 + files in the guest; fsck and checksums on the host.
@@ -20,7 +18,7 @@ blk blk-fs --cpus 2 --disk "$S/fs.img" --disk "$TOOLS,ro" --stats-json "$S/fs.js
 rc=$?
 is "$rc" 0 "guest made ext4 on xvda, wrote 24 files and powered off"
 [ $rc -eq 0 ] || diag_file "$OUT" 40
-is "$(field files)" 24 "all 24 files written"
+is "$(first_field files)" 24 "all 24 files written"
 e2fsck -fn "$S/fs.img" > "$S/fsck.out" 2>&1
 ok $? "host e2fsck -fn: the image is clean"
 bad=0
@@ -29,7 +27,7 @@ for i in $(seq 1 24); do
 	[ "$(content "$i" | sha256sum)" = "$(sha256sum < "$S/f$i")" ] || bad=$((bad + 1))
 done
 is "$bad" 0 "every file's bytes on the host match what the guest wrote"
-python3 - "$S/fs.json" "$(field ios)" <<'PY'
+python3 - "$S/fs.json" "$(first_field ios)" <<'PY'
 import json, sys
 s, ios = json.load(open(sys.argv[1])), int(sys.argv[2] or 0)
 sends = s["hypercalls"]["4"]
@@ -43,10 +41,10 @@ ok $? "no doorbell of the data path reached the shim (all caught by ioeventfd)"
 rm -f "$S/fio.img"; truncate -s 64M "$S/fio.img"
 blk blk-fio --cpus 2 --disk "$S/fio.img" --disk "$TOOLS,ro"
 is "$?" 0 "fio guest run completes"
-is "$(field fio)" 0 "fio --verify=crc32c passes (2 jobs, 4-128 KiB random writes)"
-is "$(field errors)" 0 "fio reports no errors"
-is "$(field read_kb)" 49152 "fio read back and verified all 48 MiB it wrote"
-[ "$(field fio)" = 0 ] || diag_file "$OUT" 40
+is "$(first_field fio)" 0 "fio --verify=crc32c passes (2 jobs, 4-128 KiB random writes)"
+is "$(first_field errors)" 0 "fio reports no errors"
+is "$(first_field read_kb)" 49152 "fio read back and verified all 48 MiB it wrote"
+[ "$(first_field fio)" = 0 ] || diag_file "$OUT" 40
 
 # The same on one vCPU: that kernel patches out the LOCK prefix of every
 # cmpxchg(), while each completion revokes grants that hcall-dd marks in
@@ -54,16 +52,16 @@ is "$(field read_kb)" 49152 "fio read back and verified all 48 MiB it wrote"
 rm -f "$S/fio.img"; truncate -s 64M "$S/fio.img"
 blk blk-fio --cpus 1 --disk "$S/fio.img" --disk "$TOOLS,ro"
 is "$?" 0 "fio guest run on one vCPU completes"
-is "$(field fio)/$(field errors)/$(field read_kb)" 0/0/49152 "fio --verify=crc32c passes on one vCPU (48 MiB verified)"
-[ "$(field fio)" = 0 ] || diag_file "$OUT" 40
+is "$(first_field fio)/$(first_field errors)/$(first_field read_kb)" 0/0/49152 "fio --verify=crc32c passes on one vCPU (48 MiB verified)"
+[ "$(first_field fio)" = 0 ] || diag_file "$OUT" 40
 
 # 3. read-only disk.
 head -c 1M /dev/urandom > "$S/ro.img"
 before=$(sha256sum < "$S/ro.img")
 blk blk-ro --disk "$S/ro.img,ro"
-is "$(field ro)" 1 "a ,ro disk is read-only in the guest"
-is "$(field first)" "$(head -c 4096 "$S/ro.img" | sha256sum | cut -c1-16)" "and reads the image's bytes"
-isnt_zero=$(field write-rc)
+is "$(first_field ro)" 1 "a ,ro disk is read-only in the guest"
+is "$(first_field first)" "$(head -c 4096 "$S/ro.img" | sha256sum | cut -c1-16)" "and reads the image's bytes"
+isnt_zero=$(first_field write-rc)
 [ -n "$isnt_zero" ] && [ "$isnt_zero" != 0 ]
 ok $? "a write forced past the guest's read-only flag fails (dd status $isnt_zero)"
 is "$(sha256sum < "$S/ro.img")" "$before" "and the image is unchanged"
@@ -72,15 +70,15 @@ is "$(sha256sum < "$S/ro.img")" "$before" "and the image is unchanged"
 rm -f "$S/rm.img"; truncate -s 32M "$S/rm.img"; mke2fs -q -t ext4 -F "$S/rm.img"
 blk blk-rmmod --cpus 2 --disk "$S/rm.img"
 is "$?" 0 "rmmod/insmod guest run completes"
-is "$(field rmmod-idle)" 0 "rmmod with the filesystem unmounted succeeds"
-is "$(field gone)" yes "and xvda goes away"
-is "$(field reloaded-same)" yes "insmod again: the file written before is intact"
-[ "$(field rmmod-busy)" != 0 ] && [ -n "$(field rmmod-busy)" ]
+is "$(first_field rmmod-idle)" 0 "rmmod with the filesystem unmounted succeeds"
+is "$(first_field gone)" yes "and xvda goes away"
+is "$(first_field reloaded-same)" yes "insmod again: the file written before is intact"
+[ "$(first_field rmmod-busy)" != 0 ] && [ -n "$(first_field rmmod-busy)" ]
 ok $? "rmmod while I/O runs on xvda is refused"
-is "$(field still)" yes "and xvda stays"
-is "$(field rmmod-after)" 0 "rmmod after the I/O stopped succeeds"
-is "$(field third-load)" 0 "a third load reads the disk"
-is "$(field oops)" 0 "no oops, BUG or warning in the guest"
+is "$(first_field still)" yes "and xvda stays"
+is "$(first_field rmmod-after)" 0 "rmmod after the I/O stopped succeeds"
+is "$(first_field third-load)" 0 "a third load reads the disk"
+is "$(first_field oops)" 0 "no oops, BUG or warning in the guest"
 
 # 5. Hostile frontend against xvda; both the shim and the driver domain run
 #    under ASan + UBSan and must stay up: hblkfront then reads xvdb.
@@ -91,8 +89,8 @@ HCALL_DD=$B/bin/hcall-dd-san RUN=$B/bin/hcall-run-san \
 is "$?" 0 "the guest with a hostile frontend powers off cleanly"
 grep 'HCALL-HOSTILE' "$OUT" | grep -v failures= | sed 's/^/# /'
 is "$(grep -c 'HCALL-HOSTILE .* ok' "$OUT")" 20 "all 20 hostile requests were answered as they must be"
-is "$(field failures)" 0 "no check failed (errors, EOPNOTSUPP, canary intact, ring disconnected)"
-is "$(field xvdb-first)" "$(head -c 4096 "$S/h2.img" | sha256sum | cut -c1-16)" \
+is "$(first_field failures)" 0 "no check failed (errors, EOPNOTSUPP, canary intact, ring disconnected)"
+is "$(first_field xvdb-first)" "$(head -c 4096 "$S/h2.img" | sha256sum | cut -c1-16)" \
 	"the same hcall-dd still serves xvdb afterwards"
 is "$(sha256sum < "$S/h.img")" "$before" "the attacked image is unchanged"
 grep -q 'corrupted its ring' "$OUT"
@@ -114,7 +112,7 @@ rc2=$?
 wait $g1
 rc1=$?
 is "$rc1:$rc2" 0:0 "two guests ran at once on one shared hcall-dd (--dd-socket)"
-OUT=$S/g1.out; r1=$(field readback); OUT=$S/g2.out; r2=$(field readback)
+OUT=$S/g1.out; r1=$(first_field readback); OUT=$S/g2.out; r2=$(first_field readback)
 is "$r1:$r2" yes:yes "each read back what it wrote"
 is "$(head -c "$(content 3 | wc -c)" "$S/g1.img" | sha256sum):$(head -c "$(content 3 | wc -c)" "$S/g2.img" | sha256sum)" \
 	"$(content 3 | sha256sum):$(content 3 | sha256sum)" "and both images hold the bytes"
@@ -143,7 +141,7 @@ blk blk-rw --disk "$S/m.img" --dd-socket "$sockdir/mute.sock"
 rc=$?
 took=$(( $(date +%s) - start ))
 is "$rc" 0 "with a mute driver domain the guest still runs and powers off (${took} s)"
-is "$(field missing)" xvda "the guest reports its disk missing, not hung"
+is "$(first_field missing)" xvda "the guest reports its disk missing, not hung"
 grep -q 'driver domain stopped answering' "$OUT"
 ok $? "hcall-run says the driver domain stopped answering"
 kill $mute 2>/dev/null; wait $mute 2>/dev/null
@@ -194,7 +192,7 @@ ok $? "every acknowledged write survived the SIGKILL"
 rm -f "$S/big.img"; truncate -s 8M "$S/big.img"
 blk blk-rw --disk "$S/big.img" --mem 5G
 is "$?" 0 "a 5 GiB guest (--mem 5G) finds its PV disk and powers off"
-is "$(field readback)" yes "and reads back what it wrote"
-[ "$(field readback)" = yes ] || diag_file "$OUT" 40
+is "$(first_field readback)" yes "and reads back what it wrote"
+[ "$(first_field readback)" = yes ] || diag_file "$OUT" 40
 
 done_testing

@@ -11,10 +11,8 @@ S=$(scratch)
 OUT=$S/out
 TOOLS=$B/guest/tools.img
 DDTEST=$B/bin/hcall-dd-test
-blk() { local t=$1; shift; guest "$t" --cmdline "console=hvc0 quiet hcall.test=$t" --mem 512M "$@"; }
-field() { grep -oE "(^| )$1=[^[:space:]]*" "$OUT" | head -n1 | cut -d= -f2 | tr -d '\r'; }
 # nonzero NAME: the field is there and is not 0 (a failed command's status)
-nonzero() { local v; v=$(field "$1"); [ -n "$v" ] && [ "$v" != 0 ]; }
+nonzero() { local v; v=$(first_field "$1"); [ -n "$v" ] && [ "$v" != 0 ]; }
 
 # 1. Grants are shared by every disk: with all of them held elsewhere a
 #    read on xvdb waits and then completes, though xvdb has nothing in
@@ -24,15 +22,15 @@ rm -f "$S/s1.img"; truncate -s 8M "$S/s1.img"; head -c 4M /dev/urandom > "$S/s2.
 blk blk-starve --cpus 2 --disk "$S/s1.img" --disk "$S/s2.img"
 is "$?" 0 "grant starvation guest run completes"
 grep -o 'HCALL-GRANTHOG took=[0-9]*' "$OUT" | head -n1 | sed 's/^/# /'
-is "$(field starved)" yes "with every grant held elsewhere, a read on xvdb waits instead of failing"
-is "$(field resumed):$(field read-rc)" yes:0 "and completes once the grants are free again"
-is "$(field first)" "$(head -c 4096 "$S/s2.img" | sha256sum | cut -c1-16)" "with the disk's bytes"
-is "$(field rebound)" 5 "hblkfront unbound from xvda and bound again 5 times while reads ran on it"
-is "$(field oops)" 0 "no oops, BUG or warning in the guest"
-is "$(field requeues)" 1,2, "reloaded with one ring, then two: the backend attaches the new ones each time"
-is "$(field requeue-oops)" 0 "no oops, BUG or warning while reloading"
-[ "$(field rebound)" = 5 ] && [ "$(field resumed)" = yes ] &&
-	[ "$(field requeues)" = 1,2, ] || diag_file "$OUT" 40
+is "$(first_field starved)" yes "with every grant held elsewhere, a read on xvdb waits instead of failing"
+is "$(first_field resumed):$(first_field read-rc)" yes:0 "and completes once the grants are free again"
+is "$(first_field first)" "$(head -c 4096 "$S/s2.img" | sha256sum | cut -c1-16)" "with the disk's bytes"
+is "$(first_field rebound)" 5 "hblkfront unbound from xvda and bound again 5 times while reads ran on it"
+is "$(first_field oops)" 0 "no oops, BUG or warning in the guest"
+is "$(first_field requeues)" 1,2, "reloaded with one ring, then two: the backend attaches the new ones each time"
+is "$(first_field requeue-oops)" 0 "no oops, BUG or warning while reloading"
+[ "$(first_field rebound)" = 5 ] && [ "$(first_field resumed)" = yes ] &&
+	[ "$(first_field requeues)" = 1,2, ] || diag_file "$OUT" 40
 
 # 2. A backend that cannot flush (EOPNOTSUPP to every flush): the write
 #    cache goes off and ext4 keeps working.
@@ -40,14 +38,14 @@ rm -f "$S/nf.img"; truncate -s 64M "$S/nf.img"
 HCALL_DD=$DDTEST HCALL_DD_TEST=noflush \
 	blk blk-noflush --cpus 2 --disk "$S/nf.img" --disk "$TOOLS,ro"
 is "$?" 0 "guest on a backend without flush completes"
-is "$(field written):$(field same)" 8:8 "ext4 wrote 8 files, each followed by sync, and read them back after a remount"
-is "$(field fserr)" 0 "no filesystem, journal or I/O error in the guest"
-is "$(field wc)" write_through "hblkfront turned the write cache off"
-is "$(field noflush)" 1 "and said so once"
-is "$(field oops)" 0 "no oops, BUG or warning in the guest"
+is "$(first_field written):$(first_field same)" 8:8 "ext4 wrote 8 files, each followed by sync, and read them back after a remount"
+is "$(first_field fserr)" 0 "no filesystem, journal or I/O error in the guest"
+is "$(first_field wc)" write_through "hblkfront turned the write cache off"
+is "$(first_field noflush)" 1 "and said so once"
+is "$(first_field oops)" 0 "no oops, BUG or warning in the guest"
 e2fsck -fn "$S/nf.img" > "$S/nf.fsck" 2>&1
 ok $? "host e2fsck -fn: the image is clean"
-[ "$(field same):$(field fserr)" = 8:0 ] || diag_file "$OUT" 40
+[ "$(first_field same):$(first_field fserr)" = 8:0 ] || diag_file "$OUT" 40
 
 # 3. FUA: a FUA write costs the backend one fdatasync (the write, then a
 #    flush), not the two of a barrier (flush, write, flush). An O_DSYNC
@@ -55,8 +53,8 @@ ok $? "host e2fsck -fn: the image is clean"
 rm -f "$S/fua.img"; truncate -s 8M "$S/fua.img"
 HCALL_DD=$DDTEST HCALL_DD_TEST=count blk blk-fua --disk "$S/fua.img"
 is "$?" 0 "O_DSYNC guest run completes"
-is "$(field fua):$(field wc)" 0:write_back "xvda has a write cache and no FUA"
-is "$(field wrote)" 40 "40 O_DIRECT|O_DSYNC writes of 4 KiB"
+is "$(first_field fua):$(first_field wc)" 0:write_back "xvda has a write cache and no FUA"
+is "$(first_field wrote)" 40 "40 O_DIRECT|O_DSYNC writes of 4 KiB"
 syncs=$(grep -c 'hcall-dd-test: fdatasync' "$OUT")
 [ "$syncs" -ge 80 ] && [ "$syncs" -le 84 ]
 ok $? "cost the backend $syncs fdatasyncs: two per write (FUA as a barrier made it three)"
@@ -72,30 +70,30 @@ HCALL_DD=$DDTEST HCALL_DD_TEST=hostile \
 	blk blk-badbackend --cpus 1 --disk "$S/bba.img" --disk "$S/bbb.img" --disk "$S/bbc.img" \
 	--disk "$S/bbd.img" --disk "$S/bbe.img"
 is "$?" 0 "the guest with a misbehaving backend powers off cleanly"
-is "$(field before)" 0:0:0 "all three disks read before the backend misbehaves"
+is "$(first_field before)" 0:0:0 "all three disks read before the backend misbehaves"
 nonzero wrong-op
 ok $? "a read answered with the wrong operation fails"
 nonzero after-wrong-op
 ok $? "and xvda is disabled: the next read fails"
-is "$(field held-pending)" yes "a read whose page the backend still holds is not completed"
+is "$(first_field held-pending)" yes "a read whose page the backend still holds is not completed"
 nonzero after-hold
 ok $? "and xvdc is disabled"
 nonzero after-bad-index
 ok $? "a bogus response index disables xvdb"
-is "$(field disabled)" 3 "one 'disk disabled' line per disk, not one per interrupt"
-is "$(field oops)" 0 "no oops, BUG or warning in the guest"
+is "$(first_field disabled)" 3 "one 'disk disabled' line per disk, not one per interrupt"
+is "$(first_field oops)" 0 "no oops, BUG or warning in the guest"
 early=$(grep -c 'hcall-dd-test: answered an unpublished request' "$OUT")
 [ "$early" -ge 1 ]
 ok $? "the backend answered $early request(s) written to xvdd's ring before they were published"
-is "$(field early-disabled)" 1 "and xvdd is disabled for it, not fooled into completing them"
-is "$(field gone-before)" 0 "xvde reads before its driver domain dies"
+is "$(first_field early-disabled)" 1 "and xvdd is disabled for it, not fooled into completing them"
+is "$(first_field gone-before)" 0 "xvde reads before its driver domain dies"
 grep -q 'hcall-dd-test: exiting' "$OUT"
 ok $? "the driver domain exits on the trigger read"
-is "$(field gone-io-ended)" yes "the read out on xvde ends within 30 s once its backend is gone"
-is "$(field gone-unbound)" yes "and unbinding xvde ends within 30 s"
-is "$(field gone-oops)" 0 "no oops, BUG or warning in the guest"
-[ "$(field disabled)" = 3 ] && [ "$(field early-disabled)" = 1 ] &&
-	[ "$(field gone-unbound)" = yes ] || diag_file "$OUT" 60
+is "$(first_field gone-io-ended)" yes "the read out on xvde ends within 30 s once its backend is gone"
+is "$(first_field gone-unbound)" yes "and unbinding xvde ends within 30 s"
+is "$(first_field gone-oops)" 0 "no oops, BUG or warning in the guest"
+[ "$(first_field disabled)" = 3 ] && [ "$(first_field early-disabled)" = 1 ] &&
+	[ "$(first_field gone-unbound)" = yes ] || diag_file "$OUT" 60
 
 # 5. A frontend that cannot set up reports it as Xen's xenbus_dev_fatal()
 #    does: bound to xvda while every grant is held elsewhere, hblkfront
@@ -106,16 +104,16 @@ is "$(field gone-oops)" 0 "no oops, BUG or warning in the guest"
 head -c 1M /dev/urandom > "$S/ft.img"
 blk blk-fatal --disk "$S/ft.img"
 is "$?" 0 "the guest whose frontend failed to set up powers off cleanly"
-is "$(field fatal-error)" 28_setting_up_the_rings_failed \
+is "$(first_field fatal-error)" 28_setting_up_the_rings_failed \
 	"device/vbd/51712/error says '28 setting up the rings failed' (ENOSPC)"
-is "$(field fatal-state)" 5 "the frontend's state went to Closing"
-is "$(field fatal-backend)" 6 "and the backend let go (Closed)"
+is "$(first_field fatal-state)" 5 "the frontend's state went to Closing"
+is "$(first_field fatal-backend)" 6 "and the backend let go (Closed)"
 grep -q 'hblkfront vbd-51712: 28 setting up the rings failed' "$OUT"
 ok $? "the kernel log says the same, with the device's name"
-is "$(field again-rc):$(field again-first)" "0:$(head -c 4096 "$S/ft.img" | sha256sum | cut -c1-16)" \
+is "$(first_field again-rc):$(first_field again-first)" "0:$(head -c 4096 "$S/ft.img" | sha256sum | cut -c1-16)" \
 	"bound again with the grants back, xvda reads the disk's bytes"
-is "$(field again-error):$(field again-state)" "(-2):4" "the error node is gone and the frontend is Connected"
-is "$(field oops)" 0 "no oops, BUG or warning in the guest"
-[ "$(field fatal-state)" = 5 ] && [ "$(field again-rc)" = 0 ] || diag_file "$OUT" 40
+is "$(first_field again-error):$(first_field again-state)" "(-2):4" "the error node is gone and the frontend is Connected"
+is "$(first_field oops)" 0 "no oops, BUG or warning in the guest"
+[ "$(first_field fatal-state)" = 5 ] && [ "$(first_field again-rc)" = 0 ] || diag_file "$OUT" 40
 
 done_testing

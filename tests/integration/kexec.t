@@ -10,8 +10,6 @@
 need_kvm "$0" "$@"
 S=$(scratch)
 OUT=$S/out
-field() { sed -n "s/.*HCALL-KEXEC $1 $2=\([^[:space:]]*\).*/\1/p" "$OUT" | tr -d '\r' | head -n1; }
-
 # The kernel and initramfs to kexec, on an ext2 disk the guest reads.
 mkdir -p "$S/k"
 cp "$KERNEL" "$INITRD" "$S/k/"
@@ -22,17 +20,17 @@ guest kexec --cpus 1 --mem 512M --disk "$S/k.img,ro" --stats-json "$S/kexec.json
 	--cmdline "console=hvc0 quiet hcall.test=kexec"
 rc=$?
 is "$rc" 0 "the kexec'd kernel ran its test and powered off by hypercall: exit 0"
-is "$(field before sum)" "$sum" "the first kernel read the new kernel from its PV disk"
+is "$(tagged_field "HCALL-KEXEC before" sum | head -n1)" "$sum" "the first kernel read the new kernel from its PV disk"
 grep -q 'HCALL-RESULT test=kexec-after rc=0' "$OUT"
 ok $? "the second kernel booted and its test passed"
 ! grep -q 'HCALL-RESULT test=kexec rc=' "$OUT"
 ok $? "the first kernel never came back from the kexec"
-is "$(field after sum)" "$sum" "the second kernel reads the same disk through a new ring"
-is "$(field after clocksource)" hcall-clock "the second kernel's own shared info (pvclock) works"
-is "$(field after console)" hvc0 "its console ring was registered anew"
-is "$(field after evtchn-irqs)" 3 "console, store and disk event channels are irqs again"
-is "$(field after year)" "$(date -u +%Y)" "the wall clock comes from its new shared page"
-is "$(field after oopses)" 0 "no oops, BUG or WARNING in the second kernel"
+is "$(tagged_field "HCALL-KEXEC after" sum | head -n1)" "$sum" "the second kernel reads the same disk through a new ring"
+is "$(tagged_field "HCALL-KEXEC after" clocksource | head -n1)" hcall-clock "the second kernel's own shared info (pvclock) works"
+is "$(tagged_field "HCALL-KEXEC after" console | head -n1)" hvc0 "its console ring was registered anew"
+is "$(tagged_field "HCALL-KEXEC after" evtchn-irqs | head -n1)" 3 "console, store and disk event channels are irqs again"
+is "$(tagged_field "HCALL-KEXEC after" year | head -n1)" "$(date -u +%Y)" "the wall clock comes from its new shared page"
+is "$(tagged_field "HCALL-KEXEC after" oopses | head -n1)" 0 "no oops, BUG or WARNING in the second kernel"
 python3 - "$S/kexec.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -9,25 +9,24 @@ need_kvm "$0" "$@"
 S=$(scratch)
 OUT=$S/out
 pv() { local t=$1; shift; guest "$t" --cmdline "console=hvc0 quiet hcall.test=$t" "$@"; }
-field() { sed -n "s/.*HCALL-PV $1=\([^[:space:]]*\).*/\1/p" "$OUT" | tr -d '\r'; }
 
 pv pv --cpus 2 --stats-json "$S/pv.json"
 rc=$?
 is "$rc" 0 "PV boot (2 vCPUs) powers off by hypercall: exit 0"
-is "$(field hypervisor)" hcall "the guest detected the hcall hypervisor"
-is "$(field clocksource)" hcall-clock "the PV clocksource is selected"
-is "$(field console)" hvc0 "the console is hvc0"
-is "$(field evtchn-irqs)" 2 "the console's and the store's event channels are Linux irqs"
-is "$(field cpus)" 0-1 "both vCPUs are online in PV mode"
-is "$(field year)" "$(date -u +%Y)" "the wall clock comes from the shared page"
-is "$(field gnttab)" 2048 "the guest's grant table has 2048 entries"
+is "$(tagged_field HCALL-PV hypervisor)" hcall "the guest detected the hcall hypervisor"
+is "$(tagged_field HCALL-PV clocksource)" hcall-clock "the PV clocksource is selected"
+is "$(tagged_field HCALL-PV console)" hvc0 "the console is hvc0"
+is "$(tagged_field HCALL-PV evtchn-irqs)" 2 "the console's and the store's event channels are Linux irqs"
+is "$(tagged_field HCALL-PV cpus)" 0-1 "both vCPUs are online in PV mode"
+is "$(tagged_field HCALL-PV year)" "$(date -u +%Y)" "the wall clock comes from the shared page"
+is "$(tagged_field HCALL-PV gnttab)" 2048 "the guest's grant table has 2048 entries"
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["gnttab_frames"] != 4)' "$S/pv.json"
 ok $? "and the shim knows where it is (4 frames registered)"
 [ $rc -eq 0 ] || diag_file "$OUT"
 
 guest pv --hvm --cmdline "console=ttyS0 hcall.test=pv" --stats-json "$S/hvm.json"
 is "$?" 0 "the same bzImage boots with --hvm (no hcall platform)"
-is "$(field hypervisor)" KVM "with --hvm the guest sees plain KVM"
+is "$(tagged_field HCALL-PV hypervisor)" KVM "with --hvm the guest sees plain KVM"
 
 python3 - "$S/pv.json" "$S/hvm.json" <<'PY'
 import json, sys

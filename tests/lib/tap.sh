@@ -122,3 +122,12 @@ guest() {
 	fi
 	return $rc
 }
+
+# A PV guest on hvc0 with 512 MiB, as the block tests boot it: blk TEST [args...]
+blk() { local t=$1; shift; guest "$t" --cmdline "console=hvc0 quiet hcall.test=$t" --mem 512M "$@"; }
+
+# What the guest's test printed in $OUT:
+# first_field NAME: the value of the first NAME=VALUE word in the output;
+first_field() { grep -oE "(^| )$1=[^[:space:]]*" "$OUT" | head -n1 | cut -d= -f2 | tr -d '\r'; }
+# tagged_field TAG NAME: the value of NAME= after TAG, one for each line that has it.
+tagged_field() { sed -n "s/.*$1 $2=\([^[:space:]]*\).*/\1/p" "$OUT" | tr -d '\r'; }
