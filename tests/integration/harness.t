@@ -118,5 +118,24 @@ printf '%s\n' "# lab-retry class=lab-soft-lockup try=1 log=x (y)" "ok 1 - a" \
 is "$(python3 "$TOP/scripts/labclass.py" --summary "$S/log")" \
 	"lab retries: 2 (lab-crash 1, lab-soft-lockup 1)" "the make check summary line"
 
+# scripts/lab itself, with a fake QEMU whose lab kernel soft-locks every
+# CPU: the host side reads the lockup off the console and ends the lab
+# (status 125, the lab's) in seconds, not at the lab's timeout.
+mkdir -p "$S/qlock"
+cat > "$S/qlock/qemu-system-x86_64" <<'QEMU'
+#!/bin/bash
+echo "hcall-lab: up"
+echo "[   71.250001] watchdog: BUG: soft lockup - CPU#1 stuck for 63s! [qemu-system-x86:402]"
+exec sleep 600
+QEMU
+chmod +x "$S/qlock/qemu-system-x86_64"
+start=$SECONDS
+PATH=$S/qlock:$PATH HCALL_LAB_TIMEOUT=120 "$TOP/scripts/lab" true > "$S/lab.out" 2>&1
+rc=$?
+is "$rc $(( SECONDS - start < 30 ))" "125 1" "a lab kernel stuck on every CPU ends the lab from the host ($((SECONDS - start)) s)"
+is "$(python3 "$TOP/scripts/labclass.py" 125 "$S/lab.out" | cut -d: -f1)" lab-soft-lockup \
+	"and the classifier calls it a lab soft lockup"
+pgrep -f "qlock/qemu-system" > /dev/null; is "$?" 1 "no fake lab left running"
+
 rm -rf "$S"
 done_testing
