@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The shim's PV side without KVM: hypercall dispatch with hostile
- * arguments, guest-address checks, the CPUID leaves, event-channel
+ * The shim's PV side without KVM: the hypercall table and its dispatch,
+ * hostile arguments, guest-address checks, the CPUID leaves, event-channel
  * delivery and lifecycles, soft reset, the console ring backend with
  * corrupted indices and a stalled reader, and RAM above 4 GiB.
  */
@@ -231,7 +231,10 @@ static void cpuid_leaves_show_the_transport(void **state)
 	assert_int_equal(e->eax, 2500000);
 }
 
-/* One feature word: what CPUID promises is what start info says. */
+/*
+ * One feature word: what CPUID promises is what start info says, and both
+ * are what the hypercall table offers plus the features that are not calls.
+ */
 static void cpuid_and_start_info_agree_on_features(void **state)
 {
 	struct fixture *f = *state;
@@ -242,12 +245,173 @@ static void cpuid_and_start_info_agree_on_features(void **state)
 	struct hcall_start_info *si = (void *)(f->vm.ram + 0x5000);
 	uint32_t want = HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK |
 			HCALL_FEAT_SHUTDOWN | HCALL_FEAT_STORE | HCALL_FEAT_SOFT_RESET;
+	uint32_t table = 0;
+	int i;
 
+	for (i = 0; i < HCALL_NR_HYPERCALLS; i++)
+		table |= hc_hypercalls[i].feature;
+	assert_int_equal(table, HC_HYPERCALL_FEATURES);
+	assert_int_equal(table | HC_PV_FEATURES_OTHER, HC_PV_FEATURES);
+	assert_int_equal(hc_pv_features(), HC_PV_FEATURES);
 	hc_pv_cpuid(&f->vm, &k.c);
 	assert_int_equal(call(&f->vm, HCALL_start_info, 0x5000), 0);
 	assert_int_equal(si->abi_version, HCALL_ABI_VERSION);
 	assert_int_equal(leaf(&k.c, HCALL_CPUID_FEATURES)->ebx, si->features);
-	assert_int_equal(si->features, want);
+	assert_int_equal(si->features, HC_PV_FEATURES);
+	assert_int_equal(si->features, want);	/* the word guests have always seen */
+}
+
+/* A row a number, in order, named once; the doorbell runs evtchn_send. */
+static void hypercall_table_has_every_number_once(void **state)
+{
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < HCALL_NR_HYPERCALLS; i++) {
+		const struct hc_hypercall *h = &hc_hypercalls[i];
+
+		assert_int_equal(h->nr, i);
+		assert_non_null(h->fn);
+		assert_non_null(h->name);
+		assert_true(h->name[0]);
+		assert_string_equal(hc_hypercall_name((uint64_t)i), h->name);
+		assert_int_equal(h->feature & ~HC_PV_FEATURES, 0);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(hc_hypercalls[j].name, h->name);
+	}
+	assert_string_equal(hc_hypercall_name(HCALL_evtchn_send), "evtchn_send");
+	assert_string_equal(hc_hypercall_name(HCALL_NR_HYPERCALLS), "invalid");
+	assert_string_equal(hc_hypercall_name(~0ull), "invalid");
+	assert_int_equal(HC_DOORBELL_HYPERCALL, HCALL_evtchn_send);
+	assert_int_equal(hc_hypercalls[HC_DOORBELL_HYPERCALL].xport, HC_XPORT_DOORBELL);
+}
+
+/*
+ * Every number in the table reaches its own handler: each call is made as
+ * the guest makes it and must leave that handler's mark, and only its own
+ * counter moves. A row without a check here fails the test.
+ */
+static void every_number_dispatches_to_its_handler(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_start_info *si = (void *)(vm->ram + 0x5000);
+	uint64_t before[HCALL_NR_HYPERCALLS + 1];
+	int64_t ret, bport;
+	int i, j;
+
+	assert_int_equal(hc_store_setup(vm), 0);
+	for (i = 0; i < HCALL_NR_HYPERCALLS; i++) {
+		uint64_t a[5] = { 0, 0, 0, 0, 0 };
+
+		memcpy(before, vm->pv.calls, sizeof(before));
+		switch (i) {
+		case HCALL_null:
+			assert_int_equal(hc_hypercall(vm, 0, i, a), 0);
+			break;
+		case HCALL_start_info:
+			a[0] = 0x5000;
+			assert_int_equal(hc_hypercall(vm, 0, i, a), 0);
+			assert_int_equal(si->magic, HCALL_START_MAGIC);
+			break;
+		case HCALL_shared_info:
+			a[0] = 0x6000;
+			assert_int_equal(hc_hypercall(vm, 0, i, a), 0);
+			assert_ptr_equal(vm->pv.shared, vm->ram + 0x6000);
+			break;
+		case HCALL_console_setup:
+			a[0] = 0x8000;
+			ret = hc_hypercall(vm, 0, i, a);
+			assert_true(ret > 0);
+			assert_int_equal(ret, vm->pv.cons_port);
+			assert_ptr_equal(vm->pv.cons, vm->ram + 0x8000);
+			break;
+		case HCALL_evtchn_send:
+			a[0] = vm->pv.cons_port;
+			assert_int_equal(hc_hypercall(vm, 0, i, a), vm->pv.cons_port);
+			break;
+		case HCALL_evtchn_close:
+			bport = hc_evtchn_bind(vm, HC_PORT_BACKEND);
+			assert_true(bport > 0);
+			a[0] = (uint64_t)bport;
+			assert_int_equal(hc_hypercall(vm, 0, i, a), 0);
+			assert_int_equal(vm->pv.ports[bport].owner, HC_PORT_FREE);
+			break;
+		case HCALL_shutdown:
+			a[0] = HCALL_SHUTDOWN_CRASH;
+			assert_int_equal(hc_hypercall(vm, 0, i, a), 0);
+			assert_int_equal(vm->stop_reason, HC_STOP_PANIC);
+			break;
+		case HCALL_gnttab_setup:
+			a[0] = 0x100000;
+			a[1] = 4;
+			assert_int_equal(hc_hypercall(vm, 0, i, a), 0);
+			assert_int_equal(vm->pv.gnttab_frames, 4);
+			break;
+		case HCALL_evtchn_alloc:
+			a[0] = HCALL_DOMID_BACKEND;
+			ret = hc_hypercall(vm, 0, i, a);
+			assert_true(ret > 0 && ret < HC_SHIM_PORTS);
+			assert_int_equal(vm->pv.ports[ret].owner, HC_PORT_BACKEND);
+			break;
+		case HCALL_store:
+			a[0] = HCALL_STORE_PORT;
+			ret = hc_hypercall(vm, 0, i, a);
+			assert_true(ret > 0);
+			assert_int_equal(ret, vm->pv.store_port);
+			break;
+		default:
+			fail_msg("hypercall %d (%s) has no check here", i, hc_hypercall_name(i));
+		}
+		for (j = 0; j <= HCALL_NR_HYPERCALLS; j++)
+			assert_int_equal(vm->pv.calls[j], before[j] + (j == i));
+	}
+	assert_int_equal(vm->pv.errors, 0);
+}
+
+/* Past the table: -ENOSYS, counted as invalid and as an error, nothing run. */
+static void unknown_numbers_get_enosys(void **state)
+{
+	static const uint64_t bad[] = {
+		HCALL_NR_HYPERCALLS, HCALL_NR_HYPERCALLS + 1, 0xff, 1ull << 32,
+		(1ull << 63) | HCALL_null, ~0ull,
+	};
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(call(vm, bad[i], 0x5000), -HCALL_ENOSYS);
+		assert_int_equal(vm->pv.calls[HCALL_NR_HYPERCALLS], i + 1);
+		assert_int_equal(vm->pv.errors, i + 1);
+	}
+	for (j = 0; j < HCALL_NR_HYPERCALLS; j++)
+		assert_int_equal(vm->pv.calls[j], 0);
+	assert_int_equal(((struct hcall_start_info *)(vm->ram + 0x5000))->magic, 0);
+}
+
+/*
+ * While a soft reset is under way the calls the table runs under pv.lock
+ * get -EBUSY without running; the others still run (null; a shutdown).
+ */
+static void a_soft_reset_refuses_the_locked_calls(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	int i;
+
+	vm->pv.resetting = 1;
+	for (i = 0; i < HCALL_NR_HYPERCALLS; i++)
+		if (hc_hypercalls[i].lock == HC_LOCKED)
+			assert_int_equal(call(vm, (uint64_t)i, 0x5000), -HCALL_EBUSY);
+	assert_int_equal(((struct hcall_start_info *)(vm->ram + 0x5000))->magic, 0);
+	assert_int_equal(hc_hypercalls[HCALL_null].lock, HC_UNLOCKED);
+	assert_int_equal(hc_hypercalls[HCALL_shutdown].lock, HC_UNLOCKED);
+	assert_int_equal(call(vm, HCALL_null, 0), 0);
+	assert_int_equal(call(vm, HCALL_shutdown, HCALL_SHUTDOWN_POWEROFF), 0);
+	assert_int_equal(vm->stop_reason, HC_STOP_POWEROFF);
+	vm->pv.resetting = 0;
 }
 
 static void evtchn_delivery(void **state)
@@ -799,6 +963,10 @@ int main(void)
 		cmocka_unit_test(pvclock_scale_is_accurate),
 		cmocka_unit_test_setup_teardown(cpuid_leaves_show_the_transport, setup, teardown),
 		cmocka_unit_test_setup_teardown(cpuid_and_start_info_agree_on_features, setup, teardown),
+		cmocka_unit_test(hypercall_table_has_every_number_once),
+		cmocka_unit_test_setup_teardown(every_number_dispatches_to_its_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_numbers_get_enosys, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_soft_reset_refuses_the_locked_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(evtchn_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),

@@ -165,12 +165,94 @@ static int64_t shutdown(struct hc_vm *vm, uint64_t reason)
 		hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked (reported by hypercall)");
 		return 0;
 	}
-	/* HCALL_SHUTDOWN_SOFT_RESET runs without pv.lock: hc_pv_soft_reset(). */
-	return -HCALL_EINVAL;
+	return -HCALL_EINVAL;	/* HCALL_SHUTDOWN_SOFT_RESET: hc_call_shutdown() */
+}
+
+/* The handlers of HC_HYPERCALLS: each call's arguments from a[]. */
+static int64_t hc_call_null(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vm, (void)vcpu, (void)a;
+	return 0;
+}
+
+static int64_t hc_call_start_info(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return start_info(vm, a[0]);
+}
+
+static int64_t hc_call_shared_info(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	return shared_info(vm, vcpu, a[0]);
+}
+
+static int64_t hc_call_console_setup(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return console_setup(vm, a[0]);
+}
+
+static int64_t hc_call_evtchn_send(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return hc_evtchn_send_slow(vm, a[0]);
+}
+
+static int64_t hc_call_evtchn_close(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return hc_evtchn_close(vm, a[0]);
+}
+
+/*
+ * HCALL_SHUTDOWN_SOFT_RESET runs without pv.lock (hc_pv_soft_reset() takes
+ * it); power off, reboot and crash take it, and work while another vCPU
+ * resets the platform: they only stop the VM.
+ */
+static int64_t hc_call_shutdown(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	int64_t ret;
+
+	(void)vcpu;
+	if (a[0] == HCALL_SHUTDOWN_SOFT_RESET)
+		return hc_pv_soft_reset(vm);
+	pthread_mutex_lock(&vm->pv.lock);
+	ret = shutdown(vm, a[0]);
+	pthread_mutex_unlock(&vm->pv.lock);
+	return ret;
+}
+
+static int64_t hc_call_gnttab_setup(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return gnttab_setup(vm, a[0], a[1]);
+}
+
+static int64_t hc_call_evtchn_alloc(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return hc_evtchn_alloc(vm, a[0]);
+}
+
+static int64_t hc_call_store(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return hc_store_call(vm, a);
+}
+
+#define HC_X_ROW_(n, nm, x, f, feat, lk)                                                        \
+	[n] = { .nr = (n), .name = (nm), .xport = (x), .fn = (f), .feature = (feat), .lock = (lk) },
+/* A number given twice is an initializer override: an error with -Wextra -Werror. */
+const struct hc_hypercall hc_hypercalls[HCALL_NR_HYPERCALLS] = { HC_HYPERCALLS(HC_X_ROW_) };
+
+const char *hc_hypercall_name(uint64_t nr)
+{
+	return nr < HCALL_NR_HYPERCALLS ? hc_hypercalls[nr].name : "invalid";
 }
 
 int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5])
 {
+	const struct hc_hypercall *h;
 	int64_t ret;
 
 	if (nr >= HCALL_NR_HYPERCALLS) {
@@ -179,36 +261,15 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 		return -HCALL_ENOSYS;
 	}
 	__atomic_fetch_add(&vm->pv.calls[nr], 1, __ATOMIC_RELAXED);
-	if (nr == HCALL_null)
-		return 0;
-	if (nr == HCALL_shutdown && a[0] == HCALL_SHUTDOWN_SOFT_RESET) {
-		ret = hc_pv_soft_reset(vm);
-		goto out;
-	}
-	pthread_mutex_lock(&vm->pv.lock);
-	if (vm->pv.resetting && nr != HCALL_shutdown) {
-		/*
-		 * Another vCPU is resetting the platform under our feet. Power
-		 * off, reboot and crash only stop the VM: those still work.
-		 */
+	h = &hc_hypercalls[nr];
+	if (h->lock == HC_UNLOCKED) {
+		ret = h->fn(vm, vcpu, a);
+	} else {
+		pthread_mutex_lock(&vm->pv.lock);
+		/* Another vCPU is resetting the platform under our feet. */
+		ret = vm->pv.resetting ? -HCALL_EBUSY : h->fn(vm, vcpu, a);
 		pthread_mutex_unlock(&vm->pv.lock);
-		ret = -HCALL_EBUSY;
-		goto out;
 	}
-	switch (nr) {
-	case HCALL_start_info: ret = start_info(vm, a[0]); break;
-	case HCALL_shared_info: ret = shared_info(vm, vcpu, a[0]); break;
-	case HCALL_console_setup: ret = console_setup(vm, a[0]); break;
-	case HCALL_evtchn_send: ret = hc_evtchn_send_slow(vm, a[0]); break;
-	case HCALL_evtchn_close: ret = hc_evtchn_close(vm, a[0]); break;
-	case HCALL_shutdown: ret = shutdown(vm, a[0]); break;
-	case HCALL_gnttab_setup: ret = gnttab_setup(vm, a[0], a[1]); break;
-	case HCALL_evtchn_alloc: ret = hc_evtchn_alloc(vm, a[0]); break;
-	case HCALL_store: ret = hc_store_call(vm, a); break;
-	default: ret = -HCALL_ENOSYS; break;
-	}
-	pthread_mutex_unlock(&vm->pv.lock);
-out:
 	if (ret < 0)
 		__atomic_fetch_add(&vm->pv.errors, 1, __ATOMIC_RELAXED);
 	return ret;

@@ -47,8 +47,7 @@ void hc_pvclock_scale(uint32_t khz, uint32_t *mul, int8_t *shift)
 
 uint32_t hc_pv_features(void)
 {
-	return HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK | HCALL_FEAT_SHUTDOWN |
-	       HCALL_FEAT_STORE | HCALL_FEAT_SOFT_RESET;
+	return HC_PV_FEATURES;
 }
 
 void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)

@@ -82,8 +82,8 @@ static void hypercall(struct hc_vcpu *v, uint64_t nr, int doorbell)
 	args[2] = regs->rdx;
 	args[3] = regs->r10;
 	args[4] = regs->r8;
-	if (doorbell)
-		regs->rax = (uint64_t)hc_hypercall(v->vm, v->id, HCALL_evtchn_send,
+	if (doorbell)	/* eax is the first argument of the table's doorbell call */
+		regs->rax = (uint64_t)hc_hypercall(v->vm, v->id, HC_DOORBELL_HYPERCALL,
 						   (uint64_t[5]){ nr });
 	else
 		regs->rax = (uint64_t)hc_hypercall(v->vm, v->id, nr, args);

@@ -10,6 +10,7 @@
 
 #include "hcall/abi.h"
 #include "hcall/pv/evtchn.h"
+#include "hcall/pv/hypercall.h"
 
 /* The PIO transport (abi.h): where the guest's inline "out"s land. */
 #define HC_HYPERCALL_PORT	HCALL_PORT_HYPERCALL	/* a call the shim handles */
@@ -48,7 +49,11 @@ struct hc_pv {
 
 /* Set up PV mode for @vm: irq routing for the upcall, the store. */
 int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen);
-/* HCALL_FEAT_* the shim offers: one word for CPUID and start info. */
+/* Features that are not hypercalls of their own (a shutdown reason). */
+#define HC_PV_FEATURES_OTHER	HCALL_FEAT_SOFT_RESET
+/* HCALL_FEAT_* the shim offers: the hypercall table's and the others. */
+#define HC_PV_FEATURES		(HC_HYPERCALL_FEATURES | HC_PV_FEATURES_OTHER)
+/* HC_PV_FEATURES: the one word CPUID leaf 0x40000001 and start info show. */
 uint32_t hc_pv_features(void);
 /*
  * Replace KVM's paravirt CPUID leaves with hcall's; @c needs room for
