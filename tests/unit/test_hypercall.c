@@ -24,6 +24,7 @@
 #include "hcall/pv/console.h"
 #include "hcall/pv/hypercall.h"
 #include "hcall/pv/storecall.h"
+#include "hcall/vmm/report.h"
 #include "hcall/vmm/vm.h"
 
 #define MiB (1ull << 20)
@@ -389,6 +390,47 @@ static void unknown_numbers_get_enosys(void **state)
 	for (j = 0; j < HCALL_NR_HYPERCALLS; j++)
 		assert_int_equal(vm->pv.calls[j], 0);
 	assert_int_equal(((struct hcall_start_info *)(vm->ram + 0x5000))->magic, 0);
+}
+
+/*
+ * The statistics: "hypercalls" keeps its keys (every number, then the
+ * invalid ones), "hypercall_names" names them from the table, and the
+ * table lists the calls made by name.
+ */
+static void stats_name_every_hypercall(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	char path[] = "/tmp/test_hypercall.XXXXXX", want[64], *text = NULL, *json;
+	size_t len = 0;
+	FILE *t;
+	int fd, i;
+
+	assert_int_equal(call(vm, HCALL_evtchn_send, 0), -HCALL_EINVAL);
+	assert_int_equal(call(vm, ~0ull, 0), -HCALL_ENOSYS);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	t = open_memstream(&text, &len);
+	assert_int_equal(hc_report_stats(vm, t, path), 0);
+	fclose(t);
+	json = calloc(1, 1 << 20);
+	assert_true(read(fd, json, (1 << 20) - 1) > 0);
+	close(fd);
+	unlink(path);
+	for (i = 0; i <= HCALL_NR_HYPERCALLS; i++) {
+		snprintf(want, sizeof(want), "\"%d\": \"%s\"", i, hc_hypercall_name((uint64_t)i));
+		assert_non_null(strstr(strstr(json, "\"hypercall_names\": {"), want));
+		snprintf(want, sizeof(want), "\"%d\": %d", i,
+			 i == HCALL_evtchn_send || i == HCALL_NR_HYPERCALLS);
+		assert_non_null(strstr(strstr(json, "\"hypercalls\": {"), want));
+	}
+	assert_non_null(strstr(json, "\"10\": \"invalid\""));
+	assert_non_null(strstr(json, "\"hypercall_errors\": 2,"));
+	assert_non_null(strstr(text, "\n  evtchn_send "));
+	assert_non_null(strstr(text, "\n  invalid "));
+	assert_null(strstr(text, "\n  null "));	/* calls never made are left out */
+	free(json);
+	free(text);
 }
 
 /*
@@ -967,6 +1009,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_number_dispatches_to_its_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_numbers_get_enosys, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_soft_reset_refuses_the_locked_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(stats_name_every_hypercall, setup, teardown),
 		cmocka_unit_test_setup_teardown(evtchn_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),

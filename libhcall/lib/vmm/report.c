@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hcall/pv/hypercall.h"
 #include "hcall/vmm/report.h"
 #include "hcall/backend/vbd.h"
 
@@ -58,6 +59,10 @@ static void table(struct hc_vm *vm, const struct totals *t, FILE *f)
 			calls += vm->pv.calls[i];
 		fprintf(f, "%-28s %12llu\n", "hypercalls to the shim", (unsigned long long)calls);
 		fprintf(f, "%-28s %12llu\n", "  of which failed", (unsigned long long)vm->pv.errors);
+		for (i = 0; i <= HCALL_NR_HYPERCALLS; i++)
+			if (vm->pv.calls[i])
+				fprintf(f, "  %-26s %12llu\n", hc_hypercall_name((uint64_t)i),
+					(unsigned long long)vm->pv.calls[i]);
 	}
 	fprintf(f, "%-28s %12s\n", "port I/O exits by port", "count");
 	for (i = 0; i < 65536; i++)
@@ -90,6 +95,9 @@ static int json(struct hc_vm *vm, const struct totals *t, const char *path)
 	for (i = 0, sep = ""; i <= HCALL_NR_HYPERCALLS; i++, sep = ",")
 		fprintf(f, "%s\n    \"%d\": %llu", sep, i,
 			(unsigned long long)vm->pv.calls[i]);
+	fprintf(f, "\n  },\n  \"hypercall_names\": {");	/* the keys of "hypercalls" */
+	for (i = 0, sep = ""; i <= HCALL_NR_HYPERCALLS; i++, sep = ",")
+		fprintf(f, "%s\n    \"%d\": \"%s\"", sep, i, hc_hypercall_name((uint64_t)i));
 	fprintf(f, "\n  },\n  \"hypercall_errors\": %llu,",
 		(unsigned long long)vm->pv.errors);
 	fprintf(f, "\n  \"gnttab_frames\": %u,", vm->pv.gnttab_frames);
