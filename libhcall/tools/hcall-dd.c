@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * hcall-dd: the driver domain. Serves block rings for guests whose shims
+ * hcall-dd: the driver domain. Serves device rings (each type's ops listed
+ * in lib/dd/types.c) for guests whose shims
  * connect over a Unix socket and pass the guest's memory and the ring's
  * eventfds (SCM_RIGHTS). It opens nothing itself: after setup it drops to
  * an unprivileged user with no_new_privs, holding only what it was given.
@@ -28,12 +29,13 @@
 
 #include "hcall/common/ddproto.h"
 #include "hcall/dd/ddring.h"
+#include "hcall/dd/ddtypes.h"
 #include "hcall/dd/ratelimit.h"
 
-/* 8 disks of 4 queues: what one shim attaches at most (vbd.h). */
+/* Rings one shim attaches at most (8 devices of 4 queues). */
 #define MAX_RINGS 32
 /* fds one peer may cost: its socket, a message in flight, its rings. */
-#define PEER_FDS (1 + HC_DD_NR_FDS + MAX_RINGS * HC_DD_RING_FDS)
+#define PEER_FDS (1 + hc_dd_max_attach_fds() + MAX_RINGS * hc_dd_max_ring_fds())
 /* fds kept for the process itself: stdio, the listening socket, slack. */
 #define RESERVED_FDS 32
 #define NOBODY 65534
@@ -114,7 +116,7 @@ static void *serve(void *arg)
 	while (rings) {
 		struct hc_dd_attach a;
 		struct hc_dd_reply rep = { 0 };
-		int fds[HC_DD_NR_FDS];
+		int fds[HC_DD_MAX_FDS];
 		int ret = hc_dd_recv_attach(sock, &a, fds);
 
 		if (ret && ret != -EPROTO)
@@ -131,8 +133,9 @@ static void *serve(void *arg)
 			for (i = 0; i < MAX_RINGS && active[i]; i++)
 				;
 			if (i == MAX_RINGS) {
-				for (i = 0; i < HC_DD_NR_FDS; i++)
-					close(fds[i]);
+				for (i = 0; i < HC_DD_MAX_FDS; i++)
+					if (fds[i] >= 0)
+						close(fds[i]);
 				ret = -ENOSPC;	/* this peer's share is used up */
 			} else {
 				ret = hc_dd_ring_start(&rings[i], &a, fds);

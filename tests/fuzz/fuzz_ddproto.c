@@ -6,7 +6,8 @@
  * levels, lengths cut short or padded), or a receive that fails after
  * leaving arbitrary bytes in the control buffer. Invariants: no crash, no fd
  * leaked or closed that the message did not bring, an accepted message
- * hands over exactly the fds it promises, a rejected one none.
+ * hands over exactly the fds its op, type and port count promise, a
+ * rejected one none.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -118,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} ctl;
 	uint8_t msgbuf[2 * sizeof(struct hc_dd_attach)];
 	struct hc_dd_attach a;
-	int fds[HC_DD_NR_FDS];
+	int fds[HC_DD_MAX_FDS];
 	size_t len, msglen;
 	int before, ret, i, sock;
 
@@ -152,9 +153,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = hc_dd_recv_attach(sock, &a, fds);
 	garbage = NULL;
 	if (ret == 0) {
-		int want = a.op == HC_DD_OP_DETACH ? 0 : HC_DD_NR_FDS;
+		int want = hc_dd_attach_nr_fds(&a);
 
-		for (i = 0; i < HC_DD_NR_FDS; i++) {
+		if (want < 0)
+			abort();	/* an unknown op or type was accepted */
+		for (i = 0; i < HC_DD_MAX_FDS; i++) {
 			if ((i < want) != (fds[i] >= 0))
 				abort();
 			if (fds[i] >= 0) {
@@ -164,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	} else {
-		for (i = 0; i < HC_DD_NR_FDS; i++)
+		for (i = 0; i < HC_DD_MAX_FDS; i++)
 			if (fds[i] != -1)
 				abort();
 	}
@@ -176,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	/* Whatever is left (a message refused half-way) must not reach the next input. */
 	while (hc_dd_recv_attach(sv[1], &a, fds) != -EAGAIN)
-		for (i = 0; i < HC_DD_NR_FDS; i++)
+		for (i = 0; i < HC_DD_MAX_FDS; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
 	return 0;

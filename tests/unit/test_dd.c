@@ -186,13 +186,14 @@ static void grant(struct guest *g, grant_ref_t ref, uint32_t frame, uint16_t fla
 static int attach(struct guest *g, grant_ref_t ring_ref, struct hc_dd_attach *override)
 {
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .mem = RAM,
-		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = ring_ref,
-		.shared_info_gpa = SHARED_GPA, .evtchn_port = PORT, .sectors = SECTORS,
-		.flags = HC_DD_DISCARD,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.nr_rings = 1, .nr_ports = 1, .mem = RAM,
+		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = { ring_ref },
+		.shared_info_gpa = SHARED_GPA, .evtchn_port = { PORT },
+		.u.vbd = { .sectors = SECTORS, .flags = HC_DD_DISCARD },
 	};
 	struct hc_dd_reply rep;
-	int fds[HC_DD_NR_FDS];
+	int fds[HC_DD_MAX_FDS];
 
 	if (g->kick >= 0)
 		close(g->kick);		/* hcall-dd has its own copies */
@@ -270,9 +271,10 @@ static void hostile_rings_cost_only_themselves(void **state)
 	blkif_front_ring_t front;
 	blkif_request_t *req;
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .mem = RAM,
-		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = 3,
-		.shared_info_gpa = SHARED_GPA, .evtchn_port = PORT, .sectors = SECTORS,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.nr_rings = 1, .nr_ports = 1, .mem = RAM,
+		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = { 3 },
+		.shared_info_gpa = SHARED_GPA, .evtchn_port = { PORT }, .u.vbd.sectors = SECTORS,
 	};
 	uint64_t one = 1;
 	int notify;
@@ -284,9 +286,22 @@ static void hostile_rings_cost_only_themselves(void **state)
 	a.mem = RAM * 2;			/* not the memfd's size */
 	assert_int_equal(attach(g, 3, &a), -EINVAL);
 	a.mem = RAM;
-	a.sectors = SECTORS * 2;		/* larger than the image */
+	a.u.vbd.sectors = SECTORS * 2;		/* larger than the image */
 	assert_int_equal(attach(g, 3, &a), -ENOSPC);
-	a.sectors = SECTORS;
+	a.u.vbd.sectors = SECTORS;
+	/* Fields the vbd type does not use, or not so, are refused. */
+	a.nr_rings = 2;
+	assert_int_equal(attach(g, 3, &a), -EINVAL);
+	a.nr_rings = 1;
+	a.ring_ref[1] = 7;			/* an unused ref with a value */
+	assert_int_equal(attach(g, 3, &a), -EINVAL);
+	a.ring_ref[1] = 0;
+	a.u.vbd.flags = 1u << 5;		/* a flag nobody defined */
+	assert_int_equal(attach(g, 3, &a), -EINVAL);
+	a.u.vbd.flags = 0;
+	a.u.room[sizeof(a.u.vbd)] = 1;		/* past the vbd part */
+	assert_int_equal(attach(g, 3, &a), -EINVAL);
+	a.u.room[sizeof(a.u.vbd)] = 0;
 	a.shared_info_gpa = RAM + 4096;		/* outside the guest */
 	assert_int_equal(attach(g, 3, &a), -EFAULT);
 	assert_int_equal(attach(g, 99, NULL), -EPERM);	/* ring page not granted */
@@ -369,9 +384,9 @@ static ssize_t send_raw(int sock, const void *a, size_t len, int fd, int nfd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL);
 }
 
-static void expect_no_fds(const int fds[HC_DD_NR_FDS])
+static void expect_no_fds(const int fds[HC_DD_MAX_FDS])
 {
-	for (int i = 0; i < HC_DD_NR_FDS; i++)
+	for (int i = 0; i < HC_DD_MAX_FDS; i++)
 		assert_int_equal(fds[i], -1);
 }
 
@@ -379,7 +394,7 @@ static void expect_no_fds(const int fds[HC_DD_NR_FDS])
 static void failed_receive_closes_nothing(void **state)
 {
 	struct hc_dd_attach a;
-	int sv[2], fds[HC_DD_NR_FDS], canary = eventfd(0, 0), ret;
+	int sv[2], fds[HC_DD_MAX_FDS], canary = eventfd(0, 0), ret;
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
@@ -399,9 +414,10 @@ static void failed_receive_closes_nothing(void **state)
 /* Truncated, oversized, fd-less, fd-laden or unknown messages keep no fds. */
 static void rejected_messages_keep_no_fds(void **state)
 {
-	struct hc_dd_attach a = { .magic = HC_DD_MAGIC, .version = HC_DD_VERSION },
+	struct hc_dd_attach a = { .magic = HC_DD_MAGIC, .version = HC_DD_VERSION,
+				  .type = HC_DD_TYPE_VBD, .nr_rings = 1, .nr_ports = 1 },
 			    big[2] = { a, a }, got;
-	int sv[2], fds[HC_DD_NR_FDS], ev = eventfd(0, 0), before;
+	int sv[2], fds[HC_DD_MAX_FDS], ev = eventfd(0, 0), before;
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
@@ -419,6 +435,24 @@ static void rejected_messages_keep_no_fds(void **state)
 	/* Too few for an attach. */
 	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 3) > 0);
 	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	/* A type nobody defined, one defined but not served, too many ports. */
+	a.type = 99;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 4) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	expect_no_fds(fds);
+	a.type = HC_DD_TYPE_VIF;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 4) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	a.type = HC_DD_TYPE_VBD;
+	a.nr_ports = HC_DD_MAX_PORTS + 1;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 6) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	expect_no_fds(fds);
+	/* Two ports need two kick fds: four are one short. */
+	a.nr_ports = 2;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 4) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	a.nr_ports = 1;
 	/* A detach carrying fds. */
 	a.op = HC_DD_OP_DETACH;
 	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 2) > 0);
@@ -436,9 +470,10 @@ static void rejected_messages_keep_no_fds(void **state)
 	a.op = HC_DD_OP_ATTACH;
 	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 4) > 0);
 	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), 0);
-	for (int i = 0; i < HC_DD_NR_FDS; i++) {
-		assert_true(fds[i] >= 0);
-		close(fds[i]);
+	for (int i = 0; i < HC_DD_MAX_FDS; i++) {
+		assert_true((fds[i] >= 0) == (i < 4));	/* RAM, kick, upcall, image */
+		if (fds[i] >= 0)
+			close(fds[i]);
 	}
 	assert_int_equal(count_fds(), before);
 	close(ev);

@@ -135,15 +135,18 @@ static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, cons
 	struct hc_evtchn_port *p;
 	struct hc_dd_attach a = {
 		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .op = HC_DD_OP_ATTACH,
+		.type = HC_DD_TYPE_VBD, .nr_rings = 1, .nr_ports = 1,
 		.mem = vm->mem,
 		.gnttab_gpa = vm->pv.gnttab_gpa,
 		.gnttab_entries = vm->pv.gnttab_frames * (4096 / sizeof(grant_entry_v1_t)),
 		.shared_info_gpa = vm->pv.shared_gpa,	/* guest-physical, not a host offset */
 		.backend_domid = HCALL_DOMID_BACKEND,
-		.sectors = v->sectors,
-		.flags = v->readonly ? HC_DD_READONLY : HC_DD_DISCARD,
+		.u.vbd = {
+			.sectors = v->sectors,
+			.flags = v->readonly ? HC_DD_READONLY : HC_DD_DISCARD,
+		},
 	};
-	int fds[HC_DD_NR_FDS];
+	int fds[HC_DD_MAX_FDS];
 	int ret;
 
 	if (ref < 0 || port <= 0 || port >= HC_SHIM_PORTS)
@@ -151,8 +154,8 @@ static int attach_queue(struct hc_vm *vm, struct hc_vbd *v, unsigned int q, cons
 	p = &vm->pv.ports[port];
 	if (p->owner != HC_PORT_BACKEND || p->attached || p->kick_fd < 0)
 		return -EINVAL;	/* not a backend port of this guest, or taken */
-	a.ring_ref = (uint32_t)ref;
-	a.evtchn_port = (uint32_t)port;
+	a.ring_ref[0] = (uint32_t)ref;
+	a.evtchn_port[0] = (uint32_t)port;
 	fds[0] = vm->mem_fd;
 	fds[1] = p->kick_fd;
 	fds[2] = vm->pv.upcall_fd;

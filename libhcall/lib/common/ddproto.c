@@ -7,31 +7,50 @@
 
 #include "hcall/common/ddproto.h"
 
-int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int fds[HC_DD_NR_FDS])
+/* The protocol's types: how many fds of their own follow the common ones. */
+const uint8_t hc_dd_type_fds[HC_DD_NR_TYPES] = {
+	[HC_DD_TYPE_VBD] = 1,	/* the image */
+};
+
+int hc_dd_attach_nr_fds(const struct hc_dd_attach *a)
 {
+	if (a->op == HC_DD_OP_DETACH)
+		return 0;
+	if (a->op != HC_DD_OP_ATTACH || a->type >= HC_DD_NR_TYPES || !hc_dd_type_fds[a->type] ||
+	    !a->nr_ports || a->nr_ports > HC_DD_MAX_PORTS)
+		return -1;
+	return HC_DD_FD_TYPE(a->nr_ports) + hc_dd_type_fds[a->type];
+}
+
+int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int *fds)
+{
+	int nfd = hc_dd_attach_nr_fds(a);
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * HC_DD_NR_FDS)];
+		char buf[CMSG_SPACE(sizeof(int) * HC_DD_MAX_FDS)];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { (void *)a, sizeof(*a) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf };
+	struct cmsghdr *cm;
 
+	if (nfd <= 0)
+		return -EINVAL;
 	memset(&c, 0, sizeof(c));
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
+	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * HC_DD_NR_FDS);
-	memcpy(CMSG_DATA(cm), fds, sizeof(int) * HC_DD_NR_FDS);
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfd);
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*a) ? 0 : -EIO;
 }
 
 /*
  * Collect the fds of every SCM_RIGHTS message in @msg, walking only the
  * control bytes the kernel wrote (msg_controllen): the first
- * HC_DD_NR_FDS go to @got, the rest are closed and counted in *@extra.
+ * HC_DD_MAX_FDS go to @got, the rest are closed and counted in *@extra.
  */
-static int take_fds(struct msghdr *msg, int got[HC_DD_NR_FDS], int *extra)
+static int take_fds(struct msghdr *msg, int got[HC_DD_MAX_FDS], int *extra)
 {
 	const char *end = (const char *)msg->msg_control + msg->msg_controllen;
 	struct cmsghdr *cm;
@@ -55,7 +74,7 @@ static int take_fds(struct msghdr *msg, int got[HC_DD_NR_FDS], int *extra)
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
 			if (fd < 0)
 				continue;
-			if (ngot < HC_DD_NR_FDS) {
+			if (ngot < HC_DD_MAX_FDS) {
 				got[ngot++] = fd;
 			} else {
 				close(fd);
@@ -66,23 +85,23 @@ static int take_fds(struct msghdr *msg, int got[HC_DD_NR_FDS], int *extra)
 	return ngot;
 }
 
-int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS])
+int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_MAX_FDS])
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * HC_DD_NR_FDS)];
+		char buf[CMSG_SPACE(sizeof(int) * HC_DD_MAX_FDS)];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { a, sizeof(*a) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
-	int got[HC_DD_NR_FDS];
+	int got[HC_DD_MAX_FDS];
 	int i, ngot, extra;
 	ssize_t n;
 
 	/* Nothing below reads a byte recvmsg() did not write. */
 	memset(&c, 0, sizeof(c));
 	memset(a, 0, sizeof(*a));
-	for (i = 0; i < HC_DD_NR_FDS; i++)
+	for (i = 0; i < HC_DD_MAX_FDS; i++)
 		fds[i] = -1;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
@@ -91,8 +110,7 @@ int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS])
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -ECONNRESET;
 	ngot = take_fds(&msg, got, &extra);
 	if (n != (ssize_t)sizeof(*a) || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || extra ||
-	    (a->op != HC_DD_OP_ATTACH && a->op != HC_DD_OP_DETACH) ||
-	    ngot != (a->op == HC_DD_OP_ATTACH ? HC_DD_NR_FDS : 0)) {
+	    ngot != hc_dd_attach_nr_fds(a)) {	/* -1: unknown op or type */
 		/* A rejected message keeps none of its fds. */
 		for (i = 0; i < ngot; i++)
 			close(got[i]);

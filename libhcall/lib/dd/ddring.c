@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * A driver-domain ring: validated attach, the guest's memory (mapped once
- * per guest), a thread that sleeps on the ring's kick eventfd (the guest's
- * doorbell, caught by KVM's ioeventfd) and answers through the upcall irqfd.
+ * per guest), a thread that sleeps on the ring's kick eventfds (the guest's
+ * doorbells, caught by KVM's ioeventfd) and has its device type serve the
+ * ring, which answers through the upcall irqfd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,25 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hcall/abi.h"
 #include "hcall/dd/ddring.h"
+#include "hcall/dd/ddtypes.h"
 #include "hcall/guestmem.h"
 #include "hcall/common/evtchn_raise.h"
 #include "hcall/dd/ratelimit.h"
 
-enum { FD_RAM, FD_KICK, FD_UPCALL, FD_IMAGE };
-
 /* Guests corrupt rings at will: a few lines per minute say so, not one per ring. */
 static struct hc_ratelimit corrupt_log = HC_RATELIMIT_INIT(60, 5);
 
-static void notify(void *opaque)
+void hc_dd_ring_notify(struct hc_dd_ring *r, unsigned int i)
 {
-	struct hc_dd_ring *r = opaque;
+	hc_evtchn_raise(r->shared, r->port[i], r->fds[HC_DD_FD_UPCALL(r->nr_ports)]);
+}
 
-	hc_evtchn_raise(r->shared, r->port, r->fds[FD_UPCALL]);
+int hc_dd_ring_type_fd(const struct hc_dd_ring *r, unsigned int i)
+{
+	return r->fds[HC_DD_FD_TYPE(r->nr_ports) + i];
 }
 
 static void report_corrupted(const struct hc_dd_ring *r)
@@ -41,32 +43,39 @@ static void report_corrupted(const struct hc_dd_ring *r)
 	if (dropped)
 		fprintf(stderr, "hcall-dd: %u more corrupted rings not reported\n", dropped);
 	fprintf(stderr, "hcall-dd: frontend corrupted its ring (port %u): disconnected\n",
-		r->port);
+		r->port[0]);
 }
 
 static void *ring_thread(void *arg)
 {
 	struct hc_dd_ring *r = arg;
-	struct pollfd p[2] = { { r->fds[FD_KICK], POLLIN, 0 }, { r->stop_fd, POLLIN, 0 } };
+	struct pollfd p[HC_DD_MAX_PORTS + 1];
+	unsigned int i, np = r->nr_ports;
 	uint64_t v;
-	int n = 0;
+	int n = 0, gone;
 
+	for (i = 0; i < np; i++)
+		p[i] = (struct pollfd){ r->fds[HC_DD_FD_KICK + i], POLLIN, 0 };
+	p[np] = (struct pollfd){ r->stop_fd, POLLIN, 0 };
 	/* The flag is checked every batch: a flooded ring never sleeps, yet stops. */
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		n = hc_blkback_process(&r->bb);
+		n = r->ops->process(r);
 		if (n < 0)
 			break;
-		if (n == HC_BLKBACK_BATCH)
+		if (n > 0)
 			continue;	/* more waiting: no need to sleep */
-		/* Sleep until the doorbell rings or we are told to stop. */
-		if (poll(p, 2, -1) < 0) {
+		/* Sleep until a doorbell rings or we are told to stop. */
+		if (poll(p, np + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents || (p[0].revents & (POLLERR | POLLNVAL)))
-			break;
-		if (read(r->fds[FD_KICK], &v, sizeof(v)) < 0 && errno != EAGAIN)
+		gone = p[np].revents != 0;
+		for (i = 0; i < np && !gone; i++)
+			if ((p[i].revents & (POLLERR | POLLNVAL)) ||
+			    (read(p[i].fd, &v, sizeof(v)) < 0 && errno != EAGAIN))
+				gone = 1;
+		if (gone)
 			break;
 	}
 	if (n == -EPROTO)
@@ -74,70 +83,83 @@ static void *ring_thread(void *arg)
 	return NULL;
 }
 
-static int check(const struct hc_dd_attach *a, const int fds[HC_DD_NR_FDS])
+/* The common fields: everything but the type's part, rings and fds. */
+static int check(const struct hc_dd_attach *a)
 {
-	struct stat st;
-	int acc;
+	unsigned int i;
 
 	if (a->magic != HC_DD_MAGIC || a->version != HC_DD_VERSION)
 		return -EPROTO;
-	if (!a->evtchn_port || a->evtchn_port >= HCALL_NR_EVTCHN || (a->shared_info_gpa & 0xfff))
+	if (!a->nr_ports || a->nr_ports > HC_DD_MAX_PORTS || a->nr_rings > HC_DD_MAX_RINGS ||
+	    (a->shared_info_gpa & 0xfff) || a->pad0)
 		return -EINVAL;
-	if (fstat(fds[FD_IMAGE], &st) || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-		return -EBADF;
-	if (S_ISREG(st.st_mode) && (a->sectors > (uint64_t)st.st_size / 512))
-		return -ENOSPC;
-	acc = fcntl(fds[FD_IMAGE], F_GETFL) & O_ACCMODE;
-	if (!(a->flags & HC_DD_READONLY) && acc == O_RDONLY)
-		return -EBADF;
+	for (i = 0; i < HC_DD_MAX_PORTS; i++)
+		if (i < a->nr_ports ? !a->evtchn_port[i] || a->evtchn_port[i] >= HCALL_NR_EVTCHN
+				    : a->evtchn_port[i] != 0)
+			return -EINVAL;
+	for (i = a->nr_rings; i < HC_DD_MAX_RINGS; i++)
+		if (a->ring_ref[i])
+			return -EINVAL;	/* nothing unused may carry a value */
 	return 0;
 }
 
 int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
-		     int fds[HC_DD_NR_FDS])
+		     int fds[HC_DD_MAX_FDS])
 {
-	struct hc_blk_limits lim = {
-		.sectors = a->sectors,
-		.readonly = !!(a->flags & HC_DD_READONLY),
-		.discard = !!(a->flags & HC_DD_DISCARD),
-		.max_indirect = HC_BLK_MAX_INDIRECT,
-	};
 	struct hc_dd_guest *g;
 	int ret, i;
 
 	memset(r, 0, sizeof(*r));
 	memcpy(r->fds, fds, sizeof(r->fds));
-	for (i = 0; i < HC_DD_NR_FDS; i++)
+	for (i = 0; i < HC_DD_MAX_FDS; i++)
 		fds[i] = -1;	/* ours now, whatever happens */
 	r->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (r->stop_fd < 0) {
 		ret = -EMFILE;
 		goto fail;
 	}
-	ret = check(a, r->fds);
+	r->ops = hc_dd_backend_find(a->type);
+	if (!r->ops || hc_dd_attach_nr_fds(a) < 0) {
+		ret = -EPROTO;	/* a type this driver domain does not serve */
+		goto fail;
+	}
+	ret = check(a);
 	if (ret)
 		goto fail;
-	ret = hc_dd_guest_get(r->fds[FD_RAM], a, &r->guest);
+	r->nr_ports = a->nr_ports;
+	r->nr_fds = (unsigned int)hc_dd_attach_nr_fds(a);
+	for (i = 0; i < HC_DD_MAX_FDS; i++)
+		if ((i < (int)r->nr_fds) != (r->fds[i] >= 0)) {
+			ret = -EBADF;	/* as many fds as the type needs, every one real */
+			goto fail;
+		}
+	ret = r->ops->check(r, a);
 	if (ret)
 		goto fail;
-	close(r->fds[FD_RAM]);		/* the mapping is all we need */
-	r->fds[FD_RAM] = -1;
+	ret = hc_dd_guest_get(r->fds[HC_DD_FD_RAM], a, &r->guest);
+	if (ret)
+		goto fail;
+	close(r->fds[HC_DD_FD_RAM]);		/* the mapping is all we need */
+	r->fds[HC_DD_FD_RAM] = -1;
 	g = r->guest;
 	r->shared = hc_gpa(g->ram, g->mem, a->shared_info_gpa, 4096);
-	r->port = a->evtchn_port;
+	memcpy(r->port, a->evtchn_port, sizeof(r->port));
 	if (!r->shared) {
 		ret = -EFAULT;
 		goto fail;
 	}
-	ret = hc_blkback_init(&r->bb, &g->gt, a->ring_ref, r->fds[FD_IMAGE], &lim, notify, r);
+	r->priv = calloc(1, r->ops->priv_size);
+	if (!r->priv) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = r->ops->init(r, a);
 	if (ret)
 		goto fail;
-	r->bb_ready = 1;
-	r->bb.stop = &r->stop;
-	/* Concurrent reads and writes per batch, unless told (or forced) not to. */
-	if (!getenv("HCALL_DD_SYNC"))
-		hc_blkback_use_uring(&r->bb);
-	fcntl(r->fds[FD_KICK], F_SETFL, fcntl(r->fds[FD_KICK], F_GETFL) | O_NONBLOCK);
+	r->ready = 1;
+	for (i = 0; i < (int)r->nr_ports; i++)
+		fcntl(r->fds[HC_DD_FD_KICK + i], F_SETFL,
+		      fcntl(r->fds[HC_DD_FD_KICK + i], F_GETFL) | O_NONBLOCK);
 	if (pthread_create(&r->thread, NULL, ring_thread, r)) {
 		ret = -EAGAIN;
 		goto fail;
@@ -166,12 +188,14 @@ void hc_dd_ring_stop(struct hc_dd_ring *r)
 	if (r->stop_fd >= 0)
 		close(r->stop_fd);
 	r->stop_fd = -1;
-	if (r->bb_ready)
-		hc_blkback_destroy(&r->bb);
-	r->bb_ready = 0;
+	if (r->ready)
+		r->ops->destroy(r);
+	r->ready = 0;
+	free(r->priv);
+	r->priv = NULL;
 	hc_dd_guest_put(r->guest);
 	r->guest = NULL;
-	for (i = 0; i < HC_DD_NR_FDS; i++)
+	for (i = 0; i < HC_DD_MAX_FDS; i++)
 		if (r->fds[i] >= 0) {
 			close(r->fds[i]);
 			r->fds[i] = -1;

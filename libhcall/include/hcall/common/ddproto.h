@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The shim <-> driver domain protocol: one message per block device ring
- * over a Unix socket, with the guest's memory and the ring's eventfds
- * passed as SCM_RIGHTS. The driver domain trusts the shim's message only as
- * far as it checks it; the guest memory it then serves is hostile.
+ * The shim <-> driver domain protocol: one message per device ring (a
+ * block queue; a network queue's tx + rx pair) over a Unix socket, with
+ * the guest's memory, the ring's eventfds and the device's own fds passed
+ * as SCM_RIGHTS. The driver domain trusts the shim's message only as far
+ * as it checks it; the guest memory it then serves is hostile.
  */
 #ifndef HCALL_DD_H
 #define HCALL_DD_H
@@ -11,15 +12,54 @@
 #include <stdint.h>
 
 #define HC_DD_MAGIC	0x44444348u	/* "HCDD" */
-#define HC_DD_VERSION	1
+#define HC_DD_VERSION	2		/* 2: device types, several refs and ports */
 
-#define HC_DD_READONLY	(1u << 0)
+/* Device types: what the attach's @u is, and which fds follow the common ones. */
+#define HC_DD_TYPE_VBD	1	/* Xen blkif: one ring, one port; fds: the image */
+#define HC_DD_TYPE_VIF	2	/* Xen netif: reserved (tx + rx rings, 1-2 ports; a TAP fd) */
+#define HC_DD_NR_TYPES	3
+
+/*
+ * The common part carries the ring refs and ports itself, rather than each
+ * type's union member: the driver domain checks them (grants are mapped
+ * by the common code, ports must name channels the guest can have) and
+ * the shim fills them (each port must be a backend port of the guest,
+ * used once) the same way for every device. Two of each is what Xen's
+ * split devices use: netif has a tx and an rx ring per queue, and with
+ * feature-split-event-channels one port for each; blkif uses one and one.
+ * A multi-queue device attaches each queue on its own.
+ */
+#define HC_DD_MAX_RINGS	2
+#define HC_DD_MAX_PORTS	2
+/* fds a type adds after the common ones, at most (vbd: 1, the image). */
+#define HC_DD_MAX_TYPE_FDS 2
+
+/*
+ * fds, in order: the guest RAM memfd, one kick eventfd per port (the
+ * guest's doorbell, a KVM ioeventfd), the upcall irqfd, then the type's
+ * own (hc_dd_type_fds[]). One upcall serves every port: a guest has one
+ * upcall vector (one MSI route); ports differ only in their pending bits.
+ */
+#define HC_DD_FD_RAM	0
+#define HC_DD_FD_KICK	1			/* + port index */
+#define HC_DD_FD_UPCALL(nr_ports)	(1 + (nr_ports))
+#define HC_DD_FD_TYPE(nr_ports)		(2 + (nr_ports))
+#define HC_DD_MAX_FDS	(2 + HC_DD_MAX_PORTS + HC_DD_MAX_TYPE_FDS)
+
+/* The type's own fds, by HC_DD_TYPE_*; 0 for no such type. */
+extern const uint8_t hc_dd_type_fds[HC_DD_NR_TYPES];
+
+/* Type-specific parts. */
+#define HC_DD_READONLY	(1u << 0)	/* vbd flags */
 #define HC_DD_DISCARD	(1u << 1)
 
-/* fds, in order: guest RAM memfd, kick eventfd, upcall irqfd, image. */
-#define HC_DD_NR_FDS	4
+struct hc_dd_vbd {
+	uint64_t sectors;		/* disk size in 512-byte sectors */
+	uint32_t flags;			/* HC_DD_READONLY, HC_DD_DISCARD */
+	uint32_t pad;
+};
 
-#define HC_DD_OP_ATTACH	0	/* start a ring; carries HC_DD_NR_FDS fds */
+#define HC_DD_OP_ATTACH	0	/* start a ring; carries hc_dd_attach_nr_fds() fds */
 #define HC_DD_OP_DETACH	1	/* stop ring @ring_id; no fds */
 
 struct hc_dd_attach {
@@ -27,17 +67,21 @@ struct hc_dd_attach {
 	uint32_t version;
 	uint32_t op;			/* HC_DD_OP_* */
 	uint32_t ring_id;		/* for HC_DD_OP_DETACH */
+	uint32_t type;			/* HC_DD_TYPE_* */
+	uint16_t nr_rings;		/* ring_ref[0 .. nr_rings) */
+	uint16_t nr_ports;		/* evtchn_port[0 .. nr_ports), as many kick fds */
 	uint64_t mem;			/* guest RAM bytes (the memfd's size) */
 	uint64_t gnttab_gpa;
 	uint32_t gnttab_entries;
-	uint32_t ring_ref;		/* grant of the blkif shared ring page */
-	uint64_t shared_info_gpa;	/* where to raise the completion event */
-	uint32_t evtchn_port;
 	uint16_t backend_domid;
 	uint16_t pad0;
-	uint64_t sectors;		/* disk size in 512-byte sectors */
-	uint32_t flags;			/* HC_DD_* */
-	uint32_t pad1;
+	uint64_t shared_info_gpa;	/* where to raise completion events */
+	uint32_t ring_ref[HC_DD_MAX_RINGS];	/* grants of the shared ring pages */
+	uint32_t evtchn_port[HC_DD_MAX_PORTS];
+	union {
+		struct hc_dd_vbd vbd;
+		uint8_t room[32];	/* the largest type's part, to come */
+	} u;
 };
 
 /* The reply: 0 or a negative errno. */
@@ -46,18 +90,26 @@ struct hc_dd_reply {
 	uint32_t ring_id;
 };
 
-/* Send one attach with its fds. 0 or a negative errno. */
-int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int fds[HC_DD_NR_FDS]);
+/*
+ * How many fds @a carries: 0 for a detach; for an attach the common ones
+ * and its type's; -1 for an unknown op or type, or a port count out of
+ * range (such a message is refused).
+ */
+int hc_dd_attach_nr_fds(const struct hc_dd_attach *a);
+/* Send one attach with its hc_dd_attach_nr_fds() fds. 0 or a negative errno. */
+int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int *fds);
 /* Send a detach of @ring_id. 0 or a negative errno. */
 int hc_dd_send_detach(int sock, uint32_t ring_id);
 /*
- * Receive one message: an attach with exactly HC_DD_NR_FDS fds, or a
- * detach with none (@fds all -1). 0; -EPROTO for a malformed, truncated or
- * unknown message (its fds closed; the connection stays usable); -EAGAIN
- * on a non-blocking socket with nothing queued; -ECONNRESET at hang-up or
- * when receiving fails (the connection is then unusable).
+ * Receive one message into @fds (HC_DD_MAX_FDS): an attach with exactly
+ * the fds its type and port count need, or a detach with none (unused
+ * entries -1). 0; -EPROTO for a malformed, truncated or unknown message
+ * (an unknown type included; its fds closed; the connection stays
+ * usable); -EAGAIN on a non-blocking socket with nothing queued;
+ * -ECONNRESET at hang-up or when receiving fails (the connection is then
+ * unusable).
  */
-int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_NR_FDS]);
+int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_MAX_FDS]);
 /*
  * Send a message and wait for the reply: the reply's status, or -errno;
  * -ETIMEDOUT or -EIO mean the connection can no longer be trusted to pair

@@ -1,28 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One block ring served by the driver domain: its guest, fds and thread. */
+/*
+ * One device ring served by the driver domain: its guest, fds and thread.
+ * What the ring carries is its type's business (ddtypes.h): this part
+ * checks the common fields of the attach, maps the guest, and runs the
+ * thread that sleeps on the kick eventfds and calls the type's process().
+ */
 #ifndef HCALL_DDRING_H
 #define HCALL_DDRING_H
 
 #include <pthread.h>
 
-#include "hcall/dd/blkback.h"
 #include "hcall/common/ddproto.h"
 #include "hcall/dd/ddguest.h"
 
-/*
- * fds a running ring holds: kick, upcall, image, its stop eventfd and its
- * io_uring (the RAM memfd is closed once mapped). An attach briefly holds
- * HC_DD_NR_FDS more.
- */
-#define HC_DD_RING_FDS	5
+struct hc_dd_backend_ops;
 
 struct hc_dd_ring {
 	struct hc_dd_guest *guest;	/* RAM and grant table, shared per guest */
-	struct hc_blkback bb;
-	int bb_ready;
+	const struct hc_dd_backend_ops *ops;	/* the device type */
+	void *priv;			/* the type's state (ops->priv_size bytes) */
+	int ready;			/* ops->init() succeeded: ops->destroy() due */
 	struct hcall_shared_info *shared;
-	uint32_t port;
-	int fds[HC_DD_NR_FDS];
+	unsigned int nr_ports;
+	uint32_t port[HC_DD_MAX_PORTS];
+	unsigned int nr_fds;		/* of @fds, as the attach carried them */
+	int fds[HC_DD_MAX_FDS];		/* HC_DD_FD_*; the RAM memfd closed once mapped */
 	pthread_t thread;
 	int thread_started;
 	int stop;		/* set (atomically) to make the thread exit ... */
@@ -31,11 +33,16 @@ struct hc_dd_ring {
 
 /*
  * Check an attach request and its fds (taken over: closed on failure),
- * map the guest, start the ring's thread. 0 or a negative errno.
+ * map the guest, start the ring's thread. 0 or a negative errno; -EPROTO
+ * for a type this driver domain does not serve.
  */
 int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
-		     int fds[HC_DD_NR_FDS]);
+		     int fds[HC_DD_MAX_FDS]);
 /* Stop the thread (within one request, however busy the ring) and free all. */
 void hc_dd_ring_stop(struct hc_dd_ring *r);
+/* Raise the ring's port @i in the guest (for the types' completions). */
+void hc_dd_ring_notify(struct hc_dd_ring *r, unsigned int i);
+/* The type's own fd @i (after the common ones). */
+int hc_dd_ring_type_fd(const struct hc_dd_ring *r, unsigned int i);
 
 #endif

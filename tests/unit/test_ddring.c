@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The driver domain's ring, in process: hc_dd_ring_start() with a vbd
+ * attach finds the type in hc_dd_backend_types[], checks the common part,
+ * maps the guest and runs the type's ops; a request is served and counted
+ * by the type's stats(). Attaches the ring refuses (a type not served,
+ * fds missing, a bad port) keep none of their fds.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hcall/abi.h"
+#include "hcall/common/ddproto.h"
+#include "hcall/dd/ddring.h"
+#include "hcall/dd/ddtypes.h"
+#include "hcall/xenring.h"
+#include <xen/grant_table.h>
+#include <xen/io/blkif.h>
+
+#define RAM (16u << 20)
+#define TABLE_GPA 0x10000u
+#define SHARED_GPA 0x30000u
+#define RING_GPA 0x40000u
+#define DATA_GPA 0x41000u
+#define SECTORS 4096u
+#define PORT 9
+
+struct fx {
+	int memfd, img;
+	uint8_t *ram;
+};
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct grant_entry_v1 *t;
+
+	f->memfd = memfd_create("guest", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	assert_int_equal(ftruncate(f->memfd, RAM), 0);
+	assert_int_equal(fcntl(f->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	f->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd, 0);
+	assert_true(f->ram != MAP_FAILED);
+	t = (void *)(f->ram + TABLE_GPA);
+	t[1] = (struct grant_entry_v1){ GTF_permit_access, 0, RING_GPA >> 12 };
+	t[2] = (struct grant_entry_v1){ GTF_permit_access, 0, DATA_GPA >> 12 };
+	SHARED_RING_INIT((blkif_sring_t *)(f->ram + RING_GPA));
+	f->img = memfd_create("disk", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(f->img, SECTORS * 512), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	munmap(f->ram, RAM);
+	close(f->memfd);
+	close(f->img);
+	free(f);
+	return 0;
+}
+
+static struct hc_dd_attach vbd_attach(void)
+{
+	struct hc_dd_attach a = {
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.nr_rings = 1, .nr_ports = 1, .mem = RAM, .gnttab_gpa = TABLE_GPA,
+		.gnttab_entries = 256, .ring_ref = { 1 }, .shared_info_gpa = SHARED_GPA,
+		.evtchn_port = { PORT }, .u.vbd = { .sectors = SECTORS, .flags = HC_DD_DISCARD },
+	};
+
+	return a;
+}
+
+/* Copies of the fds an attach carries (the ring takes them over). */
+static void fds_for(struct fx *f, int fds[HC_DD_MAX_FDS], int kick, int upcall)
+{
+	for (int i = 0; i < HC_DD_MAX_FDS; i++)
+		fds[i] = -1;
+	fds[HC_DD_FD_RAM] = dup(f->memfd);
+	fds[HC_DD_FD_KICK] = dup(kick);
+	fds[HC_DD_FD_UPCALL(1)] = dup(upcall);
+	fds[HC_DD_FD_TYPE(1)] = dup(f->img);
+}
+
+static void serves_and_counts_through_the_type_ops(void **state)
+{
+	struct fx *f = *state;
+	const struct hc_dd_backend_ops *ops = hc_dd_backend_find(HC_DD_TYPE_VBD);
+	struct hc_dd_attach a = vbd_attach();
+	struct hc_dd_ring_stats st = { 0 };
+	int kick = eventfd(0, EFD_NONBLOCK), upcall = eventfd(0, EFD_NONBLOCK);
+	struct pollfd p = { upcall, POLLIN, 0 };
+	struct hc_dd_ring r;
+	blkif_front_ring_t front;
+	blkif_request_t *req;
+	int fds[HC_DD_MAX_FDS], notify;
+	uint64_t one = 1;
+
+	assert_non_null(ops);
+	assert_null(hc_dd_backend_find(HC_DD_TYPE_VIF));	/* reserved, not served */
+	fds_for(f, fds, kick, upcall);
+	assert_int_equal(hc_dd_ring_start(&r, &a, fds), 0);
+	assert_ptr_equal(r.ops, ops);
+	FRONT_RING_INIT(&front, (blkif_sring_t *)(f->ram + RING_GPA), 4096);
+	memset(f->ram + DATA_GPA, 'Q', 4096);
+	req = RING_GET_REQUEST(&front, front.req_prod_pvt++);
+	memset(req, 0, sizeof(*req));
+	req->operation = BLKIF_OP_WRITE;
+	req->id = 5;
+	req->nr_segments = 1;
+	req->seg[0].gref = 2;
+	req->seg[0].last_sect = 7;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
+	(void)notify;
+	assert_int_equal(write(kick, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_int_equal(RING_GET_RESPONSE(&front, front.rsp_cons)->status, BLKIF_RSP_OKAY);
+	ops->stats(&r, &st);
+	assert_int_equal(st.requests, 1);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.bytes, 4096);
+	hc_dd_ring_stop(&r);
+	close(kick);
+	close(upcall);
+}
+
+static void refused_attaches_keep_no_fds(void **state)
+{
+	struct fx *f = *state;
+	int kick = eventfd(0, 0), upcall = eventfd(0, 0), before = count_fds();
+	struct hc_dd_attach a;
+	struct hc_dd_ring r;
+	int fds[HC_DD_MAX_FDS];
+
+	a = vbd_attach();
+	a.type = HC_DD_TYPE_VIF;	/* no ops for it in this driver domain */
+	fds_for(f, fds, kick, upcall);
+	assert_int_equal(hc_dd_ring_start(&r, &a, fds), -EPROTO);
+	assert_int_equal(count_fds(), before);
+	a = vbd_attach();
+	fds_for(f, fds, kick, upcall);
+	close(fds[HC_DD_FD_TYPE(1)]);
+	fds[HC_DD_FD_TYPE(1)] = -1;	/* the image missing */
+	assert_int_equal(hc_dd_ring_start(&r, &a, fds), -EBADF);
+	assert_int_equal(count_fds(), before);
+	a.evtchn_port[0] = HCALL_NR_EVTCHN;
+	fds_for(f, fds, kick, upcall);
+	assert_int_equal(hc_dd_ring_start(&r, &a, fds), -EINVAL);
+	assert_int_equal(count_fds(), before);
+	a = vbd_attach();
+	a.evtchn_port[1] = 3;		/* a second port the attach does not count */
+	fds_for(f, fds, kick, upcall);
+	assert_int_equal(hc_dd_ring_start(&r, &a, fds), -EINVAL);
+	assert_int_equal(count_fds(), before);
+	close(kick);
+	close(upcall);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(serves_and_counts_through_the_type_ops, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(refused_attaches_keep_no_fds, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("ddring", tests, NULL, NULL);
+}
