@@ -14,9 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hcall/backend/vbd.h"
-#include "hcall/backend/vbd_dd.h"
-#include "hcall/backend/vbd_spec.h"
+#include "hcall/backend/backend.h"
 #include "hcall/boot/boot.h"
 #include "hcall/pv/console.h"
 #include "hcall/vmm/report.h"
@@ -39,7 +37,8 @@ enum {
 #define HALT_QUIET_MS  1000	/* every vCPU blocked this long: probe them */
 #define HALT_ROUNDS    2	/* probes in a row that find every vCPU stuck */
 
-static const char usage[] =
+/* Each device type's lines (hc_backend_types[]) go between the two halves. */
+static const char usage_head[] =
 "usage: hcall-run --kernel BZIMAGE [options]\n"
 "  --kernel FILE     Linux bzImage (x86 boot protocol 2.12+)\n"
 "  --initrd FILE     initramfs\n"
@@ -49,22 +48,36 @@ static const char usage[] =
 "  --stats           print VM exit counts by reason at exit (stderr)\n"
 "  --stats-json FILE write the same counts as JSON\n"
 "  --timeout SEC     stop the guest after SEC seconds\n"
-"  --hvm             plain HVM guest: hide the hcall platform, show KVM's leaves\n"
-"  --disk FILE[,ro]  PV block device (xvda, xvdb, ...) served by hcall-dd; up to 8\n"
+"  --hvm             plain HVM guest: hide the hcall platform, show KVM's leaves\n";
+static const char usage_tail[] =
 "  --dd-socket PATH  use the running hcall-dd listening on PATH instead of a\n"
 "                    private one (default: spawn $HCALL_DD or hcall-dd next to us)\n"
 "exit status: 0 guest powered off or reset, 1 VMM error, 2 bad arguments or\n"
 "kernel file, 3 guest panic or PV triple fault, 4 timeout, 5 interrupted by a signal,\n"
 "6 guest halted for good (every vCPU halted with interrupts off)\n";
 
+/* A device option: its type (index in hc_backend_types[]) and value. */
+struct dev_opt {
+	unsigned int type;
+	const char *spec;
+};
+
 struct opts {
 	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket;
-	const char *disks[HC_MAX_DISKS];
-	int ndisks;
+	struct dev_opt devs[HC_BACKEND_MAX_DEVS];
+	int ndevs;
 	int cpus, stats, hvm;
 	uint64_t mem;
 	double timeout;
 };
+
+static void print_usage(FILE *f)
+{
+	fputs(usage_head, f);
+	for (unsigned int t = 0; hc_backend_types[t]; t++)
+		fputs(hc_backend_types[t]->help, f);
+	fputs(usage_tail, f);
+}
 
 static void die_usage(const char *fmt, const char *arg)
 {
@@ -94,9 +107,28 @@ static uint64_t parse_size(const char *s)
 	return v;
 }
 
+/* getopt_long's value for device type @t's option. */
+#define DEV_OPT(t) (0x100 + (int)(t))
+
+/* A device option: check the type's limit, keep it for hc_backend_add(). */
+static void add_dev(struct opts *o, unsigned int t, const char *spec)
+{
+	const struct hc_backend_type *bt = hc_backend_types[t];
+	unsigned int n = 0;
+	char msg[128];
+
+	for (int i = 0; i < o->ndevs; i++)
+		n += o->devs[i].type == t;
+	if (n == bt->max_devs || o->ndevs == HC_BACKEND_MAX_DEVS) {
+		snprintf(msg, sizeof(msg), "at most %u --%s, not '%%s'", bt->max_devs, bt->option);
+		die_usage(msg, spec);
+	}
+	o->devs[o->ndevs++] = (struct dev_opt){ t, spec };
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
+	static const struct option base[] = {
 		{ "kernel", required_argument, 0, 'k' },
 		{ "initrd", required_argument, 0, 'i' },
 		{ "cmdline", required_argument, 0, 'c' },
@@ -106,14 +138,20 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "stats-json", required_argument, 0, 'j' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "hvm", no_argument, 0, 'v' },
-		{ "disk", required_argument, 0, 'd' },
 		{ "dd-socket", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
 	};
-	char *end;
+	/* The fixed options, then one per device type. */
+	struct option lo[sizeof(base) / sizeof(base[0]) + HC_BACKEND_MAX_TYPES + 1];
+	unsigned int nlo = sizeof(base) / sizeof(base[0]), t;
+	char *end, msg[128];
 	int c;
 
+	memcpy(lo, base, sizeof(base));
+	for (t = 0; hc_backend_types[t] && t < HC_BACKEND_MAX_TYPES; t++)
+		lo[nlo++] = (struct option){ hc_backend_types[t]->option, required_argument, 0,
+					     DEV_OPT(t) };
+	lo[nlo] = (struct option){ 0, 0, 0, 0 };
 	*o = (struct opts){ .cmdline = "", .cpus = 1, .mem = 256ull << 20 };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -129,27 +167,31 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 's': o->stats = 1; break;
 		case 'v': o->hvm = 1; break;
 		case 'j': o->stats_json = optarg; break;
-		case 'd':
-			if (o->ndisks == HC_MAX_DISKS)
-				die_usage("at most 8 --disk, not '%s'", optarg);
-			o->disks[o->ndisks++] = optarg;
-			break;
 		case 'D': o->dd_socket = optarg; break;
 		case 't':
 			o->timeout = strtod(optarg, &end);
 			if (*end || !(o->timeout > 0))
 				die_usage("bad --timeout '%s'", optarg);
 			break;
-		case 'h': fputs(usage, stdout); exit(EXIT_CLEAN);
-		default: fputs(usage, stderr); exit(EXIT_USAGE);
+		case 'h': print_usage(stdout); exit(EXIT_CLEAN);
+		default:
+			if (c >= DEV_OPT(0) && c < DEV_OPT(t)) {
+				add_dev(o, (unsigned int)(c - DEV_OPT(0)), optarg);
+				break;
+			}
+			print_usage(stderr);
+			exit(EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!o->kernel)
 		die_usage("%s", "--kernel is required");
-	if (o->hvm && o->ndisks)
-		die_usage("%s", "--disk is a PV device: not with --hvm");
+	if (o->hvm && o->ndevs) {
+		snprintf(msg, sizeof(msg), "--%s is a PV device: not with --hvm",
+			 hc_backend_types[o->devs[0].type]->option);
+		die_usage("%s", msg);
+	}
 }
 
 static uint8_t *read_file(const char *path, uint64_t max, size_t *len)
@@ -423,14 +465,16 @@ int main(int argc, char **argv)
 	}
 	free(kernel);
 	free(initrd);
-	for (int i = 0; i < o.ndisks; i++) {
-		if (hc_vbd_add(&vm, o.disks[i], err, sizeof(err))) {
-			fprintf(stderr, "hcall-run: --disk %s\n", err);
+	for (int i = 0; i < o.ndevs; i++) {
+		const struct hc_backend_type *t = hc_backend_types[o.devs[i].type];
+
+		if (hc_backend_add(&vm, t, o.devs[i].spec, err, sizeof(err))) {
+			fprintf(stderr, "hcall-run: --%s %s\n", t->option, err);
 			hc_vm_destroy(&vm);
 			return EXIT_USAGE;
 		}
 	}
-	if (hc_vbd_start(&vm, dd_binary(), o.dd_socket, err, sizeof(err))) {
+	if (hc_backends_start(&vm, dd_binary(), o.dd_socket, err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;

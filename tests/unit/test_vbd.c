@@ -28,8 +28,6 @@
 #include <unistd.h>
 
 #include "hcall/backend/vbd.h"
-#include "hcall/backend/vbd_dd.h"
-#include "hcall/backend/vbd_spec.h"
 #include "hcall/common/ddproto.h"
 #include "hcall/dd/blkreq.h"
 #include "hcall/guestmem.h"
@@ -42,6 +40,8 @@
 #define FE "device/vbd/51712"
 #define BE "backend/vbd/1/51712"
 #define FE2 "device/vbd/51728"
+/* The vbd type's counters (connects, disconnects, refused). */
+#define VBD(f) hc_backend_counters(&(f)->vm, &hc_vbd_type)
 
 /* Where the guest keeps things: low in a small guest, above 5 GiB in a big one. */
 enum dd_kind { REAL_DD, FAKE_PRIVATE_DD, FAKE_SHARED_DD };
@@ -186,24 +186,24 @@ static int setup(void **state)
 		fd = open(f->img[i], O_CREAT | O_RDWR | O_TRUNC, 0600);
 		assert_int_equal(ftruncate(fd, 1 << 20), 0);
 		close(fd);
-		assert_int_equal(hc_vbd_add(vm, f->img[i], err, sizeof(err)), 0);
+		assert_int_equal(hc_backend_add(vm, &hc_vbd_type, f->img[i], err, sizeof(err)), 0);
 	}
 	f->listen_fd = -1;
 	if (f->l->dd == REAL_DD) {
-		assert_int_equal(hc_vbd_start(vm, getenv("HCALL_DD") ? getenv("HCALL_DD") :
-					      "build/bin/hcall-dd", NULL, err, sizeof(err)), 0);
+		assert_int_equal(hc_backends_start(vm, getenv("HCALL_DD") ? getenv("HCALL_DD") :
+						   "build/bin/hcall-dd", NULL, err, sizeof(err)), 0);
 	} else if (f->l->dd == FAKE_PRIVATE_DD) {
 		/* This binary, run with --fd, is the fake (see main). */
-		assert_int_equal(hc_vbd_start(vm, "/proc/self/exe", NULL, err, sizeof(err)), 0);
+		assert_int_equal(hc_backends_start(vm, "/proc/self/exe", NULL, err, sizeof(err)), 0);
 	} else {
 		listen_fake_dd(f);
-		assert_int_equal(hc_vbd_start(vm, NULL, f->sock_path, err, sizeof(err)), 0);
+		assert_int_equal(hc_backends_start(vm, NULL, f->sock_path, err, sizeof(err)), 0);
 	}
 	if (f->l->dd != REAL_DD) {
 		/* The shim's 5 s patience, shortened: the fake never answers. */
 		struct timeval tv = { .tv_usec = 200000 };
 
-		assert_int_equal(setsockopt(vm->vbds->sock, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		assert_int_equal(setsockopt(vm->backends->sock, SOL_SOCKET, SO_RCVTIMEO, &tv,
 					    sizeof(tv)), 0);
 	}
 	*state = f;
@@ -216,7 +216,7 @@ static int teardown(void **state)
 	int i;
 
 	hc_pv_destroy(&f->vm);
-	hc_vbd_free(&f->vm);
+	hc_backends_free(&f->vm);
 	if (f->listen_fd >= 0) {
 		pthread_join(f->dd_thread, NULL);	/* it ends at the shim's hang-up */
 		close(f->listen_fd);
@@ -351,7 +351,7 @@ static void hostile_frontends_are_refused(void **state)
 	put(f, "queue-1/ring-ref", "20");
 	put(f, "queue-1/event-channel", num);
 	refused(f, "one port twice");
-	assert_int_equal(f->vm.vbds->connects, 0);
+	assert_int_equal(VBD(f)->connects, 0);
 	assert_false(f->vm.pv.ports[port].attached);	/* nothing left half-attached */
 }
 
@@ -380,8 +380,8 @@ static void connects_disconnects_reconnects(void **state)
 		assert_int_equal(put(f, "state", "1"), 0);	/* a new frontend */
 		assert_int_equal(be(f, "state"), 2);
 	}
-	assert_int_equal(f->vm.vbds->connects, 2);
-	assert_int_equal(f->vm.vbds->disconnects, 2);
+	assert_int_equal(VBD(f)->connects, 2);
+	assert_int_equal(VBD(f)->disconnects, 2);
 	assert_int_equal(be(f, "sectors"), 2048);
 	assert_int_equal(be(f, "feature-max-indirect-segments"), HC_BLK_MAX_INDIRECT);
 }
@@ -429,8 +429,8 @@ static void soft_reset_detaches_every_ring(void **state)
 	assert_int_equal(hcall(f, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET, 0), 0);
 	/* The driver domain unmapped the ring before the call returned. */
 	assert_false(t[20].flags & (GTF_reading | GTF_writing));
-	assert_int_equal(f->vm.vbds->d[0].nr_rings, 0);
-	assert_int_equal(f->vm.vbds->disconnects, 1);
+	assert_int_equal(f->vm.backends->d[0].nr_rings, 0);
+	assert_int_equal(VBD(f)->disconnects, 1);
 	for (i = 1; i < HC_SHIM_PORTS; i++)
 		assert_int_equal(f->vm.pv.ports[i].owner, HC_PORT_FREE);
 	assert_int_equal(be(f, "state"), 2);		/* InitWait */
@@ -448,7 +448,7 @@ static void soft_reset_detaches_every_ring(void **state)
 	assert_int_equal(be(f, "state"), 4);
 	assert_true(t2[7].flags & GTF_writing);
 	assert_false(t[20].flags & (GTF_reading | GTF_writing));	/* the old table: untouched */
-	assert_int_equal(f->vm.vbds->connects, 2);
+	assert_int_equal(VBD(f)->connects, 2);
 }
 
 /*
@@ -476,7 +476,7 @@ static void ring_ports_have_one_owner(void **state)
 	snprintf(path, sizeof(path), "backend/vbd/1/51728/state");
 	assert_int_equal(hc_store_read(f->vm.pv.store, path, msg, sizeof(msg), &n), 0);
 	assert_memory_equal(msg, "5", 1);	/* refused: Closing */
-	assert_int_equal(f->vm.vbds->connects, 1);
+	assert_int_equal(VBD(f)->connects, 1);
 	assert_true(f->vm.pv.ports[port].attached);	/* the first disk still has it */
 	/* Disconnect the first disk: now the port may go. */
 	assert_int_equal(put(f, "state", "5"), 0);
@@ -512,12 +512,12 @@ static void reconnect_storms_are_bounded(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	print_message("%d tries in %.3f s: %llu connects, %llu refused\n", tries, secs,
-		      (unsigned long long)f->vm.vbds->connects,
-		      (unsigned long long)f->vm.vbds->refused);
-	assert_true(f->vm.vbds->connects <= HC_VBD_CONNECT_BURST + secs * HC_VBD_CONNECTS_PER_S + 1);
-	assert_true(f->vm.vbds->connects >= HC_VBD_CONNECT_BURST);
-	assert_int_equal(f->vm.vbds->connects + f->vm.vbds->refused, (uint64_t)tries);
-	assert_int_equal(f->vm.vbds->disconnects, f->vm.vbds->connects);
+		      (unsigned long long)VBD(f)->connects,
+		      (unsigned long long)VBD(f)->refused);
+	assert_true(VBD(f)->connects <= HC_BACKEND_CONNECT_BURST + secs * HC_BACKEND_CONNECTS_PER_S + 1);
+	assert_true(VBD(f)->connects >= HC_BACKEND_CONNECT_BURST);
+	assert_int_equal(VBD(f)->connects + VBD(f)->refused, (uint64_t)tries);
+	assert_int_equal(VBD(f)->disconnects, VBD(f)->connects);
 }
 
 /* @be_dir/@node as a number; -1 if absent. */
@@ -572,7 +572,7 @@ static void hung_detach_keeps_the_ring_and_closes_every_disk(void **state)
 	assert_int_equal(put_in(f, FE2, "state", "5"), 0);
 	assert_int_equal(be_of(f, be2, "state"), 5);		/* not Closed */
 	assert_true(f->vm.pv.ports[port1].attached);
-	assert_int_equal(f->vm.vbds->d[1].nr_rings, 1);
+	assert_int_equal(f->vm.backends->d[1].nr_rings, 1);
 	assert_int_equal(hcall(f, HCALL_evtchn_close, (uint64_t)port1, 0), -HCALL_EBUSY);
 	/* The first disk was connected: now it is told its backend is gone. */
 	assert_int_equal(be(f, "state"), 5);
@@ -592,7 +592,7 @@ static void hung_detach_keeps_the_ring_and_closes_every_disk(void **state)
 static void soft_reset_reaps_a_hung_private_dd(void **state)
 {
 	struct fx *f = *state;
-	pid_t pid = f->vm.vbds->pid;
+	pid_t pid = f->vm.backends->pid;
 	int port = alloc_port(f);
 
 	struct grant_entry_v1 *t = gpa(f, f->l->table);
@@ -615,8 +615,8 @@ static void soft_reset_reaps_a_hung_private_dd(void **state)
 	errno = 0;
 	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
 	assert_int_equal(errno, ECHILD);
-	assert_int_equal(f->vm.vbds->pid, 0);
-	assert_int_equal(f->vm.vbds->d[0].nr_rings, 0);
+	assert_int_equal(f->vm.backends->pid, 0);
+	assert_int_equal(f->vm.backends->d[0].nr_rings, 0);
 	assert_int_equal(be(f, "state"), 2);		/* ready for the next kernel */
 }
 
@@ -645,7 +645,7 @@ static void reconnects_with_fewer_queues_after_reset(void **state)
 	put(f, "queue-1/event-channel", num);
 	assert_int_equal(put(f, "state", "3"), 0);
 	assert_int_equal(be(f, "state"), 4);
-	assert_int_equal(f->vm.vbds->d[0].nr_rings, 2);
+	assert_int_equal(f->vm.backends->d[0].nr_rings, 2);
 	assert_int_equal(hcall(f, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET, 0), 0);
 	snprintf(path, sizeof(path), "%s/multi-queue-num-queues", FE);
 	assert_int_equal(hc_store_read(f->vm.pv.store, path, buf, sizeof(buf), &n), -ENOENT);
@@ -658,7 +658,7 @@ static void reconnects_with_fewer_queues_after_reset(void **state)
 	p2 = alloc_port(f);
 	connect_ring(f, p2, "7");
 	assert_int_equal(be(f, "state"), 4);
-	assert_int_equal(f->vm.vbds->d[0].nr_rings, 1);
+	assert_int_equal(f->vm.backends->d[0].nr_rings, 1);
 }
 
 /*
@@ -683,8 +683,8 @@ static void failed_connects_are_charged(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	print_message("%d tries in %.3f s: %d throttled\n", tries, secs, throttled);
-	assert_int_equal(f->vm.vbds->connects, 0);
-	assert_true(tries - throttled <= HC_VBD_CONNECT_BURST + secs * HC_VBD_CONNECTS_PER_S + 1);
+	assert_int_equal(VBD(f)->connects, 0);
+	assert_true(tries - throttled <= HC_BACKEND_CONNECT_BURST + secs * HC_BACKEND_CONNECTS_PER_S + 1);
 }
 
 /*

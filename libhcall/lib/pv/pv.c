@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "hcall/backend/vbd_dd.h"
+#include "hcall/backend/backend.h"
 #include "hcall/pv/console.h"
 #include "hcall/pv/pv.h"
 #include "hcall/pv/storecall.h"
@@ -144,7 +144,7 @@ void hc_pv_destroy(struct hc_vm *vm)
 
 	hc_console_stop(vm);
 	hc_console_drain(vm);	/* the guest's last words, e.g. a panic */
-	hc_vbd_destroy(vm);	/* stops the driver domain's rings first */
+	hc_backends_destroy(vm);	/* stops the driver domain's rings first */
 	pthread_mutex_lock(&vm->pv.lock);
 	hc_store_teardown(vm);
 	__atomic_store_n(&vm->pv.cons, NULL, __ATOMIC_RELEASE);

@@ -9,7 +9,7 @@
  * again; a driver domain that cannot be shown to have let go (a shared
  * hcall-dd that stopped answering) stops the VM instead.
  */
-#include "hcall/backend/vbd_bus.h"
+#include "hcall/backend/backend.h"
 #include "hcall/pv/console.h"
 #include "hcall/pv/evtchn.h"
 #include "hcall/pv/pv.h"
@@ -37,7 +37,7 @@ int64_t hc_pv_soft_reset(struct hc_vm *vm)
 	pthread_mutex_lock(&vm->pv.lock);
 	/* Watches first: the devices' reset writes must not reach the guest. */
 	hc_store_reset_guest(vm);
-	stuck = hc_vbd_reset(vm);
+	stuck = hc_backends_reset(vm);
 	hc_store_reset_guest(vm);
 	vm->pv.cons_port = 0;
 	vm->pv.cons_broken = 0;

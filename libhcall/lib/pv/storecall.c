@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hcall/backend/vbd_bus.h"
+#include "hcall/backend/backend.h"
 #include "hcall/guestmem.h"
 #include "hcall/pv/evtchn.h"
 #include "hcall/pv/pv.h"
@@ -207,6 +207,6 @@ int64_t hc_store_call(struct hc_vm *vm, const uint64_t a[5])
 	}
 	/* A frontend may have moved: let the backends look. */
 	if (!ret)
-		hc_vbd_poll(vm);
+		hc_backends_poll(vm);
 	return ret;
 }

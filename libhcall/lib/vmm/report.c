@@ -6,7 +6,7 @@
 
 #include "hcall/pv/hypercall.h"
 #include "hcall/vmm/report.h"
-#include "hcall/backend/vbd.h"
+#include "hcall/backend/backend.h"
 
 struct totals {
 	struct hc_kvm_stats kvm;
@@ -101,12 +101,7 @@ static int json(struct hc_vm *vm, const struct totals *t, const char *path)
 	fprintf(f, "\n  },\n  \"hypercall_errors\": %llu,",
 		(unsigned long long)vm->pv.errors);
 	fprintf(f, "\n  \"gnttab_frames\": %u,", vm->pv.gnttab_frames);
-	if (vm->vbds)
-		fprintf(f, "\n  \"vbd\": { \"connects\": %llu, "
-			"\"disconnects\": %llu, \"refused\": %llu },",
-			(unsigned long long)vm->vbds->connects,
-			(unsigned long long)vm->vbds->disconnects,
-			(unsigned long long)vm->vbds->refused);
+	hc_backends_report_json(vm, f);	/* each device type's counters */
 	fprintf(f, "\n  \"pio_by_port\": {");
 	for (i = 0, sep = ""; i < 65536; i++)
 		if (vm->ports->count[i]) {

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "hcall/backend/vbd_dd.h"
+#include "hcall/backend/backend.h"
 #include "hcall/boot/boot.h"
 #include "hcall/common/err.h"
 #include "hcall/pv/console.h"
@@ -351,7 +351,7 @@ void hc_vm_destroy(struct hc_vm *vm)
 	int i;
 
 	hc_pv_destroy(vm);	/* before guest RAM goes away */
-	hc_vbd_free(vm);
+	hc_backends_free(vm);
 	for (i = 0; i < HC_MAX_VCPUS; i++) {
 		if (vm->vcpu[i].run)
 			munmap(vm->vcpu[i].run, (size_t)vm->run_size);

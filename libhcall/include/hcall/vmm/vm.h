@@ -26,7 +26,7 @@ enum hc_stop {
 	HC_STOP_HALTED,		/* every vCPU halted with interrupts off: it never runs again */
 };
 
-struct hc_vbds;
+struct hc_backends;
 
 /* Scans console output for the kernel's panic banner. */
 struct hc_panic_watch {
@@ -48,7 +48,7 @@ struct hc_vm {
 	struct hc_port_stats *ports;
 	int sync_regs;		/* KVM_CAP_SYNC_REGS: registers come with each exit */
 	struct hc_pv pv;
-	struct hc_vbds *vbds;	/* PV disks (vbd.c), NULL without --disk */
+	struct hc_backends *backends;	/* split devices (lib/backend), NULL without any */
 	int console_fd;
 	int console_fd_owned;	/* our own non-blocking open of the output */
 	int console_direct;	/* write before polling: it never blocks */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Virtual block devices, shim side: reach the driver domain (spawn a
- * private hcall-dd or connect to a shared one), talk to it, and lose it.
+ * Split devices, shim side: reach the driver domain (spawn a private
+ * hcall-dd or connect to a shared one), talk to it, and lose it. One
+ * connection serves every device of every type.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hcall/backend/vbd.h"
-#include "hcall/backend/vbd_bus.h"
-#include "hcall/backend/vbd_dd.h"
+#include "hcall/backend/backend.h"
 #include "hcall/common/ddproto.h"
 #include "hcall/common/err.h"
 #include "hcall/dd/gnttab.h"	/* Xen's grant_table.h */
@@ -35,8 +34,8 @@
  * exit ends its rings, io_uring and mappings): its rings are then gone. A
  * shared one serves on until it notices the hang-up, and we cannot know
  * when: its rings stay attached in our books, their ports taken, and the
- * guest's memory counts as still mapped (vs->stuck). Either way every disk
- * is gone, and each frontend is told so.
+ * guest's memory counts as still mapped (bs->stuck). Either way every
+ * device is gone, and each frontend is told so.
  */
 /*
  * A killed hcall-dd's exit may wait for I/O the kernel cannot cancel (a
@@ -83,59 +82,59 @@ static void unpin_dead_dd(struct hc_vm *vm)
 
 static void lose_dd(struct hc_vm *vm, int why)
 {
-	struct hc_vbds *vs = vm->vbds;
+	struct hc_backends *bs = vm->backends;
 	int i;
 
-	fprintf(stderr, "hcall-run: driver domain %s: its disks are gone\n",
-		why == -EIO ? "hung up" : "stopped answering");
-	close(vs->sock);
-	vs->sock = -1;
-	if (vs->pid > 0)
-		kill(vs->pid, SIGKILL);
-	if (vs->pid > 0 && !reap_dd(vs->pid)) {
-		vs->pid = 0;
-		for (i = 0; i < vs->n; i++)
-			hc_vbd_forget_rings(vm, &vs->d[i]);
+	fprintf(stderr, "hcall-run: driver domain %s: its %s are gone\n",
+		why == -EIO ? "hung up" : "stopped answering", hc_backends_nouns(bs));
+	close(bs->sock);
+	bs->sock = -1;
+	if (bs->pid > 0)
+		kill(bs->pid, SIGKILL);
+	if (bs->pid > 0 && !reap_dd(bs->pid)) {
+		bs->pid = 0;
+		for (i = 0; i < bs->n; i++)
+			hc_backend_forget_rings(vm, &bs->d[i]);
 		unpin_dead_dd(vm);
 	} else {
-		if (vs->pid > 0)
+		if (bs->pid > 0)
 			fprintf(stderr, "hcall-run: the killed driver domain has not exited after %d ms: its rings count as running\n",
 				DD_REAP_MS);
-		vs->stuck = 1;
+		bs->stuck = 1;
 	}
-	for (i = 0; i < vs->n; i++) {
-		hc_vbd_put(vm, vs->d[i].be, "error", "the driver domain %s: disk gone",
-			   why == -EIO ? "hung up" : "stopped answering");
-		hc_vbd_set_state(vm, &vs->d[i], XenbusStateClosing);
+	for (i = 0; i < bs->n; i++) {
+		hc_backend_put(vm, bs->d[i].be, "error", "the driver domain %s: %s gone",
+			       why == -EIO ? "hung up" : "stopped answering", bs->d[i].type->noun);
+		hc_backend_set_state(vm, &bs->d[i], XenbusStateClosing);
 	}
 }
 
 /* One request to hcall-dd; a lost or late reply ends the connection. */
-int hc_vbd_dd_call(struct hc_vm *vm, const struct hc_dd_attach *a, const int *fds,
-		   uint32_t *ring_id)
+int hc_backend_dd_call(struct hc_vm *vm, const struct hc_dd_attach *a, const int *fds,
+		       uint32_t *ring_id)
 {
-	struct hc_vbds *vs = vm->vbds;
+	struct hc_backends *bs = vm->backends;
 	int ret;
 
-	if (vs->sock < 0)
+	if (bs->sock < 0)
 		return -ENXIO;
-	ret = hc_dd_call(vs->sock, a, fds, ring_id);
+	ret = hc_dd_call(bs->sock, a, fds, ring_id);
 	if (ret == -ETIMEDOUT || ret == -EIO)
 		lose_dd(vm, ret);
 	return ret;
 }
 
-static int spawn_dd(struct hc_vbds *vs, const char *binary, char *err, size_t errlen)
+static int spawn_dd(struct hc_backends *bs, const char *binary, char *err, size_t errlen)
 {
 	int sv[2];
 	char fdarg[16];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return hc_err(err, errlen, "socketpair: %s", strerror(errno));
-	vs->pid = fork();
-	if (vs->pid < 0)
+	bs->pid = fork();
+	if (bs->pid < 0)
 		return hc_err(err, errlen, "fork: %s", strerror(errno));
-	if (vs->pid == 0) {
+	if (bs->pid == 0) {
 		/* The driver domain dies with its shim, holding only its socket. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fcntl(sv[1], F_SETFD, 0) == 0) {
@@ -146,26 +145,26 @@ static int spawn_dd(struct hc_vbds *vs, const char *binary, char *err, size_t er
 		_exit(127);
 	}
 	close(sv[1]);
-	vs->sock = sv[0];
+	bs->sock = sv[0];
 	return 0;
 }
 
-static int connect_dd(struct hc_vbds *vs, const char *path, char *err, size_t errlen)
+static int connect_dd(struct hc_backends *bs, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-	vs->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (vs->sock < 0 || strlen(path) >= sizeof(sa.sun_path))
+	bs->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (bs->sock < 0 || strlen(path) >= sizeof(sa.sun_path))
 		return hc_err(err, errlen, "%s: %s", path, strerror(errno));
 	strcpy(sa.sun_path, path);
-	if (connect(vs->sock, (struct sockaddr *)&sa, sizeof(sa)))
+	if (connect(bs->sock, (struct sockaddr *)&sa, sizeof(sa)))
 		return hc_err(err, errlen, "driver domain at %s: %s", path, strerror(errno));
 	return 0;
 }
 
 /*
  * The shim waits for the driver domain's answers with the guest's store
- * call in progress: a hung (shared) hcall-dd must cost that disk, not the VM.
+ * call in progress: a hung (shared) hcall-dd must cost that device, not the VM.
  */
 static void bound_replies(int sock)
 {
@@ -175,59 +174,59 @@ static void bound_replies(int sock)
 	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-int hc_vbd_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
-		 char *err, size_t errlen)
+int hc_backends_start(struct hc_vm *vm, const char *dd_binary, const char *dd_socket,
+		      char *err, size_t errlen)
 {
-	struct hc_vbds *vs = vm->vbds;
+	struct hc_backends *bs = vm->backends;
 	int i, ret;
 
-	if (!vs || !vs->n)
+	if (!bs || !bs->n)
 		return 0;
 	if (!vm->pv.store) {
-		snprintf(err, errlen, "PV disks need the hcall platform (not --hvm)");
+		snprintf(err, errlen, "PV %s need the hcall platform (not --hvm)",
+			 hc_backends_nouns(bs));
 		return -1;
 	}
-	ret = dd_socket ? connect_dd(vs, dd_socket, err, errlen)
-			: spawn_dd(vs, dd_binary, err, errlen);
+	ret = dd_socket ? connect_dd(bs, dd_socket, err, errlen)
+			: spawn_dd(bs, dd_binary, err, errlen);
 	if (ret)
 		return ret;
-	bound_replies(vs->sock);
+	bound_replies(bs->sock);
 	pthread_mutex_lock(&vm->pv.lock);
-	for (i = 0; i < vs->n && !ret; i++)
-		ret = hc_vbd_publish(vm, &vs->d[i]);
-	for (i = 0; i < vs->n; i++)
-		vs->d[i].dirty = 0;	/* the watches' first firing: nothing moved */
+	for (i = 0; i < bs->n && !ret; i++)
+		ret = hc_backend_publish(vm, &bs->d[i]);
+	for (i = 0; i < bs->n; i++)
+		bs->d[i].dirty = 0;	/* the watches' first firing: nothing moved */
 	pthread_mutex_unlock(&vm->pv.lock);
 	if (ret)
-		snprintf(err, errlen, "publishing disks in the store failed");
+		snprintf(err, errlen, "publishing %s in the store failed", hc_backends_nouns(bs));
 	return ret ? -1 : 0;
 }
 
-void hc_vbd_destroy(struct hc_vm *vm)
+void hc_backends_destroy(struct hc_vm *vm)
 {
-	struct hc_vbds *vs = vm->vbds;
+	struct hc_backends *bs = vm->backends;
 	int i;
 
-	if (!vs)
+	if (!bs)
 		return;
-	if (vs->sock >= 0) {
-		for (i = 0; i < vs->n; i++)
-			hc_vbd_detach(vm, &vs->d[i]);
-		close(vs->sock);	/* a private hcall-dd exits when this closes */
+	if (bs->sock >= 0) {
+		for (i = 0; i < bs->n; i++)
+			hc_backend_detach(vm, &bs->d[i]);
+		close(bs->sock);	/* a private hcall-dd exits when this closes */
 	}
-	if (vs->pid > 0)
-		waitpid(vs->pid, NULL, 0);
-	vs->sock = -1;
-	vs->pid = 0;
-	for (i = 0; i < vs->n; i++)
-		if (vs->d[i].fd >= 0)
-			close(vs->d[i].fd);
-	vs->n = 0;	/* the counters stay for the exit report */
+	if (bs->pid > 0)
+		waitpid(bs->pid, NULL, 0);
+	bs->sock = -1;
+	bs->pid = 0;
+	for (i = 0; i < bs->n; i++)
+		bs->d[i].type->release(&bs->d[i]);
+	bs->n = 0;	/* the counters stay for the exit report */
 }
 
-void hc_vbd_free(struct hc_vm *vm)
+void hc_backends_free(struct hc_vm *vm)
 {
-	hc_vbd_destroy(vm);
-	free(vm->vbds);
-	vm->vbds = NULL;
+	hc_backends_destroy(vm);
+	free(vm->backends);
+	vm->backends = NULL;
 }
