@@ -37,6 +37,8 @@
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>
 
+#include "dd_fixture.h"
+
 #define RAM (16u << 20)
 #define TABLE_GPA 0x10000u
 #define SHARED_GPA 0x30000u
@@ -68,18 +70,6 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return syscall(SYS_recvmsg, fd, msg, flags);
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 struct guest {
 	int sock, memfd, kick, upcall, img, log;
 	pid_t dd;
@@ -109,11 +99,7 @@ static int setup(void **state)
 	}
 	close(sv[1]);
 	g->sock = sv[0];
-	g->memfd = memfd_create("guest", MFD_ALLOW_SEALING);
-	assert_int_equal(ftruncate(g->memfd, RAM), 0);
-	assert_int_equal(fcntl(g->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
-	g->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
-	assert_true(g->ram != MAP_FAILED);
+	g->ram = sealed_guest_ram(RAM, &g->memfd);
 	g->img = memfd_create("disk", 0);
 	assert_int_equal(ftruncate(g->img, SECTORS * 512), 0);
 	*state = g;
@@ -269,7 +255,6 @@ static void hostile_rings_cost_only_themselves(void **state)
 	struct guest *g = *state;
 	blkif_sring_t *bad = (void *)gpa(g, 0x50000), *good = (void *)gpa(g, 0x60000);
 	blkif_front_ring_t front;
-	blkif_request_t *req;
 	struct hc_dd_attach a = {
 		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
 		.nr_rings = 1, .nr_ports = 1, .mem = RAM,
@@ -277,7 +262,6 @@ static void hostile_rings_cost_only_themselves(void **state)
 		.shared_info_gpa = SHARED_GPA, .evtchn_port = { PORT }, .u.vbd.sectors = SECTORS,
 	};
 	uint64_t one = 1;
-	int notify;
 
 	/* Bad attach requests are refused, the process stays. */
 	a.magic = 0;
@@ -319,15 +303,7 @@ static void hostile_rings_cost_only_themselves(void **state)
 	SHARED_RING_INIT(good);
 	FRONT_RING_INIT(&front, good, 4096);
 	assert_int_equal(attach(g, 4, NULL), 0);
-	req = RING_GET_REQUEST(&front, front.req_prod_pvt++);
-	memset(req, 0, sizeof(*req));
-	req->operation = BLKIF_OP_READ;
-	req->id = 5;
-	req->nr_segments = 1;
-	req->seg[0].gref = 5;
-	req->seg[0].last_sect = 7;
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
-	(void)notify;
+	push_one_page(&front, BLKIF_OP_READ, 5, 0, 5);
 	assert_int_equal(write(g->kick, &one, sizeof(one)), sizeof(one));
 	wait_upcall(g);
 	assert_int_equal(RING_GET_RESPONSE(&front, front.rsp_cons)->status, BLKIF_RSP_OKAY);

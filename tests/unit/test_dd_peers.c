@@ -32,6 +32,8 @@
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>
 
+#include "dd_fixture.h"
+
 #define RAM (16u << 20)
 #define TABLE_GPA 0x10000u
 #define SHARED_GPA 0x30000u
@@ -95,11 +97,7 @@ static int setup(void **state)
 	strcpy(f->dir, "/tmp/hcall-test-dd-peers.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/dd.sock", f->dir);
-	f->memfd = memfd_create("guest", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	assert_int_equal(ftruncate(f->memfd, RAM), 0);
-	assert_int_equal(fcntl(f->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
-	f->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd, 0);
-	assert_true(f->ram != MAP_FAILED);
+	f->ram = sealed_guest_ram(RAM, &f->memfd);
 	t = (void *)(f->ram + TABLE_GPA);
 	t[1].frame = RING_FRAME;
 	t[1].domid = 0;

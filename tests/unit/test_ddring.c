@@ -28,6 +28,8 @@
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>
 
+#include "dd_fixture.h"
+
 #define RAM (16u << 20)
 #define TABLE_GPA 0x10000u
 #define SHARED_GPA 0x30000u
@@ -41,28 +43,12 @@ struct fx {
 	uint8_t *ram;
 };
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct grant_entry_v1 *t;
 
-	f->memfd = memfd_create("guest", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	assert_int_equal(ftruncate(f->memfd, RAM), 0);
-	assert_int_equal(fcntl(f->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
-	f->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd, 0);
-	assert_true(f->ram != MAP_FAILED);
+	f->ram = sealed_guest_ram(RAM, &f->memfd);
 	t = (void *)(f->ram + TABLE_GPA);
 	t[1] = (struct grant_entry_v1){ GTF_permit_access, 0, RING_GPA >> 12 };
 	t[2] = (struct grant_entry_v1){ GTF_permit_access, 0, DATA_GPA >> 12 };
@@ -117,8 +103,7 @@ static void serves_and_counts_through_the_type_ops(void **state)
 	struct pollfd p = { upcall, POLLIN, 0 };
 	struct hc_dd_ring r;
 	blkif_front_ring_t front;
-	blkif_request_t *req;
-	int fds[HC_DD_MAX_FDS], notify;
+	int fds[HC_DD_MAX_FDS];
 	uint64_t one = 1;
 
 	assert_non_null(ops);
@@ -128,15 +113,7 @@ static void serves_and_counts_through_the_type_ops(void **state)
 	assert_ptr_equal(r.ops, ops);
 	FRONT_RING_INIT(&front, (blkif_sring_t *)(f->ram + RING_GPA), 4096);
 	memset(f->ram + DATA_GPA, 'Q', 4096);
-	req = RING_GET_REQUEST(&front, front.req_prod_pvt++);
-	memset(req, 0, sizeof(*req));
-	req->operation = BLKIF_OP_WRITE;
-	req->id = 5;
-	req->nr_segments = 1;
-	req->seg[0].gref = 2;
-	req->seg[0].last_sect = 7;
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
-	(void)notify;
+	push_one_page(&front, BLKIF_OP_WRITE, 5, 0, 2);
 	assert_int_equal(write(kick, &one, sizeof(one)), sizeof(one));
 	assert_int_equal(poll(&p, 1, 10000), 1);
 	assert_int_equal(RING_GET_RESPONSE(&front, front.rsp_cons)->status, BLKIF_RSP_OKAY);
