@@ -343,16 +343,35 @@ static int hblk_map(struct hblk_queue *q, struct hblk_shadow *s, unsigned long i
 	return 0;
 }
 
-/* Publish the requests queued so far; ring the doorbell if the backend sleeps. */
+/*
+ * Publish the requests queued so far; ring the doorbell if the backend
+ * sleeps. A disabled disk publishes nothing more: what it queued fails
+ * here (a reclaim may already have taken those slots).
+ */
 static void hblk_push(struct hblk_queue *q)
 {
+	struct hblk_done done[HBLK_RING_SIZE];
 	unsigned long flags;
-	int notify;
+	unsigned int n = 0;
+	int notify = 0;
 
 	spin_lock_irqsave(&q->lock, flags);
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
-	q->pushed = q->ring.req_prod_pvt;
+	/*
+	 * More answers than requests published: the backend read slots we had
+	 * only written. Caught here, before they are published, where no
+	 * interrupt timing can make the answers look legitimate.
+	 */
+	if (READ_ONCE(q->ring.sring->rsp_prod) - q->ring.rsp_cons >
+	    q->pushed - q->ring.rsp_cons)
+		hblk_break(q, "response to a request not yet published");
+	if (hblk_broken(q->info)) {
+		n = hblk_reclaim(q, done);
+	} else {
+		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
+		q->pushed = q->ring.req_prod_pvt;
+	}
 	spin_unlock_irqrestore(&q->lock, flags);
+	hblk_complete(done, n);
 	if (notify)
 		hcall_evtchn_send(q->port);
 }

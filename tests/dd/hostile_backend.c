@@ -68,7 +68,9 @@ static int mode(const char *m)
 
 static int is_target(const struct hc_blk_req *r, uint64_t sector)
 {
-	return r->op == BLKIF_OP_READ && !r->indirect && r->sector == sector;
+	/* One 4 KiB read (the guest's trigger), not a piece of a larger one. */
+	return r->op == BLKIF_OP_READ && !r->indirect && r->sector == sector &&
+	       r->nr_segments == 1 && r->seg[0].first_sect == 0 && r->seg[0].last_sect == 7;
 }
 
 int __wrap_hc_blkreq_validate(const struct hc_blk_req *r, const struct hc_blk_limits *lim)
@@ -123,29 +125,39 @@ static void answer_early(struct hc_blkback *bb)
 	blkif_back_ring_t *ring = &bb->ring;
 	RING_IDX p = ring->req_cons;
 	blkif_request_t *slot = RING_GET_REQUEST(ring, p);
+	blkif_request_t old, now;
 	blkif_response_t rsp = { 0 };
 	long long end = now_ns() + EARLY_SPIN_NS;
-	uint64_t id, old_id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
-	uint8_t op = 0, old_op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
+	uint64_t id;
+	uint8_t op;
 
 	if (__atomic_load_n(&ring->sring->req_prod, __ATOMIC_ACQUIRE) != p ||
 	    ring->rsp_prod_pvt != p)
 		return;
+	/*
+	 * The whole slot, not just its id and operation: blkfront reuses ids,
+	 * so a new request often lands with the old one's id and operation.
+	 */
+	memcpy(&old, slot, sizeof(old));
 	for (;;) {
 		if (now_ns() > end ||
 		    __atomic_load_n(&ring->sring->req_prod, __ATOMIC_ACQUIRE) != p)
 			return;		/* nothing new, or published first */
-		op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
-		id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
-		if ((op != old_op || id != old_id) &&
-		    (op == BLKIF_OP_READ || op == BLKIF_OP_INDIRECT))
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		memcpy(&now, slot, sizeof(now));
+		if (memcmp(&now, &old, sizeof(now)))
 			break;
 	}
-	/* The id sits at the same offset in a direct and an indirect request. */
+	/* Let the frontend finish the slot; the id sits at the same offset in
+	 * a direct and an indirect request. */
 	do {
 		id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
+		op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
 		usleep(100);
-	} while (id != __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE));
+	} while (id != __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE) ||
+		 op != __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE));
+	if (op != BLKIF_OP_READ && op != BLKIF_OP_INDIRECT)
+		return;
 	rsp.id = id;
 	rsp.operation = op;
 	rsp.status = BLKIF_RSP_OKAY;
