@@ -343,6 +343,17 @@ static int hblk_map(struct hblk_queue *q, struct hblk_shadow *s, unsigned long i
 	return 0;
 }
 
+/* Fail what a disabled disk still holds; apart, to keep its array off the submission path. */
+static noinline void hblk_push_broken(struct hblk_queue *q, unsigned long flags)
+	__releases(&q->lock)
+{
+	struct hblk_done done[HBLK_RING_SIZE];
+	unsigned int n = hblk_reclaim(q, done);
+
+	spin_unlock_irqrestore(&q->lock, flags);
+	hblk_complete(done, n);
+}
+
 /*
  * Publish the requests queued so far; ring the doorbell if the backend
  * sleeps. A disabled disk publishes nothing more: what it queued fails
@@ -350,28 +361,25 @@ static int hblk_map(struct hblk_queue *q, struct hblk_shadow *s, unsigned long i
  */
 static void hblk_push(struct hblk_queue *q)
 {
-	struct hblk_done done[HBLK_RING_SIZE];
 	unsigned long flags;
-	unsigned int n = 0;
-	int notify = 0;
+	int notify;
 
 	spin_lock_irqsave(&q->lock, flags);
 	/*
 	 * More answers than requests published: the backend read slots we had
-	 * only written. Caught here, before they are published, where no
-	 * interrupt timing can make the answers look legitimate.
+	 * only written. Answers visible by now are caught here, before those
+	 * slots are published and their answers could pass for legitimate.
 	 */
 	if (READ_ONCE(q->ring.sring->rsp_prod) - q->ring.rsp_cons >
 	    q->pushed - q->ring.rsp_cons)
 		hblk_break(q, "response to a request not yet published");
 	if (hblk_broken(q->info)) {
-		n = hblk_reclaim(q, done);
-	} else {
-		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
-		q->pushed = q->ring.req_prod_pvt;
+		hblk_push_broken(q, flags);
+		return;
 	}
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
+	q->pushed = q->ring.req_prod_pvt;
 	spin_unlock_irqrestore(&q->lock, flags);
-	hblk_complete(done, n);
 	if (notify)
 		hcall_evtchn_send(q->port);
 }

@@ -32,10 +32,14 @@
 #include "hcall/dd/ddtypes.h"
 #include "hcall/dd/ratelimit.h"
 
-/* Rings one shim attaches at most (8 devices of 4 queues). */
+/*
+ * Rings one peer may run at once, whatever their types: the cap of a
+ * shim's devices on one driver domain (today's shim asks for at most 8
+ * disks of 4 queues), refused with -ENOSPC beyond it.
+ */
 #define MAX_RINGS 32
-/* fds one peer may cost: its socket, a message in flight, its rings. */
-#define PEER_FDS (1 + hc_dd_max_attach_fds() + MAX_RINGS * hc_dd_max_ring_fds())
+/* fds one peer may cost: its socket, the most one message can carry, its rings. */
+#define PEER_FDS (1 + HC_DD_MAX_FDS + MAX_RINGS * hc_dd_max_ring_fds())
 /* fds kept for the process itself: stdio, the listening socket, slack. */
 #define RESERVED_FDS 32
 #define NOBODY 65534

@@ -165,7 +165,12 @@ static void answer_early(struct hc_blkback *bb)
 	ring->req_cons = p + 1;
 	ring->rsp_prod_pvt = p + 1;
 	__atomic_store_n(&ring->sring->rsp_prod, p + 1, __ATOMIC_SEQ_CST);
-	/* Still unpublished after our answer was: it was answered early for sure. */
+	/*
+	 * Still unpublished well after our answer was: answered early for
+	 * sure, and a frontend that checked the response index just before we
+	 * answered has had time to publish (then it does not count).
+	 */
+	usleep(10000);
 	if (__atomic_load_n(&ring->sring->req_prod, __ATOMIC_SEQ_CST) == p) {
 		fprintf(stderr, "hcall-dd-test: answered an unpublished request\n");
 		early++;

@@ -209,8 +209,8 @@ static void only_its_own_user_or_root_may_connect(void **state)
 static void each_peer_gets_a_full_share_of_fds(void **state)
 {
 	struct fx *f = *state;
-	/* 32 reserved + 2 peers x (socket + 4 in flight + 32 rings x 5 fds) */
-	const rlim_t nofile = 32 + 2 * (1 + 4 + 32 * 5);
+	/* 32 reserved + 2 peers x (socket + a message's most + 32 rings x 5 fds) */
+	const rlim_t nofile = 32 + 2 * (1 + HC_DD_MAX_FDS + 32 * 5);
 	int a, b, c, i;
 
 	f->dd = start_listener(f, nofile);

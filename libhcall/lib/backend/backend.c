@@ -30,10 +30,14 @@ int hc_backend_put(struct hc_vm *vm, const char *dir, const char *node, const ch
 	va_list ap;
 	int n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -E2BIG;
 	va_start(ap, fmt);
 	n = vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(val))
+		return -E2BIG;
 	return hc_store_write(vm->pv.store, HC_STORE_TOOL, path, val, (size_t)n);
 }
 
@@ -43,8 +47,10 @@ long long hc_backend_get_num(struct hc_vm *vm, const char *dir, const char *node
 	size_t n;
 	char *end;
 	unsigned long long x;
+	int len = snprintf(path, sizeof(path), "%s/%s", dir, node);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return -1;
 	if (hc_store_read(vm->pv.store, path, val, sizeof(val) - 1, &n) || !n)
 		return -1;
 	val[n] = '\0';
@@ -60,9 +66,10 @@ long long hc_backend_get_num(struct hc_vm *vm, const char *dir, const char *node
 void hc_backend_rm(struct hc_vm *vm, const char *dir, const char *node)
 {
 	char path[HC_STORE_MAX_PATH];
+	int len = snprintf(path, sizeof(path), "%s/%s", dir, node);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, node);
-	hc_store_rm(vm->pv.store, HC_STORE_TOOL, path);
+	if (len >= 0 && (size_t)len < sizeof(path))
+		hc_store_rm(vm->pv.store, HC_STORE_TOOL, path);
 }
 
 struct hc_backend_counters *hc_backend_counters_of(struct hc_vm *vm,
@@ -213,8 +220,10 @@ int hc_backend_attach(struct hc_vm *vm, struct hc_backend_dev *d, unsigned int n
 	struct hc_backend_ring *ring = &d->ring[d->nr_rings];
 	int fds[HC_DD_MAX_FDS];
 	unsigned int i, k;
-	int ret;
+	int ret, own;
 
+	for (i = 0; i < HC_DD_MAX_FDS; i++)
+		fds[i] = -1;	/* never a stray shim fd in SCM_RIGHTS */
 	if (d->nr_rings == HC_BACKEND_MAX_RINGS || nr_refs > HC_DD_MAX_RINGS ||
 	    !nr_ports || nr_ports > HC_DD_MAX_PORTS)
 		return -EINVAL;
@@ -237,7 +246,12 @@ int hc_backend_attach(struct hc_vm *vm, struct hc_backend_dev *d, unsigned int n
 	}
 	fds[HC_DD_FD_RAM] = vm->mem_fd;
 	fds[HC_DD_FD_UPCALL(nr_ports)] = vm->pv.upcall_fd;
-	d->type->attach_part(d, &a, &fds[HC_DD_FD_TYPE(nr_ports)]);
+	own = d->type->attach_part(d, &a, &fds[HC_DD_FD_TYPE(nr_ports)]);
+	if (own != hc_dd_type_fds[a.type])
+		return -EINVAL;	/* the type and the protocol disagree: a bug of ours */
+	for (i = 0; i < (unsigned int)own; i++)
+		if (fds[HC_DD_FD_TYPE(nr_ports) + i] < 0)
+			return -EINVAL;
 	*asked = 1;
 	ret = hc_backend_dd_call(vm, &a, fds, &ring->id);
 	for (i = 0; i < nr_ports; i++)

@@ -14,9 +14,17 @@ const uint8_t hc_dd_type_fds[HC_DD_NR_TYPES] = {
 
 int hc_dd_attach_nr_fds(const struct hc_dd_attach *a)
 {
-	if (a->op == HC_DD_OP_DETACH)
-		return 0;
+	if (a->op == HC_DD_OP_DETACH) {
+		/* Nothing but the ring's id: a v3 detach must not be misread. */
+		struct hc_dd_attach rest = *a;
+
+		rest.magic = rest.version = rest.op = rest.ring_id = 0;
+		return memcmp(&rest, &(struct hc_dd_attach){ 0 }, sizeof(rest)) ? -1 : 0;
+	}
+	if (a->ring_id)
+		return -1;	/* an attach gets its id in the reply */
 	if (a->op != HC_DD_OP_ATTACH || a->type >= HC_DD_NR_TYPES || !hc_dd_type_fds[a->type] ||
+	    hc_dd_type_fds[a->type] > HC_DD_MAX_TYPE_FDS ||
 	    !a->nr_ports || a->nr_ports > HC_DD_MAX_PORTS)
 		return -1;
 	return HC_DD_FD_TYPE(a->nr_ports) + hc_dd_type_fds[a->type];
@@ -33,7 +41,7 @@ int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int *fds)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf };
 	struct cmsghdr *cm;
 
-	if (nfd <= 0)
+	if (nfd <= 0 || nfd > HC_DD_MAX_FDS)
 		return -EINVAL;
 	memset(&c, 0, sizeof(c));
 	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
@@ -110,6 +118,7 @@ int hc_dd_recv_attach(int sock, struct hc_dd_attach *a, int fds[HC_DD_MAX_FDS])
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -ECONNRESET;
 	ngot = take_fds(&msg, got, &extra);
 	if (n != (ssize_t)sizeof(*a) || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || extra ||
+	    a->magic != HC_DD_MAGIC || a->version != HC_DD_VERSION ||
 	    ngot != hc_dd_attach_nr_fds(a)) {	/* -1: unknown op or type */
 		/* A rejected message keeps none of its fds. */
 		for (i = 0; i < ngot; i++)

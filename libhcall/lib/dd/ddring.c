@@ -31,6 +31,8 @@ void hc_dd_ring_notify(struct hc_dd_ring *r, unsigned int i)
 
 int hc_dd_ring_type_fd(const struct hc_dd_ring *r, unsigned int i)
 {
+	if (i >= HC_DD_MAX_TYPE_FDS)
+		return -1;
 	return r->fds[HC_DD_FD_TYPE(r->nr_ports) + i];
 }
 
