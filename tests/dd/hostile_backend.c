@@ -148,14 +148,13 @@ static void answer_early(struct hc_blkback *bb)
 		if (memcmp(&now, &old, sizeof(now)))
 			break;
 	}
-	/* Let the frontend finish the slot; the id sits at the same offset in
-	 * a direct and an indirect request. */
-	do {
-		id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
-		op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
-		usleep(100);
-	} while (id != __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE) ||
-		 op != __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE));
+	/*
+	 * Answer at once: the frontend publishes soon. The id sits at the same
+	 * offset in a direct and an indirect request; one still being written
+	 * is a response to no request, which must disable the disk as well.
+	 */
+	id = __atomic_load_n(&slot->id, __ATOMIC_ACQUIRE);
+	op = __atomic_load_n(&slot->operation, __ATOMIC_ACQUIRE);
 	if (op != BLKIF_OP_READ && op != BLKIF_OP_INDIRECT)
 		return;
 	rsp.id = id;

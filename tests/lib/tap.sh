@@ -29,6 +29,12 @@ is() {	# is GOT WANT NAME
 
 diag() { echo "# $*"; }
 
+# skip WHY: a check that could not be made this run (says why; never a pass).
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP $1"
+}
+
 # Show a file's tail as diagnostics (after a failure).
 diag_file() { tail -n "${2:-25}" "$1" | sed 's/^/#   /'; }
 
