@@ -247,17 +247,23 @@ static int64_t put(struct fx *f, const char *node, const char *val)
 	return put_in(f, FE, node, val);
 }
 
-/* Read BE/@node as a number (the backend's side), -1 if absent. */
-static long be(struct fx *f, const char *node)
+/* @be_dir/@node as a number; -1 if absent. */
+static long be_of(struct fx *f, const char *be_dir, const char *node)
 {
 	char path[128], buf[32];
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", BE, node);
+	snprintf(path, sizeof(path), "%s/%s", be_dir, node);
 	if (hc_store_read(f->vm.pv.store, path, buf, sizeof(buf) - 1, &n))
 		return -1;
 	buf[n] = '\0';
 	return strtol(buf, NULL, 10);
+}
+
+/* Read BE/@node as a number (the backend's side), -1 if absent. */
+static long be(struct fx *f, const char *node)
+{
+	return be_of(f, BE, node);
 }
 
 static int alloc_port(struct fx *f)
@@ -520,18 +526,6 @@ static void reconnect_storms_are_bounded(void **state)
 	assert_int_equal(VBD(f)->disconnects, VBD(f)->connects);
 }
 
-/* @be_dir/@node as a number; -1 if absent. */
-static long be_of(struct fx *f, const char *be_dir, const char *node)
-{
-	char path[128], buf[32];
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", be_dir, node);
-	if (hc_store_read(f->vm.pv.store, path, buf, sizeof(buf) - 1, &n))
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
 
 static int has_error(struct fx *f, const char *be_dir, const char *what)
 {
