@@ -137,9 +137,7 @@ static void *serve(void *arg)
 			for (i = 0; i < MAX_RINGS && active[i]; i++)
 				;
 			if (i == MAX_RINGS) {
-				for (i = 0; i < HC_DD_MAX_FDS; i++)
-					if (fds[i] >= 0)
-						close(fds[i]);
+				hc_dd_close_fds(fds);
 				ret = -ENOSPC;	/* this peer's share is used up */
 			} else {
 				ret = hc_dd_ring_start(&rings[i], &a, fds);

@@ -97,7 +97,7 @@ static void fake_dd(int sock)
 {
 	struct hc_dd_attach a;
 	struct hc_dd_reply rep = { 0 };
-	int fds[HC_DD_MAX_FDS], i;
+	int fds[HC_DD_MAX_FDS];
 	char c;
 
 	while (hc_dd_recv_attach(sock, &a, fds) == 0) {
@@ -106,9 +106,7 @@ static void fake_dd(int sock)
 				;
 			break;
 		}
-		for (i = 0; i < HC_DD_MAX_FDS; i++)
-			if (fds[i] >= 0)
-				close(fds[i]);
+		hc_dd_close_fds(fds);
 		rep.status = 0;
 		if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep))
 			break;

@@ -29,7 +29,7 @@
 /* Bytes of guest RAM mapped below the 3 GiB hole. */
 static inline uint64_t hc_low_mem(uint64_t mem)
 {
-	return mem < 0xc0000000ull ? mem : 0xc0000000ull;
+	return mem < HC_MMIO_HOLE ? mem : HC_MMIO_HOLE;
 }
 
 #endif

@@ -23,6 +23,14 @@
 #include "hcall/vmm/vm.h"
 #include <xen/io/xenbus.h>
 
+/* "dir/node" into @path (HC_STORE_MAX_PATH bytes); -E2BIG if it does not fit. */
+static int node_path(char *path, const char *dir, const char *node)
+{
+	int n = snprintf(path, HC_STORE_MAX_PATH, "%s/%s", dir, node);
+
+	return n < 0 || n >= HC_STORE_MAX_PATH ? -E2BIG : 0;
+}
+
 /* Write "dir/node" = printf(...) as the toolstack. */
 int hc_backend_put(struct hc_vm *vm, const char *dir, const char *node, const char *fmt, ...)
 {
@@ -30,8 +38,7 @@ int hc_backend_put(struct hc_vm *vm, const char *dir, const char *node, const ch
 	va_list ap;
 	int n;
 
-	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (node_path(path, dir, node))
 		return -E2BIG;
 	va_start(ap, fmt);
 	n = vsnprintf(val, sizeof(val), fmt, ap);
@@ -41,19 +48,26 @@ int hc_backend_put(struct hc_vm *vm, const char *dir, const char *node, const ch
 	return hc_store_write(vm->pv.store, HC_STORE_TOOL, path, val, (size_t)n);
 }
 
-long long hc_backend_get_num(struct hc_vm *vm, const char *dir, const char *node)
+int hc_backend_get(struct hc_vm *vm, const char *dir, const char *node, char *val, size_t size)
 {
-	char path[HC_STORE_MAX_PATH], val[32];
+	char path[HC_STORE_MAX_PATH];
 	size_t n;
-	char *end;
-	unsigned long long x;
-	int len = snprintf(path, sizeof(path), "%s/%s", dir, node);
 
-	if (len < 0 || (size_t)len >= sizeof(path))
-		return -1;
-	if (hc_store_read(vm->pv.store, path, val, sizeof(val) - 1, &n) || !n)
+	if (!size || node_path(path, dir, node) ||
+	    hc_store_read(vm->pv.store, path, val, size - 1, &n))
 		return -1;
 	val[n] = '\0';
+	return (int)n;
+}
+
+long long hc_backend_get_num(struct hc_vm *vm, const char *dir, const char *node)
+{
+	char val[32];
+	char *end;
+	unsigned long long x;
+
+	if (hc_backend_get(vm, dir, node, val, sizeof(val)) <= 0)
+		return -1;
 	if (val[0] < '0' || val[0] > '9')
 		return -1;
 	errno = 0;
@@ -66,10 +80,14 @@ long long hc_backend_get_num(struct hc_vm *vm, const char *dir, const char *node
 void hc_backend_rm(struct hc_vm *vm, const char *dir, const char *node)
 {
 	char path[HC_STORE_MAX_PATH];
-	int len = snprintf(path, sizeof(path), "%s/%s", dir, node);
 
-	if (len >= 0 && (size_t)len < sizeof(path))
+	if (!node_path(path, dir, node))
 		hc_store_rm(vm->pv.store, HC_STORE_TOOL, path);
+}
+
+uint64_t hc_backend_gnttab_entries(const struct hc_vm *vm)
+{
+	return (uint64_t)vm->pv.gnttab_frames * 4096 / sizeof(grant_entry_v1_t);
 }
 
 struct hc_backend_counters *hc_backend_counters_of(struct hc_vm *vm,
@@ -121,7 +139,6 @@ int hc_backend_add(struct hc_vm *vm, const struct hc_backend_type *t, const char
 		snprintf(err, errlen, "no such device type");
 		return -1;
 	}
-	c->added++;
 	for (i = 0; i < bs->n; i++)
 		nth += bs->d[i].type == t;
 	if (nth == t->max_devs || bs->n == HC_BACKEND_MAX_DEVS) {
@@ -138,6 +155,7 @@ int hc_backend_add(struct hc_vm *vm, const struct hc_backend_type *t, const char
 	}
 	snprintf(d->fe, sizeof(d->fe), "device/%s/%u", t->name, d->devid);
 	snprintf(d->be, sizeof(d->be), "backend/%s/%u/%u", t->name, HCALL_DOMID_SELF, d->devid);
+	c->added++;
 	bs->n++;
 	return 0;
 }
@@ -212,7 +230,7 @@ int hc_backend_attach(struct hc_vm *vm, struct hc_backend_dev *d, unsigned int n
 		.nr_ports = (uint16_t)nr_ports,
 		.mem = vm->mem,
 		.gnttab_gpa = vm->pv.gnttab_gpa,
-		.gnttab_entries = vm->pv.gnttab_frames * (4096 / sizeof(grant_entry_v1_t)),
+		.gnttab_entries = (uint32_t)hc_backend_gnttab_entries(vm),
 		.shared_info_gpa = vm->pv.shared_gpa,	/* guest-physical, not a host offset */
 		.backend_domid = HCALL_DOMID_BACKEND,
 	};

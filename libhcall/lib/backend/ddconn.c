@@ -29,17 +29,8 @@
 #define DD_REAP_MS 5000	/* for a killed private hcall-dd to exit */
 
 /*
- * The connection to hcall-dd is gone, or can no longer pair replies with
- * requests. A private hcall-dd is killed and reaped before we go on (its
- * exit ends its rings, io_uring and mappings): its rings are then gone. A
- * shared one serves on until it notices the hang-up, and we cannot know
- * when: its rings stay attached in our books, their ports taken, and the
- * guest's memory counts as still mapped (bs->stuck). Either way every
- * device is gone, and each frontend is told so.
- */
-/*
  * A killed hcall-dd's exit may wait for I/O the kernel cannot cancel (a
- * stalled network image): wait a bounded time, the caller holds pv.lock.
+ * stalled network image): wait a bounded time (the caller may hold pv.lock).
  */
 static int reap_dd(pid_t pid)
 {
@@ -62,7 +53,7 @@ static int reap_dd(pid_t pid)
  */
 static void unpin_dead_dd(struct hc_vm *vm)
 {
-	uint64_t n = (uint64_t)vm->pv.gnttab_frames * 4096 / sizeof(struct grant_entry_v1);
+	uint64_t n = hc_backend_gnttab_entries(vm);
 	struct grant_entry_v1 *t;
 	uint64_t i;
 
@@ -80,6 +71,15 @@ static void unpin_dead_dd(struct hc_vm *vm)
 	}
 }
 
+/*
+ * The connection to hcall-dd is gone, or can no longer pair replies with
+ * requests. A private hcall-dd is killed and reaped before we go on (its
+ * exit ends its rings, io_uring and mappings): its rings are then gone. A
+ * shared one serves on until it notices the hang-up, and we cannot know
+ * when: its rings stay attached in our books, their ports taken, and the
+ * guest's memory counts as still mapped (bs->stuck). Either way every
+ * device is gone, and each frontend is told so.
+ */
 static void lose_dd(struct hc_vm *vm, int why)
 {
 	struct hc_backends *bs = vm->backends;
@@ -215,8 +215,10 @@ void hc_backends_destroy(struct hc_vm *vm)
 			hc_backend_detach(vm, &bs->d[i]);
 		close(bs->sock);	/* a private hcall-dd exits when this closes */
 	}
-	if (bs->pid > 0)
-		waitpid(bs->pid, NULL, 0);
+	if (bs->pid > 0 && reap_dd(bs->pid)) {	/* its exit may hang on I/O, like a loss */
+		kill(bs->pid, SIGKILL);
+		reap_dd(bs->pid);
+	}
 	bs->sock = -1;
 	bs->pid = 0;
 	for (i = 0; i < bs->n; i++)

@@ -121,12 +121,12 @@ static int vbd_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 	char dir[HC_STORE_MAX_PATH], proto[32];
 	long long nq = hc_backend_get_num(vm, d->fe, "multi-queue-num-queues");
 	unsigned int q;
-	size_t n;
 	int ret = 0;
 
-	snprintf(dir, sizeof(dir), "%s/protocol", d->fe);
-	if (!hc_store_read(vm->pv.store, dir, proto, sizeof(proto), &n) &&
-	    (n != strlen(XEN_IO_PROTO_ABI_X86_64) || memcmp(proto, XEN_IO_PROTO_ABI_X86_64, n)))
+	int n = hc_backend_get(vm, d->fe, "protocol", proto, sizeof(proto));
+
+	if (n >= 0 && ((size_t)n != strlen(XEN_IO_PROTO_ABI_X86_64) ||
+		       memcmp(proto, XEN_IO_PROTO_ABI_X86_64, (size_t)n)))
 		return -EPROTONOSUPPORT;
 	if (nq < 0)
 		return attach_queue(vm, d, d->fe, asked);

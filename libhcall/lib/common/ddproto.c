@@ -30,6 +30,15 @@ int hc_dd_attach_nr_fds(const struct hc_dd_attach *a)
 	return HC_DD_FD_TYPE(a->nr_ports) + hc_dd_type_fds[a->type];
 }
 
+void hc_dd_close_fds(int fds[HC_DD_MAX_FDS])
+{
+	for (int i = 0; i < HC_DD_MAX_FDS; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
 int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int *fds)
 {
 	int nfd = hc_dd_attach_nr_fds(a);

@@ -24,11 +24,6 @@
 /* Guests corrupt rings at will: a few lines per minute say so, not one per ring. */
 static struct hc_ratelimit corrupt_log = HC_RATELIMIT_INIT(60, 5);
 
-void hc_dd_ring_notify(struct hc_dd_ring *r, unsigned int i)
-{
-	hc_evtchn_raise(r->shared, r->port[i], r->fds[HC_DD_FD_UPCALL(r->nr_ports)]);
-}
-
 int hc_dd_ring_type_fd(const struct hc_dd_ring *r, unsigned int i)
 {
 	if (i >= HC_DD_MAX_TYPE_FDS)
@@ -75,7 +70,8 @@ static void *ring_thread(void *arg)
 		gone = p[np].revents != 0;
 		for (i = 0; i < np && !gone; i++)
 			if ((p[i].revents & (POLLERR | POLLNVAL)) ||
-			    (read(p[i].fd, &v, sizeof(v)) < 0 && errno != EAGAIN))
+			    ((p[i].revents & POLLIN) &&
+			     read(p[i].fd, &v, sizeof(v)) < 0 && errno != EAGAIN))
 				gone = 1;
 		if (gone)
 			break;
@@ -92,8 +88,8 @@ static int check(const struct hc_dd_attach *a)
 
 	if (a->magic != HC_DD_MAGIC || a->version != HC_DD_VERSION)
 		return -EPROTO;
-	if (!a->nr_ports || a->nr_ports > HC_DD_MAX_PORTS || a->nr_rings > HC_DD_MAX_RINGS ||
-	    (a->shared_info_gpa & 0xfff) || a->pad0)
+	/* nr_ports is in range: hc_dd_attach_nr_fds() accepted it. */
+	if (a->nr_rings > HC_DD_MAX_RINGS || (a->shared_info_gpa & 0xfff) || a->pad0)
 		return -EINVAL;
 	for (i = 0; i < HC_DD_MAX_PORTS; i++)
 		if (i < a->nr_ports ? !a->evtchn_port[i] || a->evtchn_port[i] >= HCALL_NR_EVTCHN
@@ -109,7 +105,7 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 		     int fds[HC_DD_MAX_FDS])
 {
 	struct hc_dd_guest *g;
-	int ret, i;
+	int ret, i, nr_fds;
 
 	memset(r, 0, sizeof(*r));
 	memcpy(r->fds, fds, sizeof(r->fds));
@@ -121,7 +117,8 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 		goto fail;
 	}
 	r->ops = hc_dd_backend_find(a->type);
-	if (!r->ops || hc_dd_attach_nr_fds(a) < 0) {
+	nr_fds = hc_dd_attach_nr_fds(a);
+	if (!r->ops || nr_fds < 0) {
 		ret = -EPROTO;	/* a type this driver domain does not serve */
 		goto fail;
 	}
@@ -129,7 +126,7 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 	if (ret)
 		goto fail;
 	r->nr_ports = a->nr_ports;
-	r->nr_fds = (unsigned int)hc_dd_attach_nr_fds(a);
+	r->nr_fds = (unsigned int)nr_fds;
 	for (i = 0; i < HC_DD_MAX_FDS; i++)
 		if ((i < (int)r->nr_fds) != (r->fds[i] >= 0)) {
 			ret = -EBADF;	/* as many fds as the type needs, every one real */
@@ -175,8 +172,6 @@ fail:
 
 void hc_dd_ring_stop(struct hc_dd_ring *r)
 {
-	int i;
-
 	if (r->thread_started) {
 		uint64_t one = 1;
 
@@ -197,9 +192,5 @@ void hc_dd_ring_stop(struct hc_dd_ring *r)
 	r->priv = NULL;
 	hc_dd_guest_put(r->guest);
 	r->guest = NULL;
-	for (i = 0; i < HC_DD_MAX_FDS; i++)
-		if (r->fds[i] >= 0) {
-			close(r->fds[i]);
-			r->fds[i] = -1;
-		}
+	hc_dd_close_fds(r->fds);
 }

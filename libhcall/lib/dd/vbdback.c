@@ -79,25 +79,13 @@ static void vbd_destroy(struct hc_dd_ring *r)
 	hc_blkback_destroy(r->priv);
 }
 
-static void vbd_stats(const struct hc_dd_ring *r, struct hc_dd_ring_stats *s)
-{
-	const struct hc_blkback *bb = r->priv;
-
-	s->requests = bb->requests;
-	s->errors = bb->errors;
-	s->bytes = bb->bytes;
-}
-
 const struct hc_dd_backend_ops hc_dd_vbd_ops = {
 	.type = HC_DD_TYPE_VBD,
-	.name = "vbd",
 	.priv_size = sizeof(struct hc_blkback),
-	.attach_fds = HC_DD_FD_TYPE(1) + 1,	/* RAM, kick, upcall, image */
 	/* kick, upcall, image, the stop eventfd, the io_uring */
 	.ring_fds = 5,
 	.check = vbd_check,
 	.init = vbd_init,
 	.process = vbd_process,
 	.destroy = vbd_destroy,
-	.stats = vbd_stats,
 };

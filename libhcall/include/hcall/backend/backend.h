@@ -133,10 +133,14 @@ void hc_backends_report_json(struct hc_vm *vm, FILE *f);
 /* Write "dir/node" = printf(...) as the toolstack. */
 int hc_backend_put(struct hc_vm *vm, const char *dir, const char *node, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* "dir/node" into @val (@size bytes, NUL added): its length, or -1 if absent. */
+int hc_backend_get(struct hc_vm *vm, const char *dir, const char *node, char *val, size_t size);
 /* "dir/node" as an unsigned 32-bit number; -1 if absent or not a number. */
 long long hc_backend_get_num(struct hc_vm *vm, const char *dir, const char *node);
 /* Remove "dir/node" as the toolstack. */
 void hc_backend_rm(struct hc_vm *vm, const char *dir, const char *node);
+/* Entries of the guest's grant table (v1), as its frames hold them. */
+uint64_t hc_backend_gnttab_entries(const struct hc_vm *vm);
 /*
  * Attach one ring of @d: @nr_refs grant refs and @nr_ports ports as the
  * frontend wrote them (-1: absent or not a number; checked here: each port

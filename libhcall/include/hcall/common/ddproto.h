@@ -100,6 +100,8 @@ int hc_dd_attach_nr_fds(const struct hc_dd_attach *a);
 int hc_dd_send_attach(int sock, const struct hc_dd_attach *a, const int *fds);
 /* Send a detach of @ring_id. 0 or a negative errno. */
 int hc_dd_send_detach(int sock, uint32_t ring_id);
+/* Close every fd of @fds that is one (>= 0) and mark it -1. */
+void hc_dd_close_fds(int fds[HC_DD_MAX_FDS]);
 /*
  * Receive one message into @fds (HC_DD_MAX_FDS): an attach with exactly
  * the fds its type and port count need, or a detach with none (unused

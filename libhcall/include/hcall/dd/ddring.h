@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "hcall/common/ddproto.h"
+#include "hcall/common/evtchn_raise.h"
 #include "hcall/dd/ddguest.h"
 
 struct hc_dd_backend_ops;
@@ -41,7 +42,10 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 /* Stop the thread (within one request, however busy the ring) and free all. */
 void hc_dd_ring_stop(struct hc_dd_ring *r);
 /* Raise the ring's port @i in the guest (for the types' completions). */
-void hc_dd_ring_notify(struct hc_dd_ring *r, unsigned int i);
+static inline void hc_dd_ring_notify(struct hc_dd_ring *r, unsigned int i)
+{
+	hc_evtchn_raise(r->shared, r->port[i], r->fds[HC_DD_FD_UPCALL(r->nr_ports)]);
+}
 /* The type's own fd @i (after the common ones). */
 int hc_dd_ring_type_fd(const struct hc_dd_ring *r, unsigned int i);
 

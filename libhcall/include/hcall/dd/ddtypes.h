@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The device types the driver domain serves: one struct hc_dd_backend_ops
- * each (lib/dd/<type>back.c), listed once in hc_dd_backend_types[]
+ * each (lib/dd/<type>back.c), listed once in the table of
  * (lib/dd/types.c). ddring.c does what every type shares: the attach's
  * common fields, the guest's memory and grant table, the ring thread with
  * its doorbells and stop, the completion event.
@@ -16,18 +16,10 @@
 
 struct hc_dd_ring;
 
-struct hc_dd_ring_stats {
-	uint64_t requests, errors, bytes;
-};
-
 struct hc_dd_backend_ops {
 	uint32_t type;			/* HC_DD_TYPE_* */
-	const char *name;
 	size_t priv_size;		/* per-ring state, zeroed, in r->priv */
-	/* For hcall-dd's fd budget: the most fds one attach of this type brings ... */
-	unsigned int attach_fds;
-	/* ... and a running ring of it holds, all told. */
-	unsigned int ring_fds;
+	unsigned int ring_fds;		/* fds a running ring holds, all told (fd budget) */
 	/*
 	 * Check the attach's type part, its ring and port counts and the
 	 * type's own fds (hc_dd_ring_type_fd()); nothing is mapped yet. 0 or
@@ -44,16 +36,11 @@ struct hc_dd_backend_ops {
 	int (*process)(struct hc_dd_ring *r);
 	/* Undo init(): nothing of the guest's stays mapped. */
 	void (*destroy)(struct hc_dd_ring *r);
-	void (*stats)(const struct hc_dd_ring *r, struct hc_dd_ring_stats *s);
 };
-
-/* Every type, NULL-terminated. */
-extern const struct hc_dd_backend_ops *const hc_dd_backend_types[];
 
 /* The ops serving @type, or NULL. */
 const struct hc_dd_backend_ops *hc_dd_backend_find(uint32_t type);
-/* The most fds an attach of any type brings, and a running ring holds. */
-unsigned int hc_dd_max_attach_fds(void);
+/* The most fds a running ring of any type holds. */
 unsigned int hc_dd_max_ring_fds(void);
 
 #endif
