@@ -264,7 +264,7 @@ int hc_backend_attach(struct hc_vm *vm, struct hc_backend_dev *d, unsigned int n
 	}
 	fds[HC_DD_FD_RAM] = vm->mem_fd;
 	fds[HC_DD_FD_UPCALL(nr_ports)] = vm->pv.upcall_fd;
-	own = d->type->attach_part(d, &a, &fds[HC_DD_FD_TYPE(nr_ports)]);
+	own = d->type->attach_part(d, d->nr_rings, &a, &fds[HC_DD_FD_TYPE(nr_ports)]);
 	if (own != hc_dd_type_fds[a.type])
 		return -EINVAL;	/* the type and the protocol disagree: a bug of ours */
 	for (i = 0; i < (unsigned int)own; i++)

@@ -120,10 +120,9 @@ static int vbd_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 {
 	char dir[HC_STORE_MAX_PATH], proto[32];
 	long long nq = hc_backend_get_num(vm, d->fe, "multi-queue-num-queues");
+	int n = hc_backend_get(vm, d->fe, "protocol", proto, sizeof(proto));
 	unsigned int q;
 	int ret = 0;
-
-	int n = hc_backend_get(vm, d->fe, "protocol", proto, sizeof(proto));
 
 	if (n >= 0 && ((size_t)n != strlen(XEN_IO_PROTO_ABI_X86_64) ||
 		       memcmp(proto, XEN_IO_PROTO_ABI_X86_64, (size_t)n)))
@@ -139,10 +138,12 @@ static int vbd_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 	return ret;
 }
 
-static int vbd_attach_part(const struct hc_backend_dev *d, struct hc_dd_attach *a, int *fds)
+static int vbd_attach_part(const struct hc_backend_dev *d, unsigned int ring,
+			   struct hc_dd_attach *a, int *fds)
 {
 	const struct hc_vbd *v = d->priv;
 
+	(void)ring;	/* every queue serves the same image */
 	a->u.vbd.sectors = v->sectors;
 	a->u.vbd.flags = v->readonly ? HC_DD_READONLY : HC_DD_DISCARD;
 	fds[0] = v->fd;

@@ -10,6 +10,7 @@
 /* The protocol's types: how many fds of their own follow the common ones. */
 const uint8_t hc_dd_type_fds[HC_DD_NR_TYPES] = {
 	[HC_DD_TYPE_VBD] = 1,	/* the image */
+	[HC_DD_TYPE_VIF] = 1,	/* the TAP (queue) */
 };
 
 int hc_dd_attach_nr_fds(const struct hc_dd_attach *a)

@@ -53,8 +53,13 @@ struct hc_backend_type {
 	 * negative errno (rings attached so far are detached by the caller).
 	 */
 	int (*connect)(struct hc_vm *vm, struct hc_backend_dev *d, int *asked);
-	/* Fill the attach's type part @a->u and the type's own fds; returns their count. */
-	int (*attach_part)(const struct hc_backend_dev *d, struct hc_dd_attach *a, int *fds);
+	/*
+	 * Fill the attach's type part @a->u and the type's own fds for the
+	 * device's ring (queue) @ring, the rings before it attached; returns
+	 * how many fds.
+	 */
+	int (*attach_part)(const struct hc_backend_dev *d, unsigned int ring,
+			   struct hc_dd_attach *a, int *fds);
 	/* Soft reset: remove the old kernel's ring nodes from d->fe. */
 	void (*forget_frontend)(struct hc_vm *vm, const struct hc_backend_dev *d);
 	/* Close and free what add() opened. */

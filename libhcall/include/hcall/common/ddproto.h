@@ -16,7 +16,7 @@
 
 /* Device types: what the attach's @u is, and which fds follow the common ones. */
 #define HC_DD_TYPE_VBD	1	/* Xen blkif: one ring, one port; fds: the image */
-#define HC_DD_TYPE_VIF	2	/* Xen netif: reserved (tx + rx rings, 1-2 ports; a TAP fd) */
+#define HC_DD_TYPE_VIF	2	/* Xen netif: tx + rx rings, 1-2 ports; fds: the TAP */
 #define HC_DD_NR_TYPES	3
 
 /*
@@ -59,6 +59,30 @@ struct hc_dd_vbd {
 	uint32_t pad;
 };
 
+/*
+ * vif: one queue of a netif. ring_ref[0] is its tx ring, ring_ref[1] its
+ * rx ring; evtchn_port[0] serves both (1 port) or tx only and
+ * evtchn_port[1] rx (2 ports, feature-split-event-channels). The type's
+ * fd is one queue of a TAP (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, 10-byte
+ * struct virtio_net_hdr) or anything that behaves alike per message (a
+ * SOCK_SEQPACKET socket: one vnet header + one frame per message).
+ * Features are what the frontend asked for and the backend offers.
+ */
+#define HC_DD_VIF_SG		(1u << 0)	/* frames over several slots (feature-sg) */
+#define HC_DD_VIF_GSO_TCPV4	(1u << 1)	/* feature-gso-tcpv4, both directions */
+#define HC_DD_VIF_GSO_TCPV6	(1u << 2)	/* feature-gso-tcpv6 */
+#define HC_DD_VIF_IPV6_CSUM	(1u << 3)	/* feature-ipv6-csum-offload */
+#define HC_DD_VIF_RX_NOTIFY	(1u << 4)	/* feature-rx-notify */
+#define HC_DD_VIF_FEATURES	0x1fu
+
+struct hc_dd_vif {
+	uint32_t features;		/* HC_DD_VIF_* */
+	uint16_t queue;			/* this queue's index, for messages */
+	uint16_t mtu;			/* the largest frame the TAP side takes, less 14 */
+	uint8_t mac[6];			/* the guest's, for messages */
+	uint8_t pad[6];
+};
+
 #define HC_DD_OP_ATTACH	0	/* start a ring; carries hc_dd_attach_nr_fds() fds */
 #define HC_DD_OP_DETACH	1	/* stop ring @ring_id; no fds */
 
@@ -80,6 +104,7 @@ struct hc_dd_attach {
 	uint32_t evtchn_port[HC_DD_MAX_PORTS];
 	union {
 		struct hc_dd_vbd vbd;
+		struct hc_dd_vif vif;
 		uint8_t room[32];	/* the largest type's part, to come */
 	} u;
 };
