@@ -2,8 +2,9 @@
 /*
  * A driver-domain ring: validated attach, the guest's memory (mapped once
  * per guest), a thread that sleeps on the ring's kick eventfds (the guest's
- * doorbells, caught by KVM's ioeventfd) and has its device type serve the
- * ring, which answers through the upcall irqfd.
+ * doorbells, caught by KVM's ioeventfd), and on the type's own fd when the
+ * type asks, and has its device type serve the ring, which answers through
+ * the upcall irqfd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,27 +47,39 @@ static void report_corrupted(const struct hc_dd_ring *r)
 static void *ring_thread(void *arg)
 {
 	struct hc_dd_ring *r = arg;
-	struct pollfd p[HC_DD_MAX_PORTS + 1];
-	unsigned int i, np = r->nr_ports;
+	struct pollfd p[HC_DD_MAX_PORTS + 2];
+	unsigned int i, np = r->nr_ports, nfds = np + 1;
+	int tfd = r->ops->fd_events ? hc_dd_ring_type_fd(r, 0) : -1;
 	uint64_t v;
 	int n = 0, gone;
 
 	for (i = 0; i < np; i++)
 		p[i] = (struct pollfd){ r->fds[HC_DD_FD_KICK + i], POLLIN, 0 };
 	p[np] = (struct pollfd){ r->stop_fd, POLLIN, 0 };
+	if (tfd >= 0)
+		nfds++;		/* p[np + 1]: the type's own fd, events asked each time */
 	/* The flag is checked every batch: a flooded ring never sleeps, yet stops. */
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		n = r->ops->process(r);
+		r->fd_revents = 0;	/* seen: the next process() gets only news */
 		if (n < 0)
 			break;
 		if (n > 0)
 			continue;	/* more waiting: no need to sleep */
-		/* Sleep until a doorbell rings or we are told to stop. */
-		if (poll(p, np + 1, -1) < 0) {
+		if (tfd >= 0) {
+			short ev = r->ops->fd_events(r);
+
+			/* A negative fd is skipped by poll(): no POLLHUP from an fd not asked about. */
+			p[np + 1] = (struct pollfd){ ev ? tfd : -1, ev, 0 };
+		}
+		/* Sleep until a doorbell rings, the type's fd is ready or we are told to stop. */
+		if (poll(p, nfds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (tfd >= 0)
+			r->fd_revents = p[np + 1].revents;
 		gone = p[np].revents != 0;
 		for (i = 0; i < np && !gone; i++)
 			if ((p[i].revents & (POLLERR | POLLNVAL)) ||

@@ -3,7 +3,8 @@
  * One device ring served by the driver domain: its guest, fds and thread.
  * What the ring carries is its type's business (ddtypes.h): this part
  * checks the common fields of the attach, maps the guest, and runs the
- * thread that sleeps on the kick eventfds and calls the type's process().
+ * thread that sleeps on the kick eventfds (and on the type's own fd, for
+ * the events the type asks for) and calls the type's process().
  */
 #ifndef HCALL_DDRING_H
 #define HCALL_DDRING_H
@@ -30,6 +31,7 @@ struct hc_dd_ring {
 	int thread_started;
 	int stop;		/* set (atomically) to make the thread exit ... */
 	int stop_fd;		/* ... and this eventfd wakes it to see that */
+	short fd_revents;	/* ops->fd_events: the type's fd 0 in the last sleep (0: none since) */
 };
 
 /*

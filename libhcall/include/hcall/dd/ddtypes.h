@@ -36,6 +36,16 @@ struct hc_dd_backend_ops {
 	int (*process)(struct hc_dd_ring *r);
 	/* Undo init(): nothing of the guest's stays mapped. */
 	void (*destroy)(struct hc_dd_ring *r);
+	/*
+	 * Optional, for a type that also serves its own fd 0 (vif: the TAP)
+	 * and so must wake for it as well as for the doorbells: the poll()
+	 * events to wait for on it in the coming sleep, asked after every
+	 * process() that returned 0 (0: leave the fd out this time, so a hung
+	 * up fd cannot wake the thread). Whatever wakes the thread, process()
+	 * runs next and finds what poll() saw on the fd in r->fd_revents.
+	 * NULL: the thread sleeps on the doorbells alone.
+	 */
+	short (*fd_events)(const struct hc_dd_ring *r);
 };
 
 /* The ops serving @type, or NULL. */
