@@ -3,9 +3,11 @@
 #include "hcall/dd/ddtypes.h"
 
 extern const struct hc_dd_backend_ops hc_dd_vbd_ops;	/* vbdback.c */
+extern const struct hc_dd_backend_ops hc_dd_vif_ops;	/* vifback.c */
 
 static const struct hc_dd_backend_ops *const types[] = {
 	&hc_dd_vbd_ops,
+	&hc_dd_vif_ops,
 	NULL,
 };
 
