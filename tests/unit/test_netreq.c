@@ -13,6 +13,8 @@
 
 #include "hcall/dd/netreq.h"
 
+#include "net_fixture.h"
+
 #define GSO4 (1u << XEN_NETIF_GSO_TYPE_TCPV4)
 #define GSO6 (1u << XEN_NETIF_GSO_TYPE_TCPV6)
 
@@ -27,21 +29,18 @@ static netif_tx_request_t data(uint16_t off, uint16_t size, uint16_t flags)
 				     .size = size };
 }
 
-static netif_tx_request_t extra(uint8_t type, uint8_t flags, uint16_t gso_size, uint8_t gso_type)
-{
-	netif_extra_info_t x = { .type = type, .flags = flags };
-	netif_tx_request_t r;
-
-	x.u.gso.size = gso_size;
-	x.u.gso.type = gso_type;
-	memset(&r, 0xee, sizeof(r));	/* the slot's bytes past the extra are anything */
-	memcpy(&r, &x, sizeof(x));
-	return r;
-}
-
 static int parse(const netif_tx_request_t *r, unsigned int n, struct hc_net_frame *f)
 {
 	return hc_netreq_parse(r, n, &lim, f);
+}
+
+/* @n copies at @r are refused under @l with @ret, for @why at request @bad. */
+static void refused(const netif_tx_request_t *r, unsigned int n, const struct hc_net_limits *l,
+		    int ret, enum hc_net_why why, unsigned int bad, struct hc_net_frame *f)
+{
+	assert_int_equal(hc_netreq_parse(r, n, l, f), ret);
+	assert_int_equal(f->why, why);
+	assert_int_equal(f->bad_req, bad);
 }
 
 static void copies_the_slot_once(void **state)
@@ -84,13 +83,10 @@ static void one_slot_frames(void **state)
 	r[0].size = 14;
 	assert_int_equal(parse(r, 1, &f), 0);
 	r[0].size = 13;
-	assert_int_equal(parse(r, 1, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_RUNT);
-	assert_int_equal(f.bad_req, 0);
+	refused(r, 1, &lim, -EINVAL, HC_NET_RUNT, 0, &f);
 	assert_int_equal(f.nr_reqs, 1);		/* answered alone */
 	r[0].size = 0;
-	assert_int_equal(parse(r, 1, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_EMPTY_SLOT);
+	refused(r, 1, &lim, -EINVAL, HC_NET_EMPTY_SLOT, 0, &f);
 	/* Nothing copied: nothing to parse (the ring is not published whole). */
 	assert_int_equal(parse(r, 0, &f), -EPROTO);
 }
@@ -111,20 +107,16 @@ static void the_frame_is_the_sum_of_its_slots(void **state)
 	assert_int_equal(f.slot[2].gref, r[2].gref);
 	/* The later slots fill the frame: the first has nothing of its own. */
 	r[0].size = 2000;
-	assert_int_equal(parse(r, 3, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_EMPTY_SLOT);
+	refused(r, 3, &lim, -EINVAL, HC_NET_EMPTY_SLOT, 0, &f);
 	assert_int_equal(f.nr_reqs, 3);
 	/* They hold more than the frame. */
 	r[0].size = 1999;
-	assert_int_equal(parse(r, 3, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_SIZE_SUM);
+	refused(r, 3, &lim, -EINVAL, HC_NET_SIZE_SUM, 0, &f);
 	assert_int_equal(f.nr_reqs, 3);
 	/* A later slot without bytes. */
 	r[0].size = 3000;
 	r[1].size = 0;
-	assert_int_equal(parse(r, 3, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_EMPTY_SLOT);
-	assert_int_equal(f.bad_req, 1);
+	refused(r, 3, &lim, -EINVAL, HC_NET_EMPTY_SLOT, 1, &f);
 }
 
 static void the_first_size_is_not_trusted_over_the_sum(void **state)
@@ -139,13 +131,10 @@ static void the_first_size_is_not_trusted_over_the_sum(void **state)
 	assert_int_equal(f.slot[0].size + f.slot[1].size, f.len);
 	/* From offset 100 its own bytes cross the page: fatal, as in Xen. */
 	r[0].offset = 100;
-	assert_int_equal(parse(r, 2, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_PAGE_BOUND);
-	assert_int_equal(f.bad_req, 0);
+	refused(r, 2, &lim, -EPROTO, HC_NET_PAGE_BOUND, 0, &f);
 	/* A single slot claiming more than a page. */
 	r[0] = data(0, 4097, 0);
-	assert_int_equal(parse(r, 1, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_PAGE_BOUND);
+	refused(r, 1, &lim, -EPROTO, HC_NET_PAGE_BOUND, 0, &f);
 }
 
 static void slots_stay_within_their_page(void **state)
@@ -157,13 +146,10 @@ static void slots_stay_within_their_page(void **state)
 	(void)state;
 	assert_int_equal(parse(r, 3, &f), 0);	/* ends at 4096 exactly */
 	r[2].offset = 3897;
-	assert_int_equal(parse(r, 3, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_PAGE_BOUND);
-	assert_int_equal(f.bad_req, 2);
+	refused(r, 3, &lim, -EPROTO, HC_NET_PAGE_BOUND, 2, &f);
 	/* An offset alone past the page, with no bytes: still fatal, not merely empty. */
 	r[2] = data(5000, 0, 0);
-	assert_int_equal(parse(r, 3, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_PAGE_BOUND);
+	refused(r, 3, &lim, -EPROTO, HC_NET_PAGE_BOUND, 2, &f);
 }
 
 static void at_most_18_slots(void **state)
@@ -183,22 +169,18 @@ static void at_most_18_slots(void **state)
 	r[0].size = 19 * 100;
 	r[17].flags = NETTXF_more_data;
 	r[18] = data(0, 100, 0);
-	assert_int_equal(parse(r, 19, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_TOO_MANY_SLOTS);
-	assert_int_equal(f.bad_req, 18);
-	assert_int_equal(parse(r, 18, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_TOO_MANY_SLOTS);
+	refused(r, 19, &lim, -EPROTO, HC_NET_TOO_MANY_SLOTS, 18, &f);
+	refused(r, 18, &lim, -EPROTO, HC_NET_TOO_MANY_SLOTS, 18, &f);
 	/* A chain that never ends: every copied slot says more follow. */
 	for (i = 0; i < HC_NET_MAX_REQS; i++)
 		r[i] = data(0, 100, NETTXF_more_data);
-	assert_int_equal(parse(r, HC_NET_MAX_REQS, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_TOO_MANY_SLOTS);
+	refused(r, HC_NET_MAX_REQS, &lim, -EPROTO, HC_NET_TOO_MANY_SLOTS, 18, &f);
 }
 
 static void frames_are_published_whole(void **state)
 {
 	netif_tx_request_t r[3] = { data(0, 300, NETTXF_more_data | NETTXF_extra_info),
-				    extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 100, XEN_NETIF_GSO_TYPE_TCPV4),
+				    tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 100, XEN_NETIF_GSO_TYPE_TCPV4),
 				    data(0, 100, 0) };
 	struct hc_net_frame f;
 
@@ -221,9 +203,7 @@ static void several_slots_need_sg(void **state)
 	(void)state;
 	nosg.sg = 0;
 	assert_int_equal(hc_netreq_parse(r, 2, &lim, &f), 0);
-	assert_int_equal(hc_netreq_parse(r, 2, &nosg, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_NO_SG);
-	assert_int_equal(f.bad_req, 1);
+	refused(r, 2, &nosg, -EINVAL, HC_NET_NO_SG, 1, &f);
 	assert_int_equal(f.nr_reqs, 2);
 	r[0] = data(0, 200, 0);
 	assert_int_equal(hc_netreq_parse(r, 1, &nosg, &f), 0);
@@ -233,7 +213,7 @@ static void one_gso_extra(void **state)
 {
 	struct hc_net_limits only4 = lim;
 	netif_tx_request_t r[4] = { data(0, 3000, NETTXF_more_data | NETTXF_extra_info),
-				    extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV4),
+				    tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV4),
 				    data(0, 1000, NETTXF_more_data), data(0, 1000, 0) };
 	struct hc_net_frame f;
 
@@ -245,33 +225,27 @@ static void one_gso_extra(void **state)
 	assert_int_equal(f.gso_type, XEN_NETIF_GSO_TYPE_TCPV4);
 	assert_int_equal(f.gso_size, 1448);
 	assert_int_equal(f.slot[1].gref, r[2].gref);	/* data slots skip the extra */
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV6);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV6);
 	assert_int_equal(parse(r, 4, &f), 0);
 	assert_int_equal(f.gso_type, XEN_NETIF_GSO_TYPE_TCPV6);
 	/* A type not negotiated: this frame only. */
 	only4.gso_types = GSO4;
-	assert_int_equal(hc_netreq_parse(r, 4, &only4, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_GSO_UNOFFERED);
-	assert_int_equal(f.bad_req, 1);
+	refused(r, 4, &only4, -EINVAL, HC_NET_GSO_UNOFFERED, 1, &f);
 	/* Sizes: 1 up to one below the frame. */
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 2999, XEN_NETIF_GSO_TYPE_TCPV4);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 2999, XEN_NETIF_GSO_TYPE_TCPV4);
 	assert_int_equal(parse(r, 4, &f), 0);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1, XEN_NETIF_GSO_TYPE_TCPV4);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1, XEN_NETIF_GSO_TYPE_TCPV4);
 	assert_int_equal(parse(r, 4, &f), 0);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 3000, XEN_NETIF_GSO_TYPE_TCPV4);
-	assert_int_equal(parse(r, 4, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_GSO_SIZE);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 3000, XEN_NETIF_GSO_TYPE_TCPV4);
+	refused(r, 4, &lim, -EINVAL, HC_NET_GSO_SIZE, 1, &f);
 	assert_int_equal(f.nr_reqs, 4);
 	assert_int_equal(f.extra_mask, 1u << 1);
 	/* Garbage GSO, as Xen sees it: fatal. */
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 0, XEN_NETIF_GSO_TYPE_TCPV4);
-	assert_int_equal(parse(r, 4, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_GSO_BAD);
-	assert_int_equal(f.bad_req, 1);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, 3);
-	assert_int_equal(parse(r, 4, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_GSO_BAD);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_NONE);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 0, XEN_NETIF_GSO_TYPE_TCPV4);
+	refused(r, 4, &lim, -EPROTO, HC_NET_GSO_BAD, 1, &f);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, 3);
+	refused(r, 4, &lim, -EPROTO, HC_NET_GSO_BAD, 1, &f);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_NONE);
 	assert_int_equal(parse(r, 4, &f), -EPROTO);
 }
 
@@ -284,23 +258,20 @@ static void gso_frames_may_pass_the_mtu(void **state)
 	(void)state;
 	assert_int_equal(hc_netreq_parse(r, 1, &mtu1500, &f), 0);
 	r[0].size = 1515;
-	assert_int_equal(hc_netreq_parse(r, 1, &mtu1500, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_TOO_BIG);
+	refused(r, 1, &mtu1500, -EINVAL, HC_NET_TOO_BIG, 0, &f);
 	r[0] = data(0, 8000, NETTXF_more_data | NETTXF_extra_info);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV4);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV4);
 	r[2] = data(0, 4000, NETTXF_more_data);
 	r[3] = data(0, 4000, 0);
 	/* The first slot has nothing left. */
-	assert_int_equal(hc_netreq_parse(r, 4, &mtu1500, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_EMPTY_SLOT);
+	refused(r, 4, &mtu1500, -EINVAL, HC_NET_EMPTY_SLOT, 0, &f);
 	r[0].size = 9000;
 	assert_int_equal(hc_netreq_parse(r, 4, &mtu1500, &f), 0);
 	assert_int_equal(f.len, 9000);
 	/* Without the extra the same frame is too big. */
 	r[0].flags = NETTXF_more_data;
 	r[1] = r[0];
-	assert_int_equal(hc_netreq_parse(r + 1, 3, &mtu1500, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_TOO_BIG);
+	refused(r + 1, 3, &mtu1500, -EINVAL, HC_NET_TOO_BIG, 0, &f);
 }
 
 static void the_largest_frame(void **state)
@@ -312,7 +283,7 @@ static void the_largest_frame(void **state)
 	(void)state;
 	/* 18 slots of 3640 bytes and a GSO extra: 65520 bytes, 19 requests. */
 	r[0] = data(0, 18 * 3640, NETTXF_more_data | NETTXF_extra_info);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV6);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV6);
 	for (i = 2; i < 19; i++)
 		r[i] = data(456, 3640, i < 18 ? NETTXF_more_data : 0);
 	assert_int_equal(parse(r, 19, &f), 0);
@@ -324,37 +295,31 @@ static void the_largest_frame(void **state)
 static void extras_of_known_types_only(void **state)
 {
 	netif_tx_request_t r[3] = { data(0, 100, NETTXF_extra_info),
-				    extra(XEN_NETIF_EXTRA_TYPE_NONE, 0, 0, 0), data(0, 1, 0) };
+				    tx_extra(XEN_NETIF_EXTRA_TYPE_NONE, 0, 0, 0), data(0, 1, 0) };
 	struct hc_net_frame f;
 
 	(void)state;
-	assert_int_equal(parse(r, 3, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_EXTRA_TYPE);
-	assert_int_equal(f.bad_req, 1);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_MAX, 0, 0, 0);
-	assert_int_equal(parse(r, 3, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_EXTRA_TYPE);
-	r[1] = extra(0xff, 0, 0, 0);
+	refused(r, 3, &lim, -EPROTO, HC_NET_EXTRA_TYPE, 1, &f);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_MAX, 0, 0, 0);
+	refused(r, 3, &lim, -EPROTO, HC_NET_EXTRA_TYPE, 1, &f);
+	r[1] = tx_extra(0xff, 0, 0, 0);
 	assert_int_equal(parse(r, 3, &f), -EPROTO);
 	/* Multicast control and hashing are Xen's, not offered here: the frame only. */
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 0, 0, 0);
-	assert_int_equal(parse(r, 3, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_EXTRA_UNOFFERED);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 0, 0, 0);
+	refused(r, 3, &lim, -EINVAL, HC_NET_EXTRA_UNOFFERED, 1, &f);
 	assert_int_equal(f.nr_reqs, 2);
 	assert_int_equal(f.extra_mask, 1u << 1);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_HASH, 0, 0, 0);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_HASH, 0, 0, 0);
 	assert_int_equal(parse(r, 3, &f), -EINVAL);
 	/* Two GSO extras. */
 	r[0] = data(0, 100, NETTXF_extra_info);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE, 50, 1);
-	r[2] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 50, 1);
-	assert_int_equal(parse(r, 3, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_EXTRA_TWICE);
-	assert_int_equal(f.bad_req, 2);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE, 50, 1);
+	r[2] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 50, 1);
+	refused(r, 3, &lim, -EINVAL, HC_NET_EXTRA_TWICE, 2, &f);
 	assert_int_equal(f.nr_reqs, 3);
 	assert_int_equal(f.extra_mask, 3u << 1);
 	/* One GSO extra alone is fine. */
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 50, 1);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 50, 1);
 	assert_int_equal(parse(r, 2, &f), 0);
 }
 
@@ -367,38 +332,32 @@ static void extra_chains_end(void **state)
 	(void)state;
 	/* One of each type: as long as a chain can be; refused for what it carries. */
 	r[0] = data(0, 100, NETTXF_extra_info);
-	r[1] = extra(XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE, 50, 1);
-	r[2] = extra(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
-	r[3] = extra(XEN_NETIF_EXTRA_TYPE_MCAST_DEL, XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
-	r[4] = extra(XEN_NETIF_EXTRA_TYPE_HASH, 0, 0, 0);
-	assert_int_equal(parse(r, 5, &f), -EINVAL);
-	assert_int_equal(f.why, HC_NET_EXTRA_UNOFFERED);
+	r[1] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE, 50, 1);
+	r[2] = tx_extra(XEN_NETIF_EXTRA_TYPE_MCAST_ADD, XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
+	r[3] = tx_extra(XEN_NETIF_EXTRA_TYPE_MCAST_DEL, XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
+	r[4] = tx_extra(XEN_NETIF_EXTRA_TYPE_HASH, 0, 0, 0);
+	refused(r, 5, &lim, -EINVAL, HC_NET_EXTRA_UNOFFERED, 2, &f);
 	assert_int_equal(f.nr_reqs, 5);
 	/* A fifth: fatal. */
-	r[4] = extra(XEN_NETIF_EXTRA_TYPE_HASH, XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
-	r[5] = extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 50, 1);
-	assert_int_equal(parse(r, 6, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_EXTRA_CHAIN);
-	assert_int_equal(f.bad_req, 5);
+	r[4] = tx_extra(XEN_NETIF_EXTRA_TYPE_HASH, XEN_NETIF_EXTRA_FLAG_MORE, 0, 0);
+	r[5] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 50, 1);
+	refused(r, 6, &lim, -EPROTO, HC_NET_EXTRA_CHAIN, 5, &f);
 	/* A chain that never ends. */
 	for (i = 1; i < HC_NET_MAX_REQS; i++)
-		r[i] = extra(XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE, 50, 1);
-	assert_int_equal(parse(r, HC_NET_MAX_REQS, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_EXTRA_CHAIN);
+		r[i] = tx_extra(XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE, 50, 1);
+	refused(r, HC_NET_MAX_REQS, &lim, -EPROTO, HC_NET_EXTRA_CHAIN, 5, &f);
 }
 
 /* The first frame-only error found is reported, but a fatal one after it still wins. */
 static void fatal_beats_frame_errors(void **state)
 {
 	netif_tx_request_t r[3] = { data(0, 100, NETTXF_more_data | NETTXF_extra_info),
-				    extra(XEN_NETIF_EXTRA_TYPE_HASH, 0, 0, 0),
+				    tx_extra(XEN_NETIF_EXTRA_TYPE_HASH, 0, 0, 0),
 				    data(4000, 200, 0) };
 	struct hc_net_frame f;
 
 	(void)state;
-	assert_int_equal(parse(r, 3, &f), -EPROTO);
-	assert_int_equal(f.why, HC_NET_PAGE_BOUND);
-	assert_int_equal(f.bad_req, 2);
+	refused(r, 3, &lim, -EPROTO, HC_NET_PAGE_BOUND, 2, &f);
 }
 
 static void reasons_have_words(void **state)

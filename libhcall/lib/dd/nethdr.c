@@ -63,7 +63,7 @@ static int ipv4(const uint8_t *hdr, size_t len, uint32_t frame_len, unsigned int
 static int ipv6(const uint8_t *hdr, size_t len, uint32_t frame_len, unsigned int off,
 		struct hc_nethdr *h)
 {
-	uint8_t next;
+	uint8_t next, ext;
 	int i;
 
 	if (off + 40 > len || hdr[off] >> 4 != 6)
@@ -75,16 +75,13 @@ static int ipv6(const uint8_t *hdr, size_t len, uint32_t frame_len, unsigned int
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
 		case IPPROTO_DSTOPTS:
-			if (off + 8 > len)
-				return -EPROTO;
-			next = hdr[off];
-			off += (hdr[off + 1] + 1u) * 8u;
-			continue;
 		case IPPROTO_AH:
 			if (off + 8 > len)
 				return -EPROTO;
+			ext = next;
 			next = hdr[off];
-			off += (hdr[off + 1] + 2u) * 4u;
+			/* AH counts 4-byte words less 2, the others 8-byte words less 1. */
+			off += ext == IPPROTO_AH ? (hdr[off + 1] + 2u) * 4u : (hdr[off + 1] + 1u) * 8u;
 			continue;
 		default:
 			/* A fragment header is not skipped, as for IPv4: l4() refuses it. */
