@@ -61,7 +61,7 @@ initramfs: modules
 	@scripts/guest-tools
 
 tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san $(B)/bin/hcall-dd-san \
-       $(B)/bin/hcall-dd-test
+       $(B)/bin/hcall-dd-test $(B)/bin/hcall-slirp
 
 # Objects: $(B)/obj (plain), $(B)/obj-san (ASan + UBSan), $(B)/obj-fuzz
 # (clang, coverage for libFuzzer, ASan + UBSan). -MMD -MP: a header change
@@ -116,6 +116,11 @@ $(B)/bin/hcall-run: libhcall/tools/hcall-run.c $(call libs,lib,$(RUN_LIBS)) | se
 $(B)/bin/hcall-dd: libhcall/tools/hcall-dd.c $(call libs,lib,$(DD_LIBS)) | setup
 	@mkdir -p $(dir $@) $(dir $(B)/dep/$(subst $(B)/,,$@))
 	$(CC) $(CFLAGS) $(BINDEP) -o $@ $< $(call libs,lib,$(DD_LIBS)) $(LIBS)
+
+# The user-mode NAT (--net user): libslirp in a process of its own.
+$(B)/bin/hcall-slirp: libhcall/tools/hcall-slirp.c | setup
+	@mkdir -p $(dir $@) $(dir $(B)/dep/$(subst $(B)/,,$@))
+	$(CC) $(CFLAGS) $(BINDEP) -o $@ $< -lslirp
 
 # The shim under ASan + UBSan, for the hostile-guest tests.
 $(B)/bin/hcall-run-san: libhcall/tools/hcall-run.c $(call libs,lib-san,$(RUN_LIBS)) | setup

@@ -16,6 +16,7 @@
 
 #include "hcall/backend/backend.h"
 #include "hcall/boot/boot.h"
+#include "hcall/common/toolpath.h"
 #include "hcall/pv/console.h"
 #include "hcall/vmm/report.h"
 #include "hcall/vmm/vm.h"
@@ -234,19 +235,8 @@ static void *stdin_thread(void *arg)
 static const char *dd_binary(void)
 {
 	static char path[4096];
-	const char *env = getenv("HCALL_DD");
-	ssize_t n;
-	char *slash;
 
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", path, sizeof(path) - sizeof("hcall-dd"));
-	if (n <= 0)
-		return "hcall-dd";
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	strcpy(slash ? slash + 1 : path, "hcall-dd");
-	return path;
+	return hc_tool_path("HCALL_DD", "hcall-dd", path, sizeof(path));
 }
 
 static double now_ms(void)

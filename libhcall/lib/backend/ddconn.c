@@ -21,30 +21,13 @@
 #include "hcall/backend/backend.h"
 #include "hcall/common/ddproto.h"
 #include "hcall/common/err.h"
+#include "hcall/common/reap.h"
 #include "hcall/dd/gnttab.h"	/* Xen's grant_table.h */
 #include "hcall/guestmem.h"
 #include "hcall/vmm/vm.h"
 #include <xen/io/xenbus.h>
 
 #define DD_REAP_MS 5000	/* for a killed private hcall-dd to exit */
-
-/*
- * A killed hcall-dd's exit may wait for I/O the kernel cannot cancel (a
- * stalled network image): wait a bounded time (the caller may hold pv.lock).
- */
-static int reap_dd(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < DD_REAP_MS / 10; i++) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
-
-		if (r == pid || (r < 0 && errno == ECHILD))
-			return 0;
-		usleep(10000);
-	}
-	return -1;
-}
 
 /*
  * A dead hcall-dd cannot unpin the grants it had mapped: clear their
@@ -91,7 +74,8 @@ static void lose_dd(struct hc_vm *vm, int why)
 	bs->sock = -1;
 	if (bs->pid > 0)
 		kill(bs->pid, SIGKILL);
-	if (bs->pid > 0 && !reap_dd(bs->pid)) {
+	/* Its exit may wait for I/O the kernel cannot cancel (a stalled network image). */
+	if (bs->pid > 0 && !hc_reap_bounded(bs->pid, DD_REAP_MS)) {
 		bs->pid = 0;
 		for (i = 0; i < bs->n; i++)
 			hc_backend_forget_rings(vm, &bs->d[i]);
@@ -215,10 +199,7 @@ void hc_backends_destroy(struct hc_vm *vm)
 			hc_backend_detach(vm, &bs->d[i]);
 		close(bs->sock);	/* a private hcall-dd exits when this closes */
 	}
-	if (bs->pid > 0 && reap_dd(bs->pid)) {	/* its exit may hang on I/O, like a loss */
-		kill(bs->pid, SIGKILL);
-		reap_dd(bs->pid);
-	}
+	hc_reap_or_kill(bs->pid, DD_REAP_MS);	/* its exit may hang on I/O, like a loss */
 	bs->sock = -1;
 	bs->pid = 0;
 	for (i = 0; i < bs->n; i++)

@@ -2,7 +2,8 @@
 /*
  * Virtual network interfaces (Xen's netif), shim side: the vif backend
  * type. A --net SPEC becomes a NIC of the VM with its host side (a TAP,
- * bridged by the user or on a private host-only bridge); its backend
+ * bridged by the user or on a private host-only bridge, or libslirp's NAT
+ * in hcall-slirp); its backend
  * nodes say what the backend offers; a connecting frontend's queues (a tx
  * and an rx ring each) go to hcall-dd with one TAP queue each.
  * docs/netif.md is the contract; everything generic is backend.c's.
@@ -16,13 +17,14 @@
 #include <linux/if_tun.h>
 
 #include "hcall/backend/hostnet.h"
+#include "hcall/backend/slirpnet.h"
 #include "hcall/backend/vif.h"
 #include "hcall/common/err.h"
 #include "hcall/pv/store.h"
 
 _Static_assert(HC_VIF_MAX_QUEUES <= HC_BACKEND_MAX_RINGS, "a ring per queue");
 
-enum vif_mode { VIF_TAP, VIF_HOST };
+enum vif_mode { VIF_TAP, VIF_HOST, VIF_USER };
 
 struct hc_vif {
 	enum vif_mode mode;
@@ -33,6 +35,9 @@ struct hc_vif {
 	uint8_t mac[6];
 	uint32_t features;		/* HC_DD_VIF_*, as negotiated at connect */
 	uint32_t host_addr;		/* host: the bridge's address */
+	pid_t slirp;			/* user: hcall-slirp */
+	unsigned int nfwd;
+	struct hc_slirp_fwd fwd[HC_SLIRP_MAX_FWD];
 };
 
 /* The frontend's feature-* nodes, and what each gives the attach. */
@@ -104,6 +109,9 @@ static int parse_item(struct hc_vif *v, const char *item, size_t len, uint32_t *
 	}
 	if (klen == 3 && !memcmp(item, "net", 3) && v->mode == VIF_HOST)
 		return parse_net(val, net, prefix);
+	if (klen == 7 && !memcmp(item, "hostfwd", 7) && v->mode == VIF_USER &&
+	    v->nfwd < HC_SLIRP_MAX_FWD)
+		return hc_slirp_parse_fwd(val, &v->fwd[v->nfwd++]);
 	return -1;
 }
 
@@ -123,6 +131,9 @@ static int parse_spec(struct hc_vif *v, unsigned int nth, const char *spec, uint
 	} else if (!strncmp(spec, "host", 4) && (spec[4] == ',' || !spec[4])) {
 		v->mode = VIF_HOST;
 		p = spec + 4;
+	} else if (!strncmp(spec, "user", 4) && (spec[4] == ',' || !spec[4])) {
+		v->mode = VIF_USER;
+		p = spec + 4;
 	} else {
 		return -1;
 	}
@@ -130,7 +141,7 @@ static int parse_spec(struct hc_vif *v, unsigned int nth, const char *spec, uint
 	memcpy(v->mac, (uint8_t[6]){ 0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + nth) }, 6);
 	*net = (192u << 24 | 168u << 16 | (100u + nth) << 8 | 1u);
 	*prefix = 24;
-	v->nq = HC_VIF_MAX_QUEUES;
+	v->nq = v->mode == VIF_USER ? 1 : HC_VIF_MAX_QUEUES;
 	while (*p == ',') {
 		p++;
 		comma = strchr(p, ',');
@@ -139,7 +150,8 @@ static int parse_spec(struct hc_vif *v, unsigned int nth, const char *spec, uint
 			return -1;
 		p += len;
 	}
-	return *p ? -1 : 0;
+	/* One NAT, one socket: a single queue. */
+	return *p || (v->mode == VIF_USER && v->nq != 1) ? -1 : 0;
 }
 
 static int vif_add(struct hc_backend_dev *d, unsigned int nth, const char *spec,
@@ -155,11 +167,14 @@ static int vif_add(struct hc_backend_dev *d, unsigned int nth, const char *spec,
 	for (q = 0; q < HC_VIF_MAX_QUEUES; q++)
 		v->fd[q] = -1;
 	if (parse_spec(v, nth, spec, &net, &prefix)) {
-		snprintf(err, errlen, "'%s': want tap=NAME[,bridge=BR] or host[,net=A.B.C.D/N],"
-			 " each with [,mac=MAC][,queues=1-%d]", spec, HC_VIF_MAX_QUEUES);
+		snprintf(err, errlen, "'%s': want tap=NAME[,bridge=BR], host[,net=A.B.C.D/N] or"
+			 " user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]..., each with [,mac=MAC]"
+			 "[,queues=1-%d] (user: 1)", spec, HC_VIF_MAX_QUEUES);
 		return -1;
 	}
 	d->devid = nth;
+	if (v->mode == VIF_USER)
+		return hc_slirp_start(v->fwd, v->nfwd, &v->fd[0], &v->slirp, err, errlen);
 	if (v->mode == VIF_HOST) {
 		/* Ours alone: named after the process, removed at exit. */
 		snprintf(v->bridge, sizeof(v->bridge), "hcbr%u-%d", nth, (int)getpid() % 1000000);
@@ -182,6 +197,10 @@ static void vif_release(struct hc_backend_dev *d)
 
 	if (!v)
 		return;
+	if (v->mode == VIF_USER && v->slirp > 0) {
+		hc_slirp_stop(v->fd[0], v->slirp);
+		v->fd[0] = -1;
+	}
 	for (unsigned int q = 0; q < HC_VIF_MAX_QUEUES; q++)
 		if (v->fd[q] >= 0)
 			close(v->fd[q]);	/* a TAP we made goes with its last queue */
@@ -204,8 +223,9 @@ static int vif_publish(struct hc_vm *vm, const struct hc_backend_dev *d)
 	r |= hc_backend_put(vm, d->be, "mac", "%s", mac);
 	r |= hc_backend_put(vm, d->be, "handle", "%u", d->devid);
 	r |= hc_backend_put(vm, d->be, "feature-sg", "1");
-	r |= hc_backend_put(vm, d->be, "feature-gso-tcpv4", "1");
-	r |= hc_backend_put(vm, d->be, "feature-gso-tcpv6", "1");
+	/* libslirp takes whole frames only: no GSO in user mode. */
+	r |= hc_backend_put(vm, d->be, "feature-gso-tcpv4", "%d", v->mode != VIF_USER);
+	r |= hc_backend_put(vm, d->be, "feature-gso-tcpv6", "%d", v->mode != VIF_USER);
 	r |= hc_backend_put(vm, d->be, "feature-ipv6-csum-offload", "1");
 	r |= hc_backend_put(vm, d->be, "feature-rx-copy", "1");
 	r |= hc_backend_put(vm, d->be, "feature-rx-flip", "0");
@@ -250,7 +270,8 @@ static int vif_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 	for (q = 0; q < sizeof(fe_features) / sizeof(fe_features[0]); q++)
 		if (hc_backend_get_num(vm, d->fe, fe_features[q].node) == 1)
 			v->features |= fe_features[q].bit;
-	if (!(v->features & HC_DD_VIF_SG))	/* GSO frames need more than one slot */
+	/* GSO frames need more than one slot; user mode offered none. */
+	if (!(v->features & HC_DD_VIF_SG) || v->mode == VIF_USER)
 		v->features &= ~(HC_DD_VIF_GSO_TCPV4 | HC_DD_VIF_GSO_TCPV6);
 	tun_f |= v->features & HC_DD_VIF_GSO_TCPV4 ? TUN_F_TSO4 : 0;
 	tun_f |= v->features & HC_DD_VIF_GSO_TCPV6 ? TUN_F_TSO6 : 0;
@@ -258,7 +279,7 @@ static int vif_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 	if (nq != -1 && (nq < 1 || nq > (long long)v->nq))
 		return -EINVAL;
 	/* Frames the host sends go only to the queues the guest runs. */
-	for (q = 0; q < v->nq; q++)
+	for (q = 0; q < v->nq && v->mode != VIF_USER; q++)
 		if (hc_tap_queue_enable(v->fd[q], q < (nq < 0 ? 1 : nq)) ||
 		    hc_tap_set_offload(v->fd[q], tun_f))
 			return -errno;
@@ -308,8 +329,10 @@ const struct hc_backend_type hc_vif_type = {
 	.option = "net",
 	.help = "  --net SPEC        PV network interface (eth0, eth1, ...) served by hcall-dd; up to 4:\n"
 		"                    tap=NAME[,bridge=BR] (a TAP, joined to your bridge) or\n"
-		"                    host[,net=A.B.C.D/N] (host-only: a private bridge, no route out);\n"
-		"                    each with [,mac=MAC][,queues=1-4]\n",
+		"                    host[,net=A.B.C.D/N] (host-only: a private bridge, no route out) or\n"
+		"                    user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]... (NAT by libslirp:\n"
+		"                    guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3, DHCP);\n"
+		"                    each with [,mac=MAC][,queues=1-4] (user: 1)\n",
 	.noun = "NIC",
 	.nouns = "NICs",
 	.max_devs = HC_MAX_NICS,

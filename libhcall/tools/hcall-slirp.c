@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * hcall-slirp FD STATUS_FD [FWD...]: the user-mode NAT of one vif, spawned
+ * by hcall-run (--net user). It runs libslirp, QEMU's user networking, in
+ * a process of its own that holds nothing of the guest but FD: a
+ * SOCK_SEQPACKET socket whose peer (hcall-dd's netback) sends and takes one
+ * 10-byte virtio_net_hdr + one Ethernet frame per message. Guest 10.0.2.15,
+ * host and gateway 10.0.2.2, DNS 10.0.2.3, DHCP from 10.0.2.15. Each FWD
+ * is "UDP,HOSTADDR,HOSTPORT,GUESTPORT" (numbers, host order) as hcall-run
+ * parsed it from hostfwd=. "OK" or "ERR reason" goes to STATUS_FD once
+ * the forwards are listening; the process ends when FD's peer hangs up.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <linux/virtio_net.h>
+#include <slirp/libslirp.h>
+
+#define MAX_TIMERS	16
+#define MAX_POLL	1024	/* slirp's sockets: one per NAT'd connection */
+#define FRAME_MAX	(10 + 65535 + 14)
+
+struct timer {
+	SlirpTimerCb cb;
+	void *opaque;
+	int64_t expire_ms;	/* -1: not armed */
+	int used;
+};
+
+static struct timer timers[MAX_TIMERS];
+static struct pollfd pfd[MAX_POLL];
+static unsigned int npfd;
+static int guest_fd;
+static unsigned long long dropped, bad_csum;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* slirp -> guest: a frame without offloads (its checksums are complete). */
+static ssize_t send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)buf, len } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	(void)opaque;
+	/* A guest not taking frames: drop, as slirp allows; TCP resends. */
+	if (sendmsg(guest_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		dropped++;
+	return (ssize_t)len;
+}
+
+static void guest_error(const char *msg, void *opaque)
+{
+	(void)opaque;
+	fprintf(stderr, "hcall-slirp: guest error: %s\n", msg);
+}
+
+static int64_t clock_get_ns(void *opaque)
+{
+	(void)opaque;
+	return now_ns();
+}
+
+static void *timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	(void)opaque;
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (!timers[i].used) {
+			timers[i] = (struct timer){ cb, cb_opaque, -1, 1 };
+			return &timers[i];
+		}
+	fprintf(stderr, "hcall-slirp: out of timers\n");
+	abort();	/* slirp cannot take a NULL timer; it uses one or two */
+}
+
+static void timer_free(void *t, void *opaque)
+{
+	(void)opaque;
+	((struct timer *)t)->used = 0;
+}
+
+static void timer_mod(void *t, int64_t expire_ms, void *opaque)
+{
+	(void)opaque;
+	((struct timer *)t)->expire_ms = expire_ms;
+}
+
+static void no_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void no_notify(void *opaque)
+{
+	(void)opaque;
+}
+
+static int add_poll(int fd, int events, void *opaque)
+{
+	short e = 0;
+
+	(void)opaque;
+	if (npfd == MAX_POLL)
+		return -1;	/* slirp skips a socket it could not add */
+	e |= events & SLIRP_POLL_IN ? POLLIN : 0;
+	e |= events & SLIRP_POLL_OUT ? POLLOUT : 0;
+	e |= events & SLIRP_POLL_PRI ? POLLPRI : 0;
+	pfd[npfd] = (struct pollfd){ .fd = fd, .events = e };
+	return (int)npfd++;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+	short r;
+
+	(void)opaque;
+	if (idx < 0 || (unsigned int)idx >= npfd)
+		return 0;
+	r = pfd[idx].revents;
+	return (r & POLLIN ? SLIRP_POLL_IN : 0) | (r & POLLOUT ? SLIRP_POLL_OUT : 0) |
+	       (r & POLLPRI ? SLIRP_POLL_PRI : 0) | (r & POLLERR ? SLIRP_POLL_ERR : 0) |
+	       (r & POLLHUP ? SLIRP_POLL_HUP : 0);
+}
+
+/*
+ * A frame whose L4 checksum the guest left to the host (NEEDS_CSUM): the
+ * field holds the pseudo-header's sum; fold in the rest, as
+ * skb_checksum_help() does. -1 if the header's offsets lie outside.
+ */
+static int complete_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *h)
+{
+	size_t start = h->csum_start, at = start + h->csum_offset;
+	uint32_t sum = 0;
+	uint16_t c;
+
+	if (start >= len || at + 2 > len)
+		return -1;
+	for (size_t i = start; i + 1 < len; i += 2)
+		sum += (uint32_t)f[i] << 8 | f[i + 1];
+	if ((len - start) & 1)
+		sum += (uint32_t)f[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	if (!c)
+		c = 0xffff;
+	f[at] = (uint8_t)(c >> 8);
+	f[at + 1] = (uint8_t)c;
+	return 0;
+}
+
+/* guest -> slirp: every frame waiting on the socket. 0, or -1 once it hung up. */
+static int from_guest(Slirp *s)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct virtio_net_hdr h;
+
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (n == 0)
+			return -1;
+		if ((size_t)n > sizeof(buf) || n < (ssize_t)sizeof(h) + 14) {
+			dropped++;
+			continue;
+		}
+		memcpy(&h, buf, sizeof(h));
+		/* No GSO was offered in this mode: a GSO frame is not ours to cut up. */
+		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			dropped++;
+			continue;
+		}
+		if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    complete_csum(buf + sizeof(h), (size_t)n - sizeof(h), &h)) {
+			bad_csum++;
+			continue;
+		}
+		slirp_input(s, buf + sizeof(h), (int)((size_t)n - sizeof(h)));
+	}
+	return 0;
+}
+
+static void run_timers(void)
+{
+	int64_t now = now_ns() / 1000000;
+
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (timers[i].used && timers[i].expire_ms >= 0 && timers[i].expire_ms <= now) {
+			timers[i].expire_ms = -1;
+			timers[i].cb(timers[i].opaque);
+		}
+}
+
+static uint32_t timer_wait_ms(uint32_t t)
+{
+	int64_t now = now_ns() / 1000000;
+
+	for (int i = 0; i < MAX_TIMERS; i++)
+		if (timers[i].used && timers[i].expire_ms >= 0)
+			t = timers[i].expire_ms <= now ? 0 :
+			    (uint32_t)(timers[i].expire_ms - now < t ? timers[i].expire_ms - now : t);
+	return t;
+}
+
+static void status(int fd, const char *fmt, const char *arg)
+{
+	dprintf(fd, fmt, arg);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const SlirpCb cb = {
+		.send_packet = send_packet, .guest_error = guest_error,
+		.clock_get_ns = clock_get_ns, .timer_new = timer_new,
+		.timer_free = timer_free, .timer_mod = timer_mod,
+		.register_poll_fd = no_fd, .unregister_poll_fd = no_fd, .notify = no_notify,
+	};
+	SlirpConfig cfg = { .version = 1, .in_enabled = true };
+	int status_fd;
+	Slirp *s;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: hcall-slirp FD STATUS_FD [UDP,HOSTADDR,HOSTPORT,GUESTPORT...]"
+			" (hcall-run starts it for --net user)\n");
+		return 2;
+	}
+	guest_fd = atoi(argv[1]);
+	status_fd = atoi(argv[2]);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive the guest's shim */
+	signal(SIGPIPE, SIG_IGN);
+	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
+	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
+	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
+	inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
+	inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
+	s = slirp_new(&cfg, &cb, NULL);
+	if (!s) {
+		status(status_fd, "ERR %s\n", "libslirp would not start");
+		return 1;
+	}
+	for (int i = 3; i < argc; i++) {
+		unsigned int udp, haddr, hport, gport;
+		struct in_addr h, g;
+
+		if (sscanf(argv[i], "%u,%u,%u,%u", &udp, &haddr, &hport, &gport) != 4 ||
+		    hport > 65535 || gport > 65535) {
+			status(status_fd, "ERR bad forward %s\n", argv[i]);
+			return 2;
+		}
+		h.s_addr = htonl(haddr);
+		inet_pton(AF_INET, "10.0.2.15", &g);
+		if (slirp_add_hostfwd(s, (int)udp, h, (int)hport, g, (int)gport)) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "%s port %u", udp ? "udp" : "tcp", hport);
+			status(status_fd, "ERR cannot listen on host %s (in use?)\n", why);
+			return 1;
+		}
+	}
+	status(status_fd, "%s\n", "OK");
+	for (;;) {
+		uint32_t wait = 1000;
+		int n;
+
+		npfd = 1;
+		pfd[0] = (struct pollfd){ .fd = guest_fd, .events = POLLIN };
+		slirp_pollfds_fill(s, &wait, add_poll, NULL);
+		n = poll(pfd, npfd, (int)timer_wait_ms(wait));
+		if (n < 0 && errno != EINTR)
+			break;
+		if ((pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) ||
+		    ((pfd[0].revents & POLLIN) && from_guest(s)))
+			break;
+		slirp_pollfds_poll(s, n < 0, get_revents, NULL);
+		run_timers();
+	}
+	if (dropped || bad_csum)
+		fprintf(stderr, "hcall-slirp: %llu frames dropped, %llu with bad checksum offsets\n",
+			dropped, bad_csum);
+	slirp_cleanup(s);
+	return 0;
+}
