@@ -252,14 +252,20 @@ static unsigned int hnet_feature(struct hnet_info *info, const char *node)
 	return val;
 }
 
-/* What the backend takes on transmit decides the offloads and the MTU. */
+/*
+ * What the backend takes on transmit decides the offloads and the MTU
+ * range: up to HNET_MAX_MTU with scatter-gather (a frame's length is 16
+ * bits on the ring), one page's worth of Ethernet without. The backend's
+ * mtu node, as in Xen, is the MTU to start with, not a limit.
+ */
 static void hnet_set_features(struct hnet_info *info)
 {
 	struct net_device *netdev = info->netdev;
 	netdev_features_t hw = NETIF_F_IP_CSUM | NETIF_F_RXCSUM;
-	unsigned int mtu = 0;
+	unsigned int mtu = ETH_DATA_LEN;
 
-	if (hnet_feature(info, "feature-sg"))
+	info->be_sg = hnet_feature(info, "feature-sg");
+	if (info->be_sg)
 		hw |= NETIF_F_SG;
 	if (hnet_feature(info, "feature-ipv6-csum-offload"))
 		hw |= NETIF_F_IPV6_CSUM;
@@ -270,15 +276,10 @@ static void hnet_set_features(struct hnet_info *info)
 		hw |= NETIF_F_TSO6;
 	netdev->hw_features = hw;
 	netdev->features = hw;
-	/* A frame's length is 16 bits on the ring; the backend may take less. */
 	netif_set_tso_max_size(netdev, XEN_NETIF_MAX_TX_SIZE);
-	netdev->max_mtu = ETH_DATA_LEN;
-	if (hw & NETIF_F_SG) {
-		netdev->max_mtu = HNET_MAX_MTU;
-		if (!hcall_store_read_uint(info->dev->otherend, "mtu", &mtu) &&
-		    mtu >= ETH_DATA_LEN && mtu < HNET_MAX_MTU)
-			netdev->max_mtu = mtu;
-	}
+	netdev->max_mtu = info->be_sg ? HNET_MAX_MTU : ETH_DATA_LEN;
+	hcall_store_read_uint(info->dev->otherend, "mtu", &mtu);
+	netdev->mtu = clamp(mtu, ETH_MIN_MTU, netdev->max_mtu);
 }
 
 /* Before any queue is set up: each can be torn down from here on. */
@@ -354,9 +355,10 @@ static void hnet_connect(struct hnet_info *info)
 	if (ret)
 		goto fail;
 	info->registered = true;
-	netdev_info(info->netdev, "%s: MAC %pM, %u queue(s)%s, max MTU %u\n",
+	netdev_info(info->netdev, "%s: MAC %pM, %u queue(s)%s, MTU %u (max %u)\n",
 		    dev_name(&dev->dev), info->netdev->dev_addr, nq,
-		    info->split_evtchn ? ", split event channels" : "", info->netdev->max_mtu);
+		    info->split_evtchn ? ", split event channels" : "", info->netdev->mtu,
+		    info->netdev->max_mtu);
 	/* The backend reads it all now; the carrier waits for its Connected. */
 	ret = hcall_bus_switch_state(dev, HCALL_STATE_CONNECTED);
 	if (ret && hnet_disable(info, dev_name(&dev->dev), "cannot switch to Connected"))
@@ -394,8 +396,13 @@ static void hnet_backend_gone(struct hnet_info *info, enum hcall_state state)
 	char *err;
 
 	err = hcall_store_read_str(dev->otherend, "error");
-	dev_err(&dev->dev, "backend went to state %d: %s\n", state,
-		IS_ERR(err) ? "no reason given" : err);
+	/* After our own error the backend is expected to close. */
+	if (hnet_broken(info))
+		dev_info(&dev->dev, "backend went to state %d: %s\n", state,
+			 IS_ERR(err) ? "no reason given" : err);
+	else
+		dev_err(&dev->dev, "backend went to state %d: %s\n", state,
+			IS_ERR(err) ? "no reason given" : err);
 	if (!IS_ERR(err))
 		kfree(err);
 	hnet_disable(info, dev_name(&dev->dev), "backend gone");

@@ -169,6 +169,7 @@ struct hnet_info {
 	unsigned int nr_queues;
 	unsigned int rx_target;		/* rx buffers each queue keeps posted */
 	bool split_evtchn;
+	bool be_sg;			/* the backend takes frames over several slots */
 	bool registered;		/* register_netdev() done */
 	bool fatal;			/* hcall_bus_dev_fatal() done */
 	bool removing;

@@ -78,7 +78,7 @@ static int hnet_open(struct net_device *netdev)
 		napi_enable(&q->napi);
 		/* A ring still full from before the stop is woken by its completions. */
 		spin_lock_bh(&q->tx_lock);
-		if (hnet_tx_room(q))
+		if (hnet_tx_room(q) && !hnet_broken(info))
 			netif_tx_start_queue(netdev_get_tx_queue(netdev, i));
 		spin_unlock_bh(&q->tx_lock);
 		/* The first poll posts the rx buffers and takes what came in. */

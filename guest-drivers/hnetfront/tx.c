@@ -108,10 +108,33 @@ static void hnet_tx_drop(struct hnet_queue *q, struct sk_buff *skb, enum hnet_tx
 	dev_kfree_skb_any(skb);
 }
 
+/* Count a frame that had to be copied to be sent. */
+static void hnet_tx_copied(struct hnet_queue *q)
+{
+	spin_lock(&q->tx_lock);
+	hnet_tx_count(q, HNET_TX_LINEARIZED, 1);
+	spin_unlock(&q->tx_lock);
+}
+
 /*
- * Make @skb sendable: at most HNET_MAX_SLOTS pieces, headers in the
- * first. Returns the skb to send (maybe a copy) with its pieces in @c and
- * their number in *@n, or NULL once it is dropped.
+ * A copy of @skb in place of it: all linear (@whole), or with a new head
+ * and the same fragments. NULL without memory (@skb is still the caller's).
+ */
+static struct sk_buff *hnet_tx_copy(struct hnet_queue *q, struct sk_buff *skb, bool whole)
+{
+	struct sk_buff *nskb = whole ? skb_copy(skb, GFP_ATOMIC) : pskb_copy(skb, GFP_ATOMIC);
+
+	if (!nskb)
+		return NULL;
+	dev_consume_skb_any(skb);
+	hnet_tx_copied(q);
+	return nskb;
+}
+
+/*
+ * Make @skb sendable: at most HNET_MAX_SLOTS pieces (one without SG),
+ * headers in the first. Returns the skb to send (maybe a copy) with its
+ * pieces in @c and their number in *@n, or NULL once it is dropped.
  */
 static struct sk_buff *hnet_tx_fixup(struct hnet_queue *q, struct sk_buff *skb,
 				     struct hnet_chunk *c, unsigned int *n)
@@ -135,26 +158,27 @@ static struct sk_buff *hnet_tx_fixup(struct hnet_queue *q, struct sk_buff *skb,
 		/* Into one buffer: 64 KiB spans 17 pages at most. */
 		if (skb_linearize(skb))
 			goto drop;
+		hnet_tx_copied(q);
 		*n = hnet_tx_chunks(skb, c);
-		spin_lock(&q->tx_lock);
-		hnet_tx_count(q, HNET_TX_LINEARIZED, 1);
-		spin_unlock(&q->tx_lock);
 	}
+	/* Headers running into the next page: a new head (a small one stays in its page). */
 	if (unlikely(PAGE_SIZE - offset_in_page(skb->data) < hdr)) {
-		/* The head runs into the next page: a new, small head. */
-		nskb = pskb_copy(skb, GFP_ATOMIC);
+		nskb = hnet_tx_copy(q, skb, false);
 		if (!nskb)
 			goto drop;
-		dev_consume_skb_any(skb);
 		skb = nskb;
 		*n = hnet_tx_chunks(skb, c);
-		spin_lock(&q->tx_lock);
-		hnet_tx_count(q, HNET_TX_LINEARIZED, 1);
-		spin_unlock(&q->tx_lock);
-		if (PAGE_SIZE - offset_in_page(skb->data) < hdr)
-			goto drop;
 	}
-	if (unlikely(*n > HNET_MAX_SLOTS))
+	/* Without SG one slot: a small linear copy stays within its page. */
+	if (unlikely(*n > 1 && !q->info->be_sg)) {
+		nskb = hnet_tx_copy(q, skb, true);
+		if (!nskb)
+			goto drop;
+		skb = nskb;
+		*n = hnet_tx_chunks(skb, c);
+	}
+	if (unlikely(*n > (q->info->be_sg ? HNET_MAX_SLOTS : 1) ||
+		     PAGE_SIZE - offset_in_page(skb->data) < hdr))
 		goto drop;
 	return skb;
 drop:
