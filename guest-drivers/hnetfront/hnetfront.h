@@ -214,7 +214,6 @@ void hnet_tx_release(struct hnet_queue *q, unsigned int *leaked);
 /* rx.c */
 int hnet_rx(struct hnet_queue *q, int budget);
 bool hnet_rx_rearm(struct hnet_queue *q);
-void hnet_rx_refill(struct hnet_queue *q);
 void hnet_refill_timer(struct timer_list *t);
 void hnet_rx_release(struct hnet_queue *q, unsigned int *leaked);
 

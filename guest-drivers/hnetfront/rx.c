@@ -279,61 +279,12 @@ static int hnet_rx_frame(struct hnet_queue *q, RING_IDX cons, const union hnet_r
 }
 
 /*
- * Receive up to @budget frames, then post buffers again. Runs in the
- * queue's NAPI poll; returns the frames dealt with.
- */
-int hnet_rx(struct hnet_queue *q, int budget)
-{
-	union hnet_rx_rsp r[HNET_RX_FRAME_MAX];
-	RING_IDX cons = q->rx.rsp_cons, rp;
-	unsigned int extras = 0;
-	int n, work = 0;
-
-	rp = READ_ONCE(q->rx.sring->rsp_prod);
-	virt_rmb();	/* the responses after the index that covers them */
-	/* No more answers than buffers published. */
-	if (rp - cons > q->rx_pushed - cons) {
-		hnet_rx_bad(q, "rx response index past the requests");
-		return 0;
-	}
-	q->rx_seen = rp;
-	while (cons != rp && work < budget) {
-		n = hnet_rx_gather(q, cons, rp, r, &extras);
-		if (n < 0) {
-			hnet_rx_bad(q, "rx frame longer than any allowed");
-			return work;
-		}
-		if (!n)
-			break;	/* its last response is still to come */
-		if (hnet_rx_frame(q, cons, r, n, extras))
-			return work;
-		cons += n;
-		q->rx.rsp_cons = cons;
-		work++;
-	}
-	hnet_rx_refill(q);
-	return work;
-}
-
-/*
- * Before the poll sleeps: ask for an event on the next response after
- * those seen (one past a frame still incomplete, so it does not spin on
- * it). True if one came in meanwhile.
- */
-bool hnet_rx_rearm(struct hnet_queue *q)
-{
-	WRITE_ONCE(q->rx.sring->rsp_event, q->rx_seen + 1);
-	virt_mb();	/* the event index before the producer is read again */
-	return READ_ONCE(q->rx.sring->rsp_prod) != q->rx_seen;
-}
-
-/*
  * Post buffers until rx_target are out: spare pages first, then new
  * zeroed ones. A refill cut short (no page, no grant reference) is
  * retried from a timer, so receive picks up again without waiting for
  * traffic that cannot come.
  */
-void hnet_rx_refill(struct hnet_queue *q)
+static void hnet_rx_refill(struct hnet_queue *q)
 {
 	struct hnet_info *info = q->info;
 	RING_IDX prod = q->rx.req_prod_pvt;
@@ -391,6 +342,55 @@ void hnet_rx_refill(struct hnet_queue *q)
 	q->rx_pushed = prod;
 	if (notify)
 		hcall_evtchn_send(q->rx_port);
+}
+
+/*
+ * Receive up to @budget frames, then post buffers again. Runs in the
+ * queue's NAPI poll; returns the frames dealt with.
+ */
+int hnet_rx(struct hnet_queue *q, int budget)
+{
+	union hnet_rx_rsp r[HNET_RX_FRAME_MAX];
+	RING_IDX cons = q->rx.rsp_cons, rp;
+	unsigned int extras = 0;
+	int n, work = 0;
+
+	rp = READ_ONCE(q->rx.sring->rsp_prod);
+	virt_rmb();	/* the responses after the index that covers them */
+	/* No more answers than buffers published. */
+	if (rp - cons > q->rx_pushed - cons) {
+		hnet_rx_bad(q, "rx response index past the requests");
+		return 0;
+	}
+	q->rx_seen = rp;
+	while (cons != rp && work < budget) {
+		n = hnet_rx_gather(q, cons, rp, r, &extras);
+		if (n < 0) {
+			hnet_rx_bad(q, "rx frame longer than any allowed");
+			return work;
+		}
+		if (!n)
+			break;	/* its last response is still to come */
+		if (hnet_rx_frame(q, cons, r, n, extras))
+			return work;
+		cons += n;
+		q->rx.rsp_cons = cons;
+		work++;
+	}
+	hnet_rx_refill(q);
+	return work;
+}
+
+/*
+ * Before the poll sleeps: ask for an event on the next response after
+ * those seen (one past a frame still incomplete, so it does not spin on
+ * it). True if one came in meanwhile.
+ */
+bool hnet_rx_rearm(struct hnet_queue *q)
+{
+	WRITE_ONCE(q->rx.sring->rsp_event, q->rx_seen + 1);
+	virt_mb();	/* the event index before the producer is read again */
+	return READ_ONCE(q->rx.sring->rsp_prod) != q->rx_seen;
 }
 
 void hnet_refill_timer(struct timer_list *t)
