@@ -2,7 +2,7 @@
 # hcall entry points. Everything built lands under build/ (ignored by git).
 #   make demo    build everything, boot the guest on hcall-run
 #   make check   all tests (unit, sanitizers, integration; kernel included)
-#   make bench   benchmarks (boot, PV platform, PV block)
+#   make bench   benchmarks (boot, PV platform, PV block, PV network)
 
 B        := $(CURDIR)/build
 KOBJ     := $(B)/kobj
@@ -26,7 +26,7 @@ LIB_SRC    := $(SHIM_SRC) $(DD_SRC) $(COMMON_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all setup kernel lab-kernel modules initramfs tools demo check unit integration \
-        bench bench-boot bench-pv bench-blk lint check-series clean distclean
+        bench bench-boot bench-pv bench-blk bench-net lint check-series clean distclean
 
 all: tools kernel modules initramfs lab-kernel
 
@@ -118,9 +118,9 @@ $(B)/bin/hcall-dd: libhcall/tools/hcall-dd.c $(call libs,lib,$(DD_LIBS)) | setup
 	$(CC) $(CFLAGS) $(BINDEP) -o $@ $< $(call libs,lib,$(DD_LIBS)) $(LIBS)
 
 # The user-mode NAT (--net user): libslirp in a process of its own.
-$(B)/bin/hcall-slirp: libhcall/tools/hcall-slirp.c | setup
+$(B)/bin/hcall-slirp: libhcall/tools/hcall-slirp.c $(call libs,lib,) | setup
 	@mkdir -p $(dir $@) $(dir $(B)/dep/$(subst $(B)/,,$@))
-	$(CC) $(CFLAGS) $(BINDEP) -o $@ $< -lslirp
+	$(CC) $(CFLAGS) $(BINDEP) -o $@ $< $(call libs,lib,) -lslirp
 
 # The shim under ASan + UBSan, for the hostile-guest tests.
 $(B)/bin/hcall-run-san: libhcall/tools/hcall-run.c $(call libs,lib-san,$(RUN_LIBS)) | setup
@@ -178,7 +178,7 @@ demo: all
 check: all unit
 	@tests/run
 
-bench: bench-boot bench-pv bench-blk
+bench: bench-boot bench-pv bench-blk bench-net
 
 bench-boot: all
 	@scripts/bench-boot
@@ -188,6 +188,9 @@ bench-pv: all
 
 bench-blk: all
 	@scripts/bench-blk
+
+bench-net: all
+	@scripts/bench-net
 
 lint: setup
 	@scripts/lint

@@ -24,6 +24,8 @@
 #include <linux/virtio_net.h>
 #include <slirp/libslirp.h>
 
+#include "hcall/common/vnetframe.h"
+
 #define MAX_TIMERS	16
 #define MAX_POLL	1024	/* slirp's sockets: one per NAT'd connection */
 #define FRAME_MAX	(10 + 65535 + 14)
@@ -39,7 +41,7 @@ static struct timer timers[MAX_TIMERS];
 static struct pollfd pfd[MAX_POLL];
 static unsigned int npfd;
 static int guest_fd;
-static unsigned long long dropped, bad_csum;
+static unsigned long long dropped;
 
 static int64_t now_ns(void)
 {
@@ -137,38 +139,11 @@ static int get_revents(int idx, void *opaque)
 	       (r & POLLHUP ? SLIRP_POLL_HUP : 0);
 }
 
-/*
- * A frame whose L4 checksum the guest left to the host (NEEDS_CSUM): the
- * field holds the pseudo-header's sum; fold in the rest, as
- * skb_checksum_help() does. -1 if the header's offsets lie outside.
- */
-static int complete_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *h)
-{
-	size_t start = h->csum_start, at = start + h->csum_offset;
-	uint32_t sum = 0;
-	uint16_t c;
-
-	if (start >= len || at + 2 > len)
-		return -1;
-	for (size_t i = start; i + 1 < len; i += 2)
-		sum += (uint32_t)f[i] << 8 | f[i + 1];
-	if ((len - start) & 1)
-		sum += (uint32_t)f[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	c = (uint16_t)~sum;
-	if (!c)
-		c = 0xffff;
-	f[at] = (uint8_t)(c >> 8);
-	f[at + 1] = (uint8_t)c;
-	return 0;
-}
-
 /* guest -> slirp: every frame waiting on the socket. 0, or -1 once it hung up. */
 static int from_guest(Slirp *s)
 {
 	static uint8_t buf[FRAME_MAX];
-	struct virtio_net_hdr h;
+	int off;
 
 	for (int i = 0; i < 64; i++) {
 		ssize_t n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
@@ -177,22 +152,14 @@ static int from_guest(Slirp *s)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (n == 0)
 			return -1;
-		if ((size_t)n > sizeof(buf) || n < (ssize_t)sizeof(h) + 14) {
+		/* A frame cut short (MSG_TRUNC: n is its real length), a GSO one
+		 * (none was offered in this mode) or bad checksum offsets. */
+		off = (size_t)n <= sizeof(buf) ? hc_vnet_frame(buf, (size_t)n) : -1;
+		if (off < 0) {
 			dropped++;
 			continue;
 		}
-		memcpy(&h, buf, sizeof(h));
-		/* No GSO was offered in this mode: a GSO frame is not ours to cut up. */
-		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-			dropped++;
-			continue;
-		}
-		if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		    complete_csum(buf + sizeof(h), (size_t)n - sizeof(h), &h)) {
-			bad_csum++;
-			continue;
-		}
-		slirp_input(s, buf + sizeof(h), (int)((size_t)n - sizeof(h)));
+		slirp_input(s, buf + off, (int)((size_t)n - (size_t)off));
 	}
 	return 0;
 }
@@ -292,9 +259,8 @@ int main(int argc, char **argv)
 		slirp_pollfds_poll(s, n < 0, get_revents, NULL);
 		run_timers();
 	}
-	if (dropped || bad_csum)
-		fprintf(stderr, "hcall-slirp: %llu frames dropped, %llu with bad checksum offsets\n",
-			dropped, bad_csum);
+	if (dropped)
+		fprintf(stderr, "hcall-slirp: %llu frames dropped\n", dropped);
 	slirp_cleanup(s);
 	return 0;
 }
