@@ -354,15 +354,18 @@ static int halt_watch_tick(struct halt_watch *w, struct hc_vm *vm, double t)
 
 /* Wait for a stop request, a signal, the timeout, a panic that never ends
  * or a guest halted for good. */
-static void wait_for_stop(struct hc_vm *vm, int sfd, double timeout, struct halt_watch *hw)
+static void wait_for_stop(struct hc_vm *vm, int sfd, int ddfd, double timeout,
+			  struct halt_watch *hw)
 {
-	double start = now_ms(), panic_at = 0;
-	struct pollfd p[2] = { { vm->stop_efd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+	double start = now_ms(), panic_at = 0, dd_quiet = 0;
+	/* The driver domain's socket, for its hang-up only (events 0). */
+	struct pollfd p[3] = { { vm->stop_efd, POLLIN, 0 }, { sfd, POLLIN, 0 }, { -1, 0, 0 } };
 
 	for (;;) {
 		double t = now_ms();
 
-		if (poll(p, 2, 100) > 0) {
+		p[2].fd = t >= dd_quiet ? ddfd : -1;
+		if (poll(p, 3, 100) > 0) {
 			if (p[0].revents)
 				return;
 			if (p[1].revents) {
@@ -372,6 +375,13 @@ static void wait_for_stop(struct hc_vm *vm, int sfd, double timeout, struct halt
 					si.ssi_signo = 0;
 				hc_vm_stop(vm, HC_STOP_SIGNAL, "stopped by signal %u", si.ssi_signo);
 				return;
+			}
+			/* hcall-dd died: its devices go now, the guest told at once. */
+			if (p[2].revents) {
+				if (hc_backends_dd_hangup(vm, ddfd))
+					ddfd = -1;
+				else
+					dd_quiet = t + 100;
 			}
 		}
 		if (timeout > 0 && t - start > timeout * 1e3) {
@@ -422,7 +432,7 @@ int main(int argc, char **argv)
 	char err[256];
 	sigset_t sigs;
 	pthread_t in;
-	int sfd, status, in_started = 0;
+	int sfd, ddfd, status, in_started = 0;
 
 	parse_args(argc, argv, &o);
 	if (!o.hvm)
@@ -455,6 +465,18 @@ int main(int argc, char **argv)
 	}
 	free(kernel);
 	free(initrd);
+	/*
+	 * From here on a signal must not kill us outright: devices leave
+	 * things on the host (a bridge, helper processes) that teardown
+	 * removes. Blocked, they wait for the signalfd.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sigdelset(&sigs, SIGPIPE);
 	for (int i = 0; i < o.ndevs; i++) {
 		const struct hc_backend_type *t = hc_backend_types[o.devs[i].type];
 
@@ -469,19 +491,13 @@ int main(int argc, char **argv)
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;
 	}
+	ddfd = hc_backends_dd_fd(&vm);	/* before any vCPU may lose it */
 	if (hc_vm_setup_bsp(&vm, boot.entry, HC_ZERO_PAGE_ADDR, err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;
 	}
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	sigdelset(&sigs, SIGPIPE);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	halt_watch_open(&hw, &vm);
 
@@ -492,7 +508,7 @@ int main(int argc, char **argv)
 		return EXIT_VMM;
 	}
 	in_started = pthread_create(&in, NULL, stdin_thread, &vm) == 0;
-	wait_for_stop(&vm, sfd, o.timeout, &hw);
+	wait_for_stop(&vm, sfd, ddfd, o.timeout, &hw);
 	hc_vm_join(&vm);
 	halt_watch_close(&hw, &vm);
 	if (in_started)

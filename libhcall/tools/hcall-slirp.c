@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * hcall-slirp FD STATUS_FD [FWD...]: the user-mode NAT of one vif, spawned
+ * hcall-slirp FD STATUS_FD [hostloop] [FWD...]: the user-mode NAT of one vif, spawned
  * by hcall-run (--net user). It runs libslirp, QEMU's user networking, in
  * a process of its own that holds nothing of the guest but FD: a
  * SOCK_SEQPACKET socket whose peer (hcall-dd's netback) sends and takes one
  * 10-byte virtio_net_hdr + one Ethernet frame per message. Guest 10.0.2.15,
- * host and gateway 10.0.2.2, DNS 10.0.2.3, DHCP from 10.0.2.15. Each FWD
+ * host and gateway 10.0.2.2, DNS 10.0.2.3, DHCP from 10.0.2.15; the
+ * host's loopback (10.0.2.2 as a destination) only with "hostloop": a
+ * guest must not reach services bound to 127.0.0.1 unasked. Each FWD
  * is "UDP,HOSTADDR,HOSTPORT,GUESTPORT" (numbers, host order) as hcall-run
  * parsed it from hostfwd=. "OK" or "ERR reason" goes to STATUS_FD once
  * the forwards are listening; the process ends when FD's peer hangs up.
+ * libslirp parses the guest's frames: before it sees one, this process
+ * keeps no other fd, leaves the terminal's session, and gives up root
+ * (after binding the forwards) and the right to gain privileges.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -192,6 +199,28 @@ static void status(int fd, const char *fmt, const char *arg)
 	close(fd);
 }
 
+/* Keep the socket as fd 3 and the status pipe as fd 4, nothing else open. */
+static int keep_only(int *guest, int *st)
+{
+	int g = fcntl(*guest, F_DUPFD_CLOEXEC, 10), s = fcntl(*st, F_DUPFD_CLOEXEC, 10);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (g < 0 || s < 0 || null < 0 || dup2(null, 0) < 0 || dup2(g, 3) < 0 || dup2(s, 4) < 0)
+		return -1;
+	*guest = 3;
+	*st = 4;
+	return close_range(5, ~0u, 0);	/* stdout/stderr stay: messages */
+}
+
+/* No way back to root, and no new privileges from anything we could exec. */
+static int drop_privileges(void)
+{
+	if (geteuid() == 0 &&
+	    (setgroups(0, NULL) || setgid(65534) || setuid(65534) || setuid(0) != -1))
+		return -1;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const SlirpCb cb = {
@@ -200,12 +229,12 @@ int main(int argc, char **argv)
 		.timer_free = timer_free, .timer_mod = timer_mod,
 		.register_poll_fd = no_fd, .unregister_poll_fd = no_fd, .notify = no_notify,
 	};
-	SlirpConfig cfg = { .version = 1, .in_enabled = true };
-	int status_fd;
+	SlirpConfig cfg = { .version = 1, .in_enabled = true, .disable_host_loopback = true };
+	int status_fd, first = 3;
 	Slirp *s;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: hcall-slirp FD STATUS_FD [UDP,HOSTADDR,HOSTPORT,GUESTPORT...]"
+		fprintf(stderr, "usage: hcall-slirp FD STATUS_FD [hostloop] [UDP,HOSTADDR,HOSTPORT,GUESTPORT...]"
 			" (hcall-run starts it for --net user)\n");
 		return 2;
 	}
@@ -213,6 +242,14 @@ int main(int argc, char **argv)
 	status_fd = atoi(argv[2]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive the guest's shim */
 	signal(SIGPIPE, SIG_IGN);
+	if (keep_only(&guest_fd, &status_fd) || setsid() < 0) {
+		fprintf(stderr, "hcall-slirp: cannot shed fds or the terminal: %s\n", strerror(errno));
+		return 1;
+	}
+	if (argc > 3 && !strcmp(argv[3], "hostloop")) {
+		cfg.disable_host_loopback = false;
+		first = 4;
+	}
 	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
 	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
 	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
@@ -223,7 +260,7 @@ int main(int argc, char **argv)
 		status(status_fd, "ERR %s\n", "libslirp would not start");
 		return 1;
 	}
-	for (int i = 3; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		unsigned int udp, haddr, hport, gport;
 		struct in_addr h, g;
 
@@ -241,6 +278,10 @@ int main(int argc, char **argv)
 			status(status_fd, "ERR cannot listen on host %s (in use?)\n", why);
 			return 1;
 		}
+	}
+	if (drop_privileges()) {
+		status(status_fd, "ERR cannot drop privileges: %s\n", strerror(errno));
+		return 1;
 	}
 	status(status_fd, "%s\n", "OK");
 	for (;;) {

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """hcall-slirp, the user-mode NAT, driven as netback drives it (one vnet
 header + one frame per SOCK_SEQPACKET message), without KVM: it answers
-ARP for the gateway and DHCP with libslirp's usual lease, reaches a TCP
-server on this host's loopback through the NAT, refuses a taken hostfwd
+ARP for the gateway and DHCP with libslirp's usual lease, keeps the guest
+away from this host's loopback unless asked (hostloop), then reaches a TCP
+server there through the NAT, refuses a taken hostfwd
 port with one line before anything runs, and ends when its socket hangs
 up."""
 import os
@@ -93,37 +94,51 @@ r = recv(a, lambda f: f[12:14] == b"\x08\x00" and f[23] == 17 and f[34:38] == b"
 ok(r is not None and r[42 + 16:42 + 20] == socket.inet_aton("10.0.2.15") and
    r[26:30] == socket.inet_aton("10.0.2.2"), "DHCP offers 10.0.2.15 from 10.0.2.2")
 
-# TCP through the NAT to a server on our loopback (10.0.2.2 in the guest):
-# a SYN with its checksum left to the host (NEEDS_CSUM) gets a SYN-ACK.
+def syn_to_loopback(a, port):
+    """A SYN to 10.0.2.2:port, its checksum left to the host (NEEDS_CSUM):
+    the TCP flags of the answer, or None."""
+    tcp = struct.pack("!HHIIBBHHH", 40000, port, 1000, 0, 5 << 4, 0x02, 65535, 0, 0)
+    pseudo = socket.inet_aton("10.0.2.15") + socket.inet_aton("10.0.2.2") + \
+        struct.pack("!BBH", 0, 6, len(tcp))
+    seed = (~csum(pseudo)) & 0xffff	# the pseudo-header's sum, as CHECKSUM_PARTIAL leaves it
+    tcp = tcp[:16] + struct.pack("!H", seed) + tcp[18:]
+    hdr = struct.pack("<BBHHHH", 1, 0, 0, 0, 34, 16)	# NEEDS_CSUM at 14 + 20, field at +16
+    a.send(hdr + ip4(6, "10.0.2.15", "10.0.2.2", tcp))
+    r = recv(a, lambda f: f[12:14] == b"\x08\x00" and f[23] == 6, secs=5)
+    return None if r is None else r[47]
+
+
+def accepted(srv):
+    srv.settimeout(2)
+    try:
+        srv.accept()[0].close()
+        return True
+    except OSError:
+        return False
+
+
+# By default the guest must not reach services bound to this host's
+# loopback (10.0.2.2 as a destination): a reset, and no connection.
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))
 srv.listen(1)
 port = srv.getsockname()[1]
-tcp = struct.pack("!HHIIBBHHH", 40000, port, 1000, 0, 5 << 4, 0x02, 65535, 0, 0)
-pseudo = socket.inet_aton("10.0.2.15") + socket.inet_aton("10.0.2.2") + struct.pack("!BBH", 0, 6, len(tcp))
-seed = (~csum(pseudo)) & 0xffff	# the pseudo-header's sum, as CHECKSUM_PARTIAL leaves it
-tcp = tcp[:16] + struct.pack("!H", seed) + tcp[18:]
-hdr = struct.pack("<BBHHHH", 1, 0, 0, 0, 34, 16)	# NEEDS_CSUM at 14 + 20, field at +16
-a.send(hdr + ip4(6, "10.0.2.15", "10.0.2.2", tcp))
-r = recv(a, lambda f: f[12:14] == b"\x08\x00" and f[23] == 6, secs=5)
-ok(r is not None and r[47] & 0x12 == 0x12, "a SYN to 10.0.2.2:%d (checksum completed by "
-   "hcall-slirp) is answered with a SYN-ACK from the host's server" % port)
-srv.settimeout(2)
-try:
-    srv.accept()[0].close()
-    accepted = True
-except OSError:
-    accepted = False
-ok(accepted, "and the host's server saw the connection")
-srv.close()
-
+flags = syn_to_loopback(a, port)
+ok(flags is None or not flags & 0x02, "without hostloop a SYN to 10.0.2.2:%d gets no SYN-ACK "
+   "(flags %s)" % (port, flags))
+ok(not accepted(srv), "and the server on the host's loopback sees no connection")
 a.close()
-try:
-    rc = p.wait(timeout=5)
-except subprocess.TimeoutExpired:
-    p.kill()
-    rc = "hung"
-ok(rc == 0, "hcall-slirp ends when its socket hangs up (status %s)" % rc)
+p.wait(timeout=5)
+
+# With hostloop (what --net user,hostloop=on asks): a SYN-ACK from the server.
+a, p, status = start("hostloop")
+send(a, arp)	# so this new NAT knows the guest's MAC for its answer
+recv(a, lambda f: f[12:14] == b"\x08\x06")
+flags = syn_to_loopback(a, port)
+ok(flags is not None and flags & 0x12 == 0x12, "with hostloop a SYN to 10.0.2.2:%d (checksum "
+   "completed by hcall-slirp) is answered with a SYN-ACK from the host's server" % port)
+ok(accepted(srv), "and the host's server saw the connection")
+srv.close()
 
 # A forward whose host port is taken: one ERR line, nonzero status.
 busy = socket.socket()

@@ -6,12 +6,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -93,6 +93,32 @@ static void lose_dd(struct hc_vm *vm, int why)
 	}
 }
 
+int hc_backends_dd_fd(struct hc_vm *vm)
+{
+	struct hc_backends *bs = vm->backends;
+
+	return bs && bs->n ? bs->sock : -1;
+}
+
+int hc_backends_dd_hangup(struct hc_vm *vm, int fd)
+{
+	struct hc_backends *bs = vm->backends;
+	struct pollfd p = { fd, 0, 0 };
+	int done = 1;
+
+	pthread_mutex_lock(&vm->pv.lock);
+	/* A failed request may have lost it meanwhile: then there is nothing left to do. */
+	if (bs && bs->sock == fd) {
+		/* A soft reset detaches everything itself: look again once it is over. */
+		if (vm->pv.resetting || poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
+			done = 0;
+		else
+			lose_dd(vm, -EIO);
+	}
+	pthread_mutex_unlock(&vm->pv.lock);
+	return done;
+}
+
 /* One request to hcall-dd; a lost or late reply ends the connection. */
 int hc_backend_dd_call(struct hc_vm *vm, const struct hc_dd_attach *a, const int *fds,
 		       uint32_t *ring_id)
@@ -120,10 +146,10 @@ static int spawn_dd(struct hc_backends *bs, const char *binary, char *err, size_
 		return hc_err(err, errlen, "fork: %s", strerror(errno));
 	if (bs->pid == 0) {
 		/* The driver domain dies with its shim, holding only its socket. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		hc_child_prepare();
 		if (fcntl(sv[1], F_SETFD, 0) == 0) {
 			snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-			execl(binary, "hcall-dd", "--fd", fdarg, (char *)NULL);
+			execlp(binary, "hcall-dd", "--fd", fdarg, (char *)NULL);
 		}
 		fprintf(stderr, "hcall-run: cannot run %s: %s\n", binary, strerror(errno));
 		_exit(127);

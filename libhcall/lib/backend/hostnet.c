@@ -6,6 +6,7 @@
  * that belongs to the user needs no privilege).
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,4 +165,29 @@ void hc_bridge_destroy(const char *br)
 		ioctl(s, SIOCBRDELBR, br);
 		close(s);
 	}
+}
+
+int hc_subnet_in_use(uint32_t addr, unsigned int prefix, char *err, size_t errlen)
+{
+	struct ifaddrs *all, *i;
+	int ret = 0;
+
+	if (getifaddrs(&all))
+		return hc_err(err, errlen, "cannot list the host's addresses: %s", strerror(errno));
+	for (i = all; i && !ret; i = i->ifa_next) {
+		uint32_t a, m, mine = prefix ? ~0u << (32 - prefix) : 0;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
+			continue;
+		a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		m = ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
+		/* Two subnets overlap when they agree on the shorter of their prefixes. */
+		if (!((a ^ addr) & m & mine))
+			ret = hc_err(err, errlen, "%u.%u.%u.%u/%u overlaps %s's address %u.%u.%u.%u "
+				     "(choose another with net=)", addr >> 24, addr >> 16 & 255,
+				     addr >> 8 & 255, addr & 255, prefix, i->ifa_name, a >> 24,
+				     a >> 16 & 255, a >> 8 & 255, a & 255);
+	}
+	freeifaddrs(all);
+	return ret;
 }

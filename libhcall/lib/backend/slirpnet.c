@@ -84,11 +84,12 @@ static int read_status(int fd, char *err, size_t errlen)
 		      !strncmp(line, "ERR ", 4) ? line + 4 : "hcall-slirp did not start");
 }
 
-int hc_slirp_start(const struct hc_slirp_fwd *fwd, unsigned int nfwd, int *fd, pid_t *pid,
-		   char *err, size_t errlen)
+int hc_slirp_start(const struct hc_slirp_fwd *fwd, unsigned int nfwd, int hostloop, int *fd,
+		   pid_t *pid, char *err, size_t errlen)
 {
-	char path[4096], arg[HC_SLIRP_MAX_FWD][48], fds[2][12];
-	char *argv[4 + HC_SLIRP_MAX_FWD];
+	char path[4096], arg[HC_SLIRP_MAX_FWD][48], fds[2][12], loop[] = "hostloop";
+	char *argv[5 + HC_SLIRP_MAX_FWD];
+	unsigned int a = 3;
 	const char *bin = hc_tool_path("HCALL_SLIRP", "hcall-slirp", path, sizeof(path));
 	int sv[2], st[2];
 	unsigned int i;
@@ -107,18 +108,21 @@ int hc_slirp_start(const struct hc_slirp_fwd *fwd, unsigned int nfwd, int *fd, p
 	argv[0] = "hcall-slirp";
 	argv[1] = fds[0];
 	argv[2] = fds[1];
+	if (hostloop)
+		argv[a++] = loop;
 	for (i = 0; i < nfwd; i++) {
 		snprintf(arg[i], sizeof(arg[i]), "%d,%u,%u,%u", fwd[i].udp, fwd[i].host_addr,
 			 fwd[i].host_port, fwd[i].guest_port);
-		argv[3 + i] = arg[i];
+		argv[a++] = arg[i];
 	}
-	argv[3 + nfwd] = NULL;
+	argv[a] = NULL;
 	*pid = fork();
 	if (*pid == 0) {
-		/* Only the two fds it needs survive the exec. */
+		/* Only the two fds it needs survive the exec (hcall-slirp drops the rest). */
+		hc_child_prepare();
 		fcntl(sv[1], F_SETFD, 0);
 		fcntl(st[1], F_SETFD, 0);
-		execv(bin, argv);
+		execvp(bin, argv);
 		dprintf(st[1], "ERR cannot run %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}

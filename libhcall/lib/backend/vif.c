@@ -36,6 +36,7 @@ struct hc_vif {
 	uint32_t features;		/* HC_DD_VIF_*, as negotiated at connect */
 	uint32_t host_addr;		/* host: the bridge's address */
 	pid_t slirp;			/* user: hcall-slirp */
+	int hostloop;			/* user: the guest may reach our 127.0.0.1 */
 	unsigned int nfwd;
 	struct hc_slirp_fwd fwd[HC_SLIRP_MAX_FWD];
 };
@@ -109,6 +110,11 @@ static int parse_item(struct hc_vif *v, const char *item, size_t len, uint32_t *
 	}
 	if (klen == 3 && !memcmp(item, "net", 3) && v->mode == VIF_HOST)
 		return parse_net(val, net, prefix);
+	if (klen == 8 && !memcmp(item, "hostloop", 8) && v->mode == VIF_USER &&
+	    (!strcmp(val, "on") || !strcmp(val, "off"))) {
+		v->hostloop = !strcmp(val, "on");
+		return 0;
+	}
 	if (klen == 7 && !memcmp(item, "hostfwd", 7) && v->mode == VIF_USER &&
 	    v->nfwd < HC_SLIRP_MAX_FWD)
 		return hc_slirp_parse_fwd(val, &v->fwd[v->nfwd++]);
@@ -168,14 +174,18 @@ static int vif_add(struct hc_backend_dev *d, unsigned int nth, const char *spec,
 		v->fd[q] = -1;
 	if (parse_spec(v, nth, spec, &net, &prefix)) {
 		snprintf(err, errlen, "'%s': want tap=NAME[,bridge=BR], host[,net=A.B.C.D/N] or"
-			 " user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]..., each with [,mac=MAC]"
+			 " user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...[,hostloop=on], each with [,mac=MAC]"
 			 "[,queues=1-%d] (user: 1)", spec, HC_VIF_MAX_QUEUES);
 		return -1;
 	}
 	d->devid = nth;
 	if (v->mode == VIF_USER)
-		return hc_slirp_start(v->fwd, v->nfwd, &v->fd[0], &v->slirp, err, errlen);
+		return hc_slirp_start(v->fwd, v->nfwd, v->hostloop, &v->fd[0], &v->slirp, err,
+				      errlen);
 	if (v->mode == VIF_HOST) {
+		/* A subnet the host already has would take over its traffic. */
+		if (hc_subnet_in_use(net, prefix, err, errlen))
+			return -1;
 		/* Ours alone: named after the process, removed at exit. */
 		snprintf(v->bridge, sizeof(v->bridge), "hcbr%u-%d", nth, (int)getpid() % 1000000);
 		if (hc_bridge_create(v->bridge, net, prefix, err, errlen)) {
@@ -260,7 +270,7 @@ static int vif_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 	struct hc_vif *v = d->priv;
 	long long nq = hc_backend_get_num(vm, d->fe, "multi-queue-num-queues");
 	char dir[HC_STORE_MAX_PATH];
-	unsigned int q, tun_f = TUN_F_CSUM;
+	unsigned int q, tun_f = 0;
 	int ret = 0;
 
 	/* Page flipping is gone from Xen and was never ours. */
@@ -273,8 +283,17 @@ static int vif_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 	/* GSO frames need more than one slot; user mode offered none. */
 	if (!(v->features & HC_DD_VIF_SG) || v->mode == VIF_USER)
 		v->features &= ~(HC_DD_VIF_GSO_TCPV4 | HC_DD_VIF_GSO_TCPV6);
-	tun_f |= v->features & HC_DD_VIF_GSO_TCPV4 ? TUN_F_TSO4 : 0;
-	tun_f |= v->features & HC_DD_VIF_GSO_TCPV6 ? TUN_F_TSO6 : 0;
+	/*
+	 * Frames to the guest may leave their checksum to it (csum_blank) only
+	 * if it takes that for IPv4 (unless feature-no-csum-offload) and IPv6
+	 * alike: the TAP has one switch for both. TSO needs it.
+	 */
+	if (hc_backend_get_num(vm, d->fe, "feature-no-csum-offload") != 1 &&
+	    (v->features & HC_DD_VIF_IPV6_CSUM)) {
+		tun_f = TUN_F_CSUM;
+		tun_f |= v->features & HC_DD_VIF_GSO_TCPV4 ? TUN_F_TSO4 : 0;
+		tun_f |= v->features & HC_DD_VIF_GSO_TCPV6 ? TUN_F_TSO6 : 0;
+	}
 	/* No multi-queue-num-queues: one queue, its nodes in the device's directory. */
 	if (nq != -1 && (nq < 1 || nq > (long long)v->nq))
 		return -EINVAL;
@@ -283,7 +302,9 @@ static int vif_connect(struct hc_vm *vm, struct hc_backend_dev *d, int *asked)
 		if (hc_tap_queue_enable(v->fd[q], q < (nq < 0 ? 1 : nq)) ||
 		    hc_tap_set_offload(v->fd[q], tun_f))
 			return -errno;
-	if (nq < 0)
+	/* One queue keeps its nodes in the device's directory, with or without
+	 * multi-queue-num-queues=1 (Linux's netfront writes it, as Xen reads it). */
+	if (nq <= 1)
 		return attach_queue(vm, d, d->fe, asked);
 	for (q = 0; q < nq && !ret; q++) {
 		snprintf(dir, sizeof(dir), "%s/queue-%u", d->fe, q);
@@ -310,6 +331,7 @@ static void vif_forget_frontend(struct hc_vm *vm, const struct hc_backend_dev *d
 	static const char *const nodes[] = {
 		"tx-ring-ref", "rx-ring-ref", "event-channel", "event-channel-tx",
 		"event-channel-rx", "multi-queue-num-queues", "request-rx-copy",
+		"feature-no-csum-offload",
 	};
 	char queue[16];
 	unsigned int k;
@@ -330,8 +352,9 @@ const struct hc_backend_type hc_vif_type = {
 	.help = "  --net SPEC        PV network interface (eth0, eth1, ...) served by hcall-dd; up to 4:\n"
 		"                    tap=NAME[,bridge=BR] (a TAP, joined to your bridge) or\n"
 		"                    host[,net=A.B.C.D/N] (host-only: a private bridge, no route out) or\n"
-		"                    user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]... (NAT by libslirp:\n"
-		"                    guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3, DHCP);\n"
+		"                    user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...[,hostloop=on] (NAT by\n"
+		"                    libslirp: guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3, DHCP;\n"
+		"                    hostloop=on lets the guest reach this host's 127.0.0.1);\n"
 		"                    each with [,mac=MAC][,queues=1-4] (user: 1)\n",
 	.noun = "NIC",
 	.nouns = "NICs",

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "hcall/common/reap.h"
@@ -24,4 +25,13 @@ void hc_reap_or_kill(pid_t pid, unsigned int ms)
 		kill(pid, SIGKILL);
 		hc_reap_bounded(pid, ms);
 	}
+}
+
+void hc_child_prepare(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }

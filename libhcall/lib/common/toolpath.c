@@ -8,7 +8,7 @@
 
 const char *hc_tool_path(const char *env, const char *name, char *buf, size_t size)
 {
-	const char *e = getenv(env);
+	const char *e = secure_getenv(env);	/* never from the environment of a setuid run */
 	ssize_t n;
 	char *slash;
 

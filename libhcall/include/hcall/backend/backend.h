@@ -124,6 +124,20 @@ void hc_backends_poll(struct hc_vm *vm);
  * or a shared hcall-dd was lost with rings): the memory cannot be handed on.
  */
 int hc_backends_reset(struct hc_vm *vm);
+/*
+ * The connection to the driver domain, -1 without one: the tool's main loop
+ * watches it for a hang-up (poll events 0, so only POLLHUP and POLLERR).
+ * Read it before the vCPUs run (a failed request may close it later).
+ */
+int hc_backends_dd_fd(struct hc_vm *vm);
+/*
+ * The driver domain's connection @fd reported POLLHUP or POLLERR: it died
+ * between requests (killed, crashed). Lose it as a failed request would,
+ * so every device is gone and each frontend is told now, not at its next
+ * request (a NIC's link would stay up meanwhile). 1: done with @fd (lost,
+ * or already lost); 0: look again later (a soft reset is under way).
+ */
+int hc_backends_dd_hangup(struct hc_vm *vm, int fd);
 /* Detach everything, close the driver domain, reap a private one. */
 void hc_backends_destroy(struct hc_vm *vm);
 /* hc_backends_destroy() and free what is left (the counters). */

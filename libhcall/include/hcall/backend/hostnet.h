@@ -27,6 +27,8 @@ int hc_bridge_addif(const char *br, const char *ifname, char *err, size_t errlen
 /* Create bridge @br with @addr/@prefix (IPv4, host order) and bring it up. */
 int hc_bridge_create(const char *br, uint32_t addr, unsigned int prefix, char *err,
 		     size_t errlen);
+/* -1 + @err if an interface of the host has an IPv4 address overlapping @addr/@prefix. */
+int hc_subnet_in_use(uint32_t addr, unsigned int prefix, char *err, size_t errlen);
 /* Remove bridge @br (taken down first). */
 void hc_bridge_destroy(const char *br);
 

@@ -22,12 +22,14 @@ struct hc_slirp_fwd {
 
 /*
  * Start the NAT with @nfwd port forwards: the guest is 10.0.2.15, host
- * and gateway 10.0.2.2, DNS 10.0.2.3, DHCP. Returns the socket end for
+ * and gateway 10.0.2.2, DNS 10.0.2.3, DHCP; with @hostloop the guest may
+ * reach the host's loopback at 10.0.2.2 (QEMU's default, off here: it
+ * exposes every service bound to 127.0.0.1). Returns the socket end for
  * hcall-dd in *@fd and the child in *@pid. 0 or -1 + @err (a forward
  * whose host port is taken is an error here, before the guest runs).
  */
-int hc_slirp_start(const struct hc_slirp_fwd *fwd, unsigned int nfwd, int *fd, pid_t *pid,
-		   char *err, size_t errlen);
+int hc_slirp_start(const struct hc_slirp_fwd *fwd, unsigned int nfwd, int hostloop, int *fd,
+		   pid_t *pid, char *err, size_t errlen);
 /* Parse one QEMU hostfwd value "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT". */
 int hc_slirp_parse_fwd(const char *s, struct hc_slirp_fwd *fwd);
 /* Stop the child (it also ends when @fd's peer closes) and reap it. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reaping helper processes without waiting on them forever. */
+/* Starting helper processes, and reaping them without waiting forever. */
 #ifndef HCALL_COMMON_REAP_H
 #define HCALL_COMMON_REAP_H
 
@@ -12,5 +12,10 @@
 int hc_reap_bounded(pid_t pid, unsigned int ms);
 /* hc_reap_bounded(), then SIGKILL and wait as long again. */
 void hc_reap_or_kill(pid_t pid, unsigned int ms);
+/*
+ * In a forked helper, before its exec: no signal blocked (the shim blocks
+ * its own for its signalfd) and death with the shim.
+ */
+void hc_child_prepare(void);
 
 #endif

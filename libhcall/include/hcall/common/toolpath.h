@@ -8,7 +8,8 @@
 /*
  * $@env if set, else @name next to the running program (build/bin/ holds
  * them all, so a test's hcall-run-san finds the hcall-dd of its tree),
- * else @name for $PATH. @buf holds the result.
+ * else @name for $PATH (spawn it with execvp/execlp: a bare name must
+ * never mean the current directory). @buf holds the result.
  */
 const char *hc_tool_path(const char *env, const char *name, char *buf, size_t size);
 
