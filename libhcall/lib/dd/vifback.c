@@ -133,7 +133,7 @@ static int vif_process(struct hc_dd_ring *r)
 
 	if (vb->broken)
 		return -EPROTO;
-	tx = hc_viftx_process(vb, r->fd_revents);
+	tx = hc_viftx_process(vb);
 	rx = tx < 0 ? tx : hc_vifrx_process(vb, r->fd_revents);
 	if (tx < 0 || rx < 0) {
 		/* Cut off: nothing of the guest's stays pinned for a ring no longer served. */

@@ -144,6 +144,13 @@ static int rx_frame(struct hc_vifback *vb)
 			return 0;
 		}
 		vb->rx_errors++;
+		/*
+		 * One frame the TAP could not hand over (a GSO type its vnet
+		 * header cannot describe, a fault copying it): gone, the
+		 * buffers untouched; the next one may pass.
+		 */
+		if (errno == EINVAL || errno == EFAULT || errno == EMSGSIZE || errno == ENOBUFS)
+			return 1;
 		vb->fd_dead = 1;	/* the TAP went away: reads stop, tx answers DROPPED */
 		return 0;
 	}

@@ -218,14 +218,16 @@ static void push(struct hc_vifback *vb)
 		hc_dd_ring_notify(vb->ring, 0);
 }
 
-int hc_viftx_process(struct hc_vifback *vb, short revents)
+int hc_viftx_process(struct hc_vifback *vb)
 {
 	struct hc_vif_txframe *t = &vb->txf;
 	int served = 0, more = 0, ret;
 
 	if (t->held) {
-		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
-			return 0;	/* still waiting for room */
+		/*
+		 * Try again whatever the last poll saw: under a steady rx load
+		 * the thread may not sleep (and poll) for a long time.
+		 */
 		ret = send_frame(vb, t);
 		if (ret == -EAGAIN)
 			return 0;

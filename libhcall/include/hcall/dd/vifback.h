@@ -84,10 +84,10 @@ int hc_vif_cut_off(const struct hc_vifback *vb, const char *dir, unsigned int re
 /*
  * Serve the tx ring: at most HC_VIF_BATCH frames. 1: more may be waiting;
  * 0: idle (after RING_FINAL_CHECK_FOR_REQUESTS) or holding a frame until
- * the fd is writable (@revents: what the ring thread last saw on the fd);
+ * the fd takes it (retried on every call, whatever the last poll saw);
  * -EPROTO: the ring is corrupted.
  */
-int hc_viftx_process(struct hc_vifback *vb, short revents);
+int hc_viftx_process(struct hc_vifback *vb);
 /* Give back a held frame's grants (no response: the ring is going away). */
 void hc_viftx_release(struct hc_vifback *vb);
 /* Give back the posted rx buffers' grants (no response: the ring is going away). */
