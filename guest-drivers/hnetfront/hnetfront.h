@@ -11,7 +11,8 @@
  *   nr_queues while they are set up or freed, registered, fatal and
  *   removing. It is taken before rtnl (register_netdev(),
  *   netdev_notify_peers()); no net_device callback takes it.
- * - hnet_queue.tx_lock (spinlock, softirq or BH-off only) protects the tx
+ * - hnet_queue.tx_lock (spinlock, irqsave: netpoll may take it from hard-irq
+ *   context; xen-netfront does the same) protects the tx
  *   ring (req_prod_pvt, rsp_cons, tx_pushed, tx_nulls), the tx slots and
  *   free ids, and the tx counters. Taken in ndo_start_xmit (inside the
  *   stack's per-queue xmit lock) and in the queue's NAPI poll. It nests

@@ -71,16 +71,17 @@ static int hnet_open(struct net_device *netdev)
 {
 	struct hnet_info *info = netdev_priv(netdev);
 	struct hnet_queue *q;
+	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < info->nr_queues; i++) {
 		q = &info->queues[i];
 		napi_enable(&q->napi);
 		/* A ring still full from before the stop is woken by its completions. */
-		spin_lock_bh(&q->tx_lock);
+		spin_lock_irqsave(&q->tx_lock, flags);
 		if (hnet_tx_room(q) && !hnet_broken(info))
 			netif_tx_start_queue(netdev_get_tx_queue(netdev, i));
-		spin_unlock_bh(&q->tx_lock);
+		spin_unlock_irqrestore(&q->tx_lock, flags);
 		/* The first poll posts the rx buffers and takes what came in. */
 		local_bh_disable();
 		napi_schedule(&q->napi);

@@ -97,23 +97,33 @@ static unsigned int hnet_tx_hdr_len(struct sk_buff *skb)
 	return len;
 }
 
+static bool hnet_tx_flush(struct hnet_queue *q);
+
 /* Drop @skb, counting it as @s too (unless @s is the drop itself). */
 static void hnet_tx_drop(struct hnet_queue *q, struct sk_buff *skb, enum hnet_tx_stat s)
 {
-	spin_lock(&q->tx_lock);
+	unsigned long flags;
+	bool notify;
+
+	spin_lock_irqsave(&q->tx_lock, flags);
 	hnet_tx_count(q, HNET_TX_DROPPED, 1);
 	if (s != HNET_TX_DROPPED)
 		hnet_tx_count(q, s, 1);
-	spin_unlock(&q->tx_lock);
+	notify = hnet_tx_flush(q);
+	spin_unlock_irqrestore(&q->tx_lock, flags);
+	if (notify)
+		hcall_evtchn_send(q->tx_port);
 	dev_kfree_skb_any(skb);
 }
 
 /* Count a frame that had to be copied to be sent. */
 static void hnet_tx_copied(struct hnet_queue *q)
 {
-	spin_lock(&q->tx_lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->tx_lock, flags);
 	hnet_tx_count(q, HNET_TX_LINEARIZED, 1);
-	spin_unlock(&q->tx_lock);
+	spin_unlock_irqrestore(&q->tx_lock, flags);
 }
 
 /*
@@ -234,6 +244,18 @@ static bool hnet_tx_push(struct hnet_queue *q)
 	return notify;
 }
 
+/*
+ * The last frame of a batch was dropped: publish the ones written before
+ * it (xmit_more held them back), or they wait for the next transmit.
+ */
+static bool hnet_tx_flush(struct hnet_queue *q)
+{
+	lockdep_assert_held(&q->tx_lock);
+	if (netdev_xmit_more() || q->tx.req_prod_pvt == q->tx_pushed)
+		return false;
+	return hnet_tx_push(q);
+}
+
 /* The first request's checksum flags. */
 static u16 hnet_tx_csum_flags(const struct sk_buff *skb)
 {
@@ -299,10 +321,11 @@ static void hnet_tx_submit(struct hnet_queue *q, struct sk_buff *skb,
 	unsigned int i, len = skb->len, slots = n + !!skb_is_gso(skb);
 	enum hnet_tx_stat why = HNET_TX_DROPPED;
 	int grefs[HNET_MAX_SLOTS];
+	unsigned long flags;
 	bool notify = false;
 	int ref;
 
-	spin_lock(&q->tx_lock);
+	spin_lock_irqsave(&q->tx_lock, flags);
 	if (unlikely(hnet_broken(info) || !netif_carrier_ok(info->netdev)))
 		goto drop;
 	if (unlikely(RING_FREE_REQUESTS(&q->tx) < slots || q->tx_nr_free < n)) {
@@ -318,7 +341,10 @@ static void hnet_tx_submit(struct hnet_queue *q, struct sk_buff *skb,
 			if (!hnet_tx_ungrant(q, grefs, i)) {
 				/* Its pages may be mapped: keep the skb for good. */
 				hnet_tx_count(q, HNET_TX_DROPPED, 1);
-				spin_unlock(&q->tx_lock);
+				notify = hnet_tx_flush(q);
+				spin_unlock_irqrestore(&q->tx_lock, flags);
+				if (notify)
+					hcall_evtchn_send(q->tx_port);
 				return;
 			}
 			why = HNET_TX_GRANT_FAIL;
@@ -335,7 +361,7 @@ static void hnet_tx_submit(struct hnet_queue *q, struct sk_buff *skb,
 	/* One doorbell per batch; always when the queue just stopped. */
 	if (__netdev_tx_sent_queue(txq, len, netdev_xmit_more()))
 		notify = hnet_tx_push(q);
-	spin_unlock(&q->tx_lock);
+	spin_unlock_irqrestore(&q->tx_lock, flags);
 	if (notify)
 		hcall_evtchn_send(q->tx_port);
 	return;
@@ -343,7 +369,10 @@ drop:
 	hnet_tx_count(q, HNET_TX_DROPPED, 1);
 	if (why != HNET_TX_DROPPED)
 		hnet_tx_count(q, why, 1);
-	spin_unlock(&q->tx_lock);
+	notify = hnet_tx_flush(q);
+	spin_unlock_irqrestore(&q->tx_lock, flags);
+	if (notify)
+		hcall_evtchn_send(q->tx_port);
 	dev_kfree_skb_any(skb);
 }
 
@@ -397,9 +426,11 @@ void hnet_tx_complete(struct hnet_queue *q, int budget)
 	unsigned int pkts = 0, bytes = 0;
 	struct xen_netif_tx_response rsp;
 	struct hnet_tx_slot *s;
+	unsigned long flags;
 	RING_IDX i, rp;
 
-	spin_lock(&q->tx_lock);
+	/* irqsave: netpoll may enter from hard-irq context. */
+	spin_lock_irqsave(&q->tx_lock, flags);
 	if (hnet_broken(q->info))
 		goto out;
 	rp = READ_ONCE(q->tx.sring->rsp_prod);
@@ -446,7 +477,7 @@ void hnet_tx_complete(struct hnet_queue *q, int budget)
 	if (!hnet_broken(q->info) && netif_tx_queue_stopped(txq) && hnet_tx_room(q))
 		netif_tx_wake_queue(txq);
 out:
-	spin_unlock(&q->tx_lock);
+	spin_unlock_irqrestore(&q->tx_lock, flags);
 }
 
 /*
