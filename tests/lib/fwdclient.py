@@ -4,10 +4,13 @@
 hostfwd) until the guest's server answers with data, read to the end, and
 write "BYTES SHA256" to OUT. A NAT accepts before the guest listens and
 then closes with nothing: that is retried, for up to 120 s."""
-import hashlib
+import os
 import socket
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netlib import drain  # noqa: E402
 
 port, out = int(sys.argv[1]), sys.argv[2]
 deadline = time.monotonic() + 120
@@ -16,16 +19,9 @@ while time.monotonic() < deadline:
     try:
         c = socket.create_connection(("127.0.0.1", port), timeout=5)
         c.settimeout(30)
-        h, n = hashlib.sha256(), 0
-        while True:
-            d = c.recv(1 << 16)
-            if not d:
-                break
-            h.update(d)
-            n += len(d)
-        c.close()
+        n, sha = drain(c)
         if n:
-            res = "%d %s" % (n, h.hexdigest())
+            res = "%d %s" % (n, sha)
             break
     except OSError:
         pass

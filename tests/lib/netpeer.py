@@ -5,55 +5,32 @@ a guest's TCP transfers. Accepts one connection on RECV_PORT and reads it to
 the end, one on SEND_PORT and writes NBYTES random bytes to it, then writes
 a JSON summary to OUT: bytes and SHA-256 of each direction (the guest
 prints its own; the test compares). Gives up after 240 s."""
-import hashlib
 import json
 import os
-import socket
 import sys
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netlib import drain, listener, pour  # noqa: E402
 
 addr, rport, sport, nbytes, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), sys.argv[5]
 res = {}
 
 
-def listener(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(1)
-    s.settimeout(240)
-    return s
-
-
 def recv(s):
     c, _ = s.accept()
     c.settimeout(120)
-    h, n = hashlib.sha256(), 0
-    while True:
-        d = c.recv(1 << 16)
-        if not d:
-            break
-        h.update(d)
-        n += len(d)
-    c.close()
-    res["recv_bytes"], res["recv_sha"] = n, h.hexdigest()
+    res["recv_bytes"], res["recv_sha"] = drain(c)
 
 
 def send(s):
     c, _ = s.accept()
     c.settimeout(120)
-    h, left = hashlib.sha256(), nbytes
-    while left:
-        d = os.urandom(min(left, 1 << 16))
-        c.sendall(d)
-        h.update(d)
-        left -= len(d)
-    c.close()
-    res["sent_bytes"], res["sent_sha"] = nbytes, h.hexdigest()
+    res["sent_bytes"], res["sent_sha"] = nbytes, pour(c, nbytes)
 
 
-socks = [listener(rport), listener(sport)]
+socks = [listener(addr, rport), listener(addr, sport)]
 threads = [threading.Thread(target=f, args=(s,), daemon=True) for f, s in zip((recv, send), socks)]
 with open(out + ".ready", "w"):
     pass
