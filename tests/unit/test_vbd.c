@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -613,6 +614,46 @@ static void soft_reset_reaps_a_hung_private_dd(void **state)
 }
 
 /*
+ * hcall-dd killed between requests, a ring attached: hcall-run's main loop
+ * sees the hang-up on hc_backends_dd_fd() and hc_backends_dd_hangup() loses
+ * the driver domain at once (not at the frontend's next request): reaped,
+ * its grants unpinned, the disk told (error and Closing). Not while a soft
+ * reset runs (that detaches everything itself), and only once.
+ */
+static void a_dd_killed_between_requests_closes_the_disk(void **state)
+{
+	struct fx *f = *state;
+	struct grant_entry_v1 *t = gpa(f, f->l->table);
+	pid_t pid = f->vm.backends->pid;
+	int port = alloc_port(f), fd = hc_backends_dd_fd(&f->vm);
+	struct pollfd p = { fd, 0, 0 };
+
+	assert_true(pid > 0 && fd >= 0);
+	ring(f, 20);
+	connect_ring(f, port, "20");
+	assert_int_equal(be(f, "state"), 4);
+	assert_true(t[20].flags & GTF_writing);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(poll(&p, 1, 5000), 1);		/* what the main loop waits for */
+	assert_true(p.revents & POLLHUP);
+	f->vm.pv.resetting = 1;
+	assert_int_equal(hc_backends_dd_hangup(&f->vm, fd), 0);	/* later */
+	assert_int_equal(be(f, "state"), 4);
+	f->vm.pv.resetting = 0;
+	assert_int_equal(hc_backends_dd_hangup(&f->vm, fd), 1);
+	assert_int_equal(be(f, "state"), 5);		/* Closing */
+	assert_true(has_error(f, BE, "hung up"));
+	assert_false(t[20].flags & (GTF_reading | GTF_writing));
+	errno = 0;
+	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(f->vm.backends->d[0].nr_rings, 0);
+	assert_int_equal(hc_backends_dd_fd(&f->vm), -1);
+	assert_int_equal(hc_backends_dd_hangup(&f->vm, fd), 1);	/* already lost */
+	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
+}
+
+/*
  * Review F3: a 2-queue kernel kexecs into a 1-queue one (a kdump kernel
  * with nr_cpus=1). Its frontend writes only the top-level ring keys; the
  * old multi-queue-num-queues and queue-N must not be found.
@@ -733,6 +774,8 @@ int main(int argc, char **argv)
 							 setup, teardown, (void *)&hung_shared),
 		cmocka_unit_test_prestate_setup_teardown(soft_reset_reaps_a_hung_private_dd, setup,
 							 teardown, (void *)&hung_private),
+		cmocka_unit_test_setup_teardown(a_dd_killed_between_requests_closes_the_disk, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(reconnects_with_fewer_queues_after_reset, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(failed_connects_are_charged, setup, teardown),
