@@ -6,24 +6,17 @@ of fresh random bytes, or none once the file STOP exists (the guest then
 ends its rounds); each connection to UP_PORT is read to its end. One JSON
 line per transfer goes to LOG: kind (down, up, stop), host times t0 (the
 accept) and t1 (the close), bytes and SHA-256. Gives up after 600 s."""
-import hashlib
 import json
 import os
 import select
-import socket
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netlib import drain, listener, pour  # noqa: E402
+
 addr, up_port, down_port, kib, log, stop = sys.argv[1], int(sys.argv[2]), \
     int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
-
-
-def listener(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(4)
-    return s
 
 
 def record(out, **kw):
@@ -36,31 +29,18 @@ def down(c, out, t0):
         c.close()
         record(out, kind="stop", t0=t0, t1=time.time(), bytes=0, sha="")
         return False
-    h, left = hashlib.sha256(), kib * 1024
-    while left:
-        d = os.urandom(min(left, 1 << 16))
-        c.sendall(d)
-        h.update(d)
-        left -= len(d)
-    c.close()
-    record(out, kind="down", t0=t0, t1=time.time(), bytes=kib * 1024, sha=h.hexdigest())
+    sha = pour(c, kib * 1024)
+    record(out, kind="down", t0=t0, t1=time.time(), bytes=kib * 1024, sha=sha)
     return True
 
 
 def up(c, out, t0):
-    h, n = hashlib.sha256(), 0
-    while True:
-        d = c.recv(1 << 16)
-        if not d:
-            break
-        h.update(d)
-        n += len(d)
-    c.close()
-    record(out, kind="up", t0=t0, t1=time.time(), bytes=n, sha=h.hexdigest())
+    n, sha = drain(c)
+    record(out, kind="up", t0=t0, t1=time.time(), bytes=n, sha=sha)
     return True
 
 
-socks = {listener(up_port): up, listener(down_port): down}
+socks = {listener(addr, up_port, 4, None): up, listener(addr, down_port, 4, None): down}
 with open(log + ".ready", "w"):
     pass
 deadline = time.time() + 600
