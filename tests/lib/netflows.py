@@ -8,12 +8,13 @@ writes a JSON summary to OUT: "recv", a [bytes, SHA-256] pair per
 connection read, and "sent", the SHA-256 of what each connection was sent
 (the guest prints its own; the test compares them as sets). Creates
 OUT.ready once listening; gives up after 240 s."""
-import hashlib
 import json
 import os
-import socket
 import sys
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netlib import drain, listener, pour  # noqa: E402
 
 addr, rport, sport, nconn, nbytes, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
@@ -21,38 +22,16 @@ res = {"recv": [], "sent": []}
 lock = threading.Lock()
 
 
-def listener(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(nconn)
-    s.settimeout(240)
-    return s
-
-
 def recv(c):
-    h, n = hashlib.sha256(), 0
-    while True:
-        d = c.recv(1 << 16)
-        if not d:
-            break
-        h.update(d)
-        n += len(d)
-    c.close()
+    got = drain(c)
     with lock:
-        res["recv"].append([n, h.hexdigest()])
+        res["recv"].append(list(got))
 
 
 def send(c):
-    h, left = hashlib.sha256(), nbytes
-    while left:
-        d = os.urandom(min(left, 1 << 16))
-        c.sendall(d)
-        h.update(d)
-        left -= len(d)
-    c.close()
+    sha = pour(c, nbytes)
     with lock:
-        res["sent"].append(h.hexdigest())
+        res["sent"].append(sha)
 
 
 def serve(s, fn, threads):
@@ -64,7 +43,7 @@ def serve(s, fn, threads):
         threads.append(t)
 
 
-socks = [listener(rport), listener(sport)]
+socks = [listener(addr, rport, nconn), listener(addr, sport, nconn)]
 threads = []
 servers = [threading.Thread(target=serve, args=(s, fn, threads), daemon=True)
            for s, fn in zip(socks, (recv, send))]
