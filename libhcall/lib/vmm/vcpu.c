@@ -143,11 +143,18 @@ static void handle_exit(struct hc_vcpu *v)
 		 * as under QEMU); a PV guest restarts by hypercall, so for it
 		 * this is a crash.
 		 */
-		if (v->vm->pv.enabled && !v->vm->panic.seen)
+		if (v->vm->pv.enabled && !v->vm->panic.seen) {
+			/*
+			 * Where the other vCPUs were tells what the guest was
+			 * doing; this one's state is gone on AMD (KVM resets
+			 * the VMCB after a shutdown), not on Intel.
+			 */
+			__atomic_store_n(&v->vm->dump_on_stop, 1, __ATOMIC_RELEASE);
 			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest crashed: triple fault on vCPU %d",
 				   v->id);
-		else
+		} else {
 			guest_reset(v->vm, "triple fault");
+		}
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (r->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
@@ -171,7 +178,8 @@ static void handle_exit(struct hc_vcpu *v)
 }
 
 /*
- * Where a vCPU was when the guest had to be stopped from outside (timeout):
+ * Where a vCPU was when the guest had to be stopped from outside (timeout,
+ * or a triple fault of another vCPU):
  * registers, a pending exception and the code bytes at rip, so a hung guest
  * can be located with addr2line or objdump on vmlinux.
  */
@@ -258,7 +266,8 @@ void *hc_vcpu_thread(void *arg)
 		}
 		handle_exit(v);
 	}
-	if (__atomic_load_n(&v->vm->stop_reason, __ATOMIC_ACQUIRE) == HC_STOP_TIMEOUT)
+	if (__atomic_load_n(&v->vm->stop_reason, __ATOMIC_ACQUIRE) == HC_STOP_TIMEOUT ||
+	    __atomic_load_n(&v->vm->dump_on_stop, __ATOMIC_ACQUIRE))
 		dump_state(v);
 	return NULL;
 }

@@ -60,6 +60,7 @@ struct hc_vm {
 	int stop_efd;		/* becomes readable when the VM must stop */
 	enum hc_stop stop_reason;
 	char stop_msg[256];
+	int dump_on_stop;	/* each vCPU prints its registers as it stops */
 };
 
 /*
