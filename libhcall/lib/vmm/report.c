@@ -15,21 +15,26 @@ struct totals {
 	uint64_t user_total;
 };
 
-static void collect(struct hc_vm *vm, struct totals *t)
+/* @stats_fd: the vCPUs' stats fds, or NULL to open them (that waits for each vCPU). */
+static void collect(struct hc_vm *vm, struct totals *t, const int *stats_fd)
 {
 	int i, r;
 
 	for (i = 0; i < vm->ncpus; i++) {
-		int fd = ioctl(vm->vcpu[i].fd, KVM_GET_STATS_FD, NULL);
+		int fd = stats_fd ? stats_fd[i] : ioctl(vm->vcpu[i].fd, KVM_GET_STATS_FD, NULL);
 
 		if (fd >= 0) {
 			if (hc_kvm_stats_add(&t->kvm, fd) == 0)
 				t->have_kvm = 1;
-			close(fd);
+			if (!stats_fd)
+				close(fd);
 		}
+		/* Live, each vCPU thread counts on meanwhile: read whole, never torn. */
 		for (r = 0; r < HC_EXIT_REASONS; r++) {
-			t->user[r] += vm->vcpu[i].stats.exits[r];
-			t->user_total += vm->vcpu[i].stats.exits[r];
+			uint64_t n = __atomic_load_n(&vm->vcpu[i].stats.exits[r], __ATOMIC_RELAXED);
+
+			t->user[r] += n;
+			t->user_total += n;
 		}
 	}
 }
@@ -70,14 +75,11 @@ static void table(struct hc_vm *vm, const struct totals *t, FILE *f)
 			fprintf(f, "  0x%04x %31llu\n", i, (unsigned long long)vm->ports->count[i]);
 }
 
-static int json(struct hc_vm *vm, const struct totals *t, const char *path)
+static void json(struct hc_vm *vm, const struct totals *t, FILE *f)
 {
-	FILE *f = fopen(path, "w");
 	const char *sep = "";
 	int i, r;
 
-	if (!f)
-		return -1;
 	fprintf(f, "{\n  \"vcpus\": %d,\n  \"stop\": %d,\n  \"kvm\": {", vm->ncpus,
 		vm->stop_reason);
 	for (i = 0; i < t->kvm.n; i++, sep = ",")
@@ -110,7 +112,6 @@ static int json(struct hc_vm *vm, const struct totals *t, const char *path)
 			sep = ",";
 		}
 	fprintf(f, "\n  }\n}\n");
-	return fclose(f);
 }
 
 int hc_report_stats(struct hc_vm *vm, FILE *f, const char *json_path)
@@ -120,13 +121,31 @@ int hc_report_stats(struct hc_vm *vm, FILE *f, const char *json_path)
 
 	if (!t)
 		return -1;
-	collect(vm, t);
+	collect(vm, t, NULL);
 	if (f)
 		table(vm, t, f);
-	if (json_path && json(vm, t, json_path)) {
-		fprintf(stderr, "hcall-run: cannot write %s\n", json_path);
-		ret = -1;
+	if (json_path) {
+		FILE *jf = fopen(json_path, "w");
+
+		if (jf)
+			json(vm, t, jf);
+		if (!jf || fclose(jf)) {
+			fprintf(stderr, "hcall-run: cannot write %s\n", json_path);
+			ret = -1;
+		}
 	}
 	free(t);
 	return ret;
+}
+
+int hc_report_json(struct hc_vm *vm, const int *stats_fd, FILE *f)
+{
+	struct totals *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	collect(vm, t, stats_fd);
+	json(vm, t, f);
+	free(t);
+	return ferror(f) ? -1 : 0;
 }

@@ -9,5 +9,11 @@
 
 /* Write a table to @table (may be NULL) and JSON to @json_path (may be NULL). */
 int hc_report_stats(struct hc_vm *vm, FILE *table, const char *json_path);
+/*
+ * The same JSON into @f, while the VM runs: @stats_fd holds each vCPU's
+ * KVM stats fd, opened before the vCPUs ran (KVM_GET_STATS_FD waits for a
+ * vCPU to leave KVM_RUN; reading the fd does not). 0 or -1.
+ */
+int hc_report_json(struct hc_vm *vm, const int *stats_fd, FILE *f);
 
 #endif
