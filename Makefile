@@ -59,7 +59,7 @@ initramfs: modules
 	@scripts/guest-tools
 
 tools: $(B)/bin/hcall-run $(B)/bin/hcall-dd $(B)/bin/hcall-run-san $(B)/bin/hcall-dd-san \
-       $(B)/bin/hcall-dd-test $(B)/bin/hcall-slirp
+       $(B)/bin/hcall-dd-test $(B)/bin/hcall-slirp $(B)/bin/hcall-ctl
 
 # Objects: $(B)/obj (plain), $(B)/obj-san (ASan + UBSan), $(B)/obj-fuzz
 # (clang, coverage for libFuzzer, ASan + UBSan). -MMD -MP: a header change
@@ -120,6 +120,11 @@ $(B)/bin/hcall-slirp: libhcall/tools/hcall-slirp.c $(call libs,lib,) | setup
 	@mkdir -p $(dir $@) $(dir $(B)/dep/$(subst $(B)/,,$@))
 	$(CC) $(CFLAGS) $(BINDEP) -o $@ $< $(call libs,lib,) -lslirp
 
+# The control socket's client (hcall-run --control).
+$(B)/bin/hcall-ctl: libhcall/tools/hcall-ctl.c $(call libs,lib,) | setup
+	@mkdir -p $(dir $@) $(dir $(B)/dep/$(subst $(B)/,,$@))
+	$(CC) $(CFLAGS) $(BINDEP) -o $@ $< $(call libs,lib,)
+
 # The shim under ASan + UBSan, for the hostile-guest tests.
 $(B)/bin/hcall-run-san: libhcall/tools/hcall-run.c $(call libs,lib-san,$(RUN_LIBS)) | setup
 	@mkdir -p $(dir $@) $(dir $(B)/dep/$(subst $(B)/,,$@))
@@ -164,7 +169,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call libs,lib-fuzz,$(ALL_LIBS)) | setup
 		$(call libs,lib-fuzz,$(ALL_LIBS)) $(LIBS)
 
 BIN_DEPS := $(addprefix $(B)/dep/,$(addsuffix .d,bin/hcall-run bin/hcall-dd bin/hcall-run-san \
-              bin/hcall-dd-san bin/hcall-dd-test $(subst $(B)/,,$(UNIT_BINS) $(FUZZ_BINS))))
+              bin/hcall-dd-san bin/hcall-dd-test bin/hcall-ctl $(subst $(B)/,,$(UNIT_BINS) $(FUZZ_BINS))))
 -include $(foreach f,obj obj-san obj-fuzz,$(patsubst %.o,%.d,$(call objs,$(f),$(LIB_SRC)))) \
 	 $(B)/obj/tests/dd/hostile_backend.d $(BIN_DEPS)
 

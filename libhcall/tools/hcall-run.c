@@ -18,6 +18,7 @@
 #include "hcall/boot/boot.h"
 #include "hcall/common/toolpath.h"
 #include "hcall/pv/console.h"
+#include "hcall/vmm/control.h"
 #include "hcall/vmm/report.h"
 #include "hcall/vmm/vm.h"
 
@@ -51,9 +52,11 @@ static const char usage_head[] =
 "  --timeout SEC     stop the guest after SEC seconds\n"
 "  --hvm             plain HVM guest: hide the hcall platform, show KVM's leaves\n";
 static const char usage_tail[] =
+"  --control PATH    steer the running VM through a Unix socket at PATH (mode 0600,\n"
+"                    our uid or root only): hcall-ctl PATH info|stats|shutdown|...\n"
 "  --dd-socket PATH  use the running hcall-dd listening on PATH instead of a\n"
 "                    private one (default: spawn $HCALL_DD or hcall-dd next to us)\n"
-"exit status: 0 guest powered off or reset, 1 VMM error, 2 bad arguments or\n"
+"exit status: 0 guest powered off or reset (or quit), 1 VMM error, 2 bad arguments or\n"
 "kernel file, 3 guest panic or PV triple fault, 4 timeout, 5 interrupted by a signal,\n"
 "6 guest halted for good (every vCPU halted with interrupts off)\n";
 
@@ -64,7 +67,7 @@ struct dev_opt {
 };
 
 struct opts {
-	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket;
+	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket, *control;
 	struct dev_opt devs[HC_BACKEND_MAX_DEVS];
 	int ndevs;
 	int cpus, stats, hvm;
@@ -139,6 +142,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "stats-json", required_argument, 0, 'j' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "hvm", no_argument, 0, 'v' },
+		{ "control", required_argument, 0, 'C' },
 		{ "dd-socket", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' },
 	};
@@ -169,6 +173,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'v': o->hvm = 1; break;
 		case 'j': o->stats_json = optarg; break;
 		case 'D': o->dd_socket = optarg; break;
+		case 'C': o->control = optarg; break;
 		case 't':
 			o->timeout = strtod(optarg, &end);
 			if (*end || !(o->timeout > 0))
@@ -432,6 +437,7 @@ int main(int argc, char **argv)
 	char err[256];
 	sigset_t sigs;
 	pthread_t in;
+	struct hc_control *ctl = NULL;
 	int sfd, ddfd, status, in_started = 0;
 
 	parse_args(argc, argv, &o);
@@ -498,18 +504,28 @@ int main(int argc, char **argv)
 		return EXIT_VMM;
 	}
 
+	/* Before the vCPUs run: it opens their stats fds, which waits for each. */
+	if (o.control && (!(ctl = hc_control_new(&vm)) ||
+			  hc_control_listen(ctl, o.control, err, sizeof(err)))) {
+		fprintf(stderr, "hcall-run: --control %s\n", ctl ? err : "out of memory");
+		hc_control_free(ctl);
+		hc_vm_destroy(&vm);
+		return EXIT_USAGE;
+	}
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	halt_watch_open(&hw, &vm);
 
 	if (hc_vm_start(&vm, err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_join(&vm);
+		hc_control_free(ctl);
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;
 	}
 	in_started = pthread_create(&in, NULL, stdin_thread, &vm) == 0;
 	wait_for_stop(&vm, sfd, ddfd, o.timeout, &hw);
 	hc_vm_join(&vm);
+	hc_control_free(ctl);	/* before the store and the devices go */
 	halt_watch_close(&hw, &vm);
 	if (in_started)
 		pthread_join(in, NULL);	/* the stop eventfd ends its wait */
@@ -517,14 +533,15 @@ int main(int argc, char **argv)
 
 	switch (vm.stop_reason) {
 	case HC_STOP_POWEROFF:
-	case HC_STOP_RESET: status = EXIT_CLEAN; break;
+	case HC_STOP_RESET:
+	case HC_STOP_QUIT: status = EXIT_CLEAN; break;
 	case HC_STOP_PANIC: status = EXIT_PANIC; break;
 	case HC_STOP_TIMEOUT: status = EXIT_TIMEOUT; break;
 	case HC_STOP_SIGNAL: status = EXIT_SIGNAL; break;
 	case HC_STOP_HALTED: status = EXIT_HALTED; break;
 	default: status = EXIT_VMM; break;
 	}
-	if (status != EXIT_CLEAN)
+	if (status != EXIT_CLEAN || vm.stop_reason == HC_STOP_QUIT)
 		fprintf(stderr, "%shcall-run: %s\n", vm.console_midline ? "\n" : "", vm.stop_msg);
 	if (o.stats || o.stats_json)
 		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);

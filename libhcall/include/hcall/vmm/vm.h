@@ -24,6 +24,7 @@ enum hc_stop {
 	HC_STOP_TIMEOUT,
 	HC_STOP_SIGNAL,
 	HC_STOP_HALTED,		/* every vCPU halted with interrupts off: it never runs again */
+	HC_STOP_QUIT,		/* "quit" on the control socket: a clean end, as QEMU's */
 };
 
 struct hc_backends;
