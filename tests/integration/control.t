@@ -27,7 +27,7 @@ wait_up() {
 # A python client for what hcall-ctl will not do: py SCRIPT-NAME.
 py() { python3 - "$SOCK" "$@"; }
 
-guest sleep --cpus 2 --mem 384M --control "$SOCK" &
+guest control --cpus 2 --mem 384M --control "$SOCK" &
 gpid=$!
 wait_up $gpid
 ok $? "a PV guest boots with --control and the socket appears"
@@ -77,7 +77,7 @@ for line in (b"not json", b'{"execute":"info"', b'{"execute":"info","execute":"q
     a = ask(line)
     print(a["error"]["class"], a["error"]["desc"])
 a = ask(b'{"execute":"info","id":{"n": [1, 2]}}')
-print("id", json.dumps(a["id"]), a["return"]["state"])
+print("id", json.dumps(a["id"], separators=(",", ":")), a["return"]["state"])
 a = ask(b'{"execute":"mem-set","arguments":{"size":"256M"}}')
 print(a["error"]["class"], a["error"]["desc"])
 PY
@@ -171,8 +171,11 @@ fi
 rc=$?
 sed 's/^/# /' "$S/shutdown.out"
 if [ $rc -eq 0 ]; then
+	is "$(cat "$S/shutdown.out")" '{"return":{}}' "shutdown: the guest says it listens, the request is written"
 	wait $gpid
-	is "$?" 0 "shutdown: the PV guest powered off cleanly"
+	is "$?" 0 "the PV guest powered off cleanly: hcall-run exits 0"
+	grep -q 'HCALL-RESULT' "$OUT"
+	is "$?" 1 "long before its 600 s sleep ended (the host's request did it)"
 else
 	grep -q '"class":"GuestUnsupported".*control/shutdown' "$S/shutdown.out"
 	ok $? "shutdown: the guest kernel does not watch control/shutdown, and the answer says so"
