@@ -54,6 +54,20 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 }
 
 /* Guest TSC now, read on the calling vCPU. */
+/*
+ * Whether KVM keeps every vCPU's TSC in step with one master clock. Only
+ * then may the pvclock say PVCLOCK_TSC_STABLE_BIT, which lets the guest
+ * skip keeping its readings monotonic across vCPUs (and every vCPU reads
+ * vCPU 0's parameters).
+ */
+static int tsc_stable(struct hc_vm *vm)
+{
+	struct kvm_clock_data c;
+
+	memset(&c, 0, sizeof(c));
+	return ioctl(vm->vm_fd, KVM_GET_CLOCK, &c) == 0 && (c.flags & KVM_CLOCK_TSC_STABLE);
+}
+
 static uint64_t guest_tsc(struct hc_vm *vm, int vcpu)
 {
 	union {	/* room for one entry after the header, in standard C */
@@ -81,7 +95,7 @@ static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
 	uint64_t tsc, ns, now_ns;
 	struct timespec now;
 	int64_t err = 0;
-	int i;
+	int i, stable;
 
 	if (vm->pv.shared)
 		return -HCALL_EBUSY;
@@ -90,13 +104,14 @@ static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
 		return err;
 	memset(s, 0, sizeof(*s));
 	hc_pvclock_scale(vm->pv.tsc_khz, &mul, &shift);
+	stable = tsc_stable(vm);
 	for (i = 0; i < HCALL_MAX_VCPUS; i++) {
 		struct hcall_vcpu_time_info *t = &s->vcpu_info[i].time;
 
 		t->version = 2;
 		t->tsc_to_system_mul = mul;
 		t->tsc_shift = shift;
-		t->flags = PVCLOCK_TSC_STABLE_BIT;
+		t->flags = stable ? PVCLOCK_TSC_STABLE_BIT : 0;
 	}
 	tsc = guest_tsc(vm, vcpu);
 	ns = shift < 0 ? tsc >> -shift : tsc << shift;
