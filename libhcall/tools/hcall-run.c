@@ -50,7 +50,13 @@ static const char usage_head[] =
 "  --stats           print VM exit counts by reason at exit (stderr)\n"
 "  --stats-json FILE write the same counts as JSON\n"
 "  --timeout SEC     stop the guest after SEC seconds\n"
-"  --hvm             plain HVM guest: hide the hcall platform, show KVM's leaves\n";
+"  --hvm             plain HVM guest: full virtualization, no hcall platform and no\n"
+"                    KVM paravirt leaves (xAPIC, no kvmclock, no PV EOI/IPI/...)\n"
+"  --kvm-pv          with --hvm: show KVM's paravirt leaves, as a KVM user gets them\n"
+"                    (an hcall PV guest always sees them, beside hcall's)\n"
+"  --pv-off LIST     hide KVM paravirt features from the guest, comma-separated:\n"
+"                    eoi,ipi,tlb,spin,steal,clock,yield,pollctl,asyncpf,iodelay,\n"
+"                    x2apic (the CPUID bit), all\n";
 static const char usage_tail[] =
 "  --control PATH    steer the running VM through a Unix socket at PATH (mode 0600,\n"
 "                    our uid or root only): hcall-ctl PATH info|stats|shutdown|...\n"
@@ -70,8 +76,8 @@ struct opts {
 	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket, *control;
 	struct dev_opt devs[HC_BACKEND_MAX_DEVS];
 	int ndevs;
-	int cpus, stats, hvm;
-	uint64_t mem;
+	int cpus, stats, hvm, kvm_pv;
+	uint64_t mem, pv_off;
 	double timeout;
 };
 
@@ -142,6 +148,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "stats-json", required_argument, 0, 'j' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "hvm", no_argument, 0, 'v' },
+		{ "kvm-pv", no_argument, 0, 'P' },
+		{ "pv-off", required_argument, 0, 'O' },
 		{ "control", required_argument, 0, 'C' },
 		{ "dd-socket", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' },
@@ -171,6 +179,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'm': o->mem = parse_size(optarg); break;
 		case 's': o->stats = 1; break;
 		case 'v': o->hvm = 1; break;
+		case 'P': o->kvm_pv = 1; break;
+		case 'O':
+			if (hc_pv_off_parse(optarg, &o->pv_off, msg, sizeof(msg)))
+				die_usage("%s", msg);
+			break;
 		case 'j': o->stats_json = optarg; break;
 		case 'D': o->dd_socket = optarg; break;
 		case 'C': o->control = optarg; break;
@@ -193,6 +206,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!o->kernel)
 		die_usage("%s", "--kernel is required");
+	if (o->kvm_pv && !o->hvm)
+		die_usage("%s", "--kvm-pv goes with --hvm (a PV guest sees KVM's leaves anyway)");
+	if (o->pv_off && o->hvm && !o->kvm_pv)
+		die_usage("%s", "--pv-off masks KVM's paravirt leaves: plain --hvm has none (add --kvm-pv)");
 	if (o->hvm && o->ndevs) {
 		snprintf(msg, sizeof(msg), "--%s is a PV device: not with --hvm",
 			 hc_backend_types[o->devs[0].type]->option);
@@ -457,7 +474,10 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (hc_vm_create(&vm, o.mem, o.cpus, !o.hvm, err, sizeof(err))) {
+	if (hc_vm_create(&vm, o.mem, o.cpus,
+			 &(struct hc_cpu_mode){ .hcall = !o.hvm, .kvm_pv = !o.hvm || o.kvm_pv,
+						.pv_off = o.pv_off },
+			 err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;

@@ -32,6 +32,9 @@ refused "bad --mem" "bad --mem" --kernel "$KERNEL" --mem lots
 refused "command line too long" "command line is" --kernel "$KERNEL" --cmdline "$(head -c 5000 /dev/zero | tr '\0' a)"
 dd if=/dev/zero of="$S/huge-initrd" bs=1M count=0 seek=300 2>/dev/null
 refused "initrd too big for --mem" "initrd of" --kernel "$KERNEL" --initrd "$S/huge-initrd" --mem 256M
+refused "unknown --pv-off name" "unknown --pv-off name 'bogus' (known: eoi,ipi," --kernel "$KERNEL" --pv-off eoi,bogus
+refused "--pv-off with plain --hvm" "plain --hvm has none" --kernel "$KERNEL" --hvm --pv-off eoi
+refused "--kvm-pv without --hvm" "--kvm-pv goes with --hvm" --kernel "$KERNEL" --kvm-pv
 
 # A PV guest has no UART: console=ttyS0 gets one warning, before anything
 # else is checked (so here without KVM); --hvm or hvc0 get none.
@@ -45,5 +48,7 @@ is "$(warned --hvm --kernel "$S/nope" --cmdline "console=ttyS0")" 0 "--hvm: no w
 is "$(warned --kernel "$S/nope" --cmdline "console=hvc0 xconsole=ttyS0")" 0 \
 	"console=hvc0: no warning"
 "$RUN" --help | grep -q '6 guest halted for good'; ok $? "--help documents exit status 6"
+"$RUN" --help | grep -q -- '--pv-off LIST' && "$RUN" --help | grep -q -- '--kvm-pv'
+ok $? "--help documents --kvm-pv and --pv-off"
 rm -rf "$S"
 done_testing

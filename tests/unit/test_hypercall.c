@@ -210,10 +210,13 @@ static void cpuid_leaves_show_the_transport(void **state)
 	k.e[1] = (struct kvm_cpuid_entry2){ .function = 0x40000000, .ebx = 0x4b4d564b };
 	k.e[2] = (struct kvm_cpuid_entry2){ .function = 0x40000001, .eax = 0xffffffff };
 	hc_pv_cpuid(&f->vm, &k.c);
-	assert_int_equal(k.c.nent, 1 + HC_PV_CPUID_LEAVES);
+	assert_int_equal(k.c.nent, 3 + HC_PV_CPUID_LEAVES);
 	assert_int_equal(leaf(&k.c, 1)->eax, 0x806f8);		/* others stay */
+	assert_int_equal(HCALL_CPUID_BASE, 0x40000100);		/* beside KVM's, as Xen's */
+	assert_int_equal(leaf(&k.c, 0x40000000)->ebx, 0x4b4d564b);	/* KVM's stay */
+	assert_int_equal(leaf(&k.c, 0x40000001)->eax, 0xffffffff);
 	e = leaf(&k.c, HCALL_CPUID_BASE);
-	assert_int_equal(e->eax, HCALL_CPUID_MAX);		/* KVM's signature is gone */
+	assert_int_equal(e->eax, HCALL_CPUID_MAX);
 	assert_int_equal(e->ebx, HCALL_CPUID_SIG_EBX);
 	assert_int_equal(e->ecx, HCALL_CPUID_SIG_ECX);
 	assert_int_equal(e->edx, HCALL_CPUID_SIG_EDX);

@@ -20,9 +20,13 @@
 
 /*
  * Detection: CPUID leaf HCALL_CPUID_BASE returns the highest hcall leaf in
- * eax and the signature "HcallHcallHc" in ebx, ecx, edx.
+ * eax and the signature "HcallHcallHc" in ebx, ecx, edx. The hcall leaves
+ * sit at 0x40000100, beside KVM's own paravirt leaves at 0x40000000 (as
+ * Xen's sit beside Viridian's); a guest finds them by their signature in
+ * any of the 0x100-aligned ranges from 0x40000000 to 0x4000ff00 and reads
+ * every other leaf relative to where it found them.
  */
-#define HCALL_CPUID_BASE		0x40000000
+#define HCALL_CPUID_BASE		0x40000100
 #define HCALL_CPUID_SIG_EBX		0x6c616348	/* "Hcal" */
 #define HCALL_CPUID_SIG_ECX		0x6163486c	/* "lHca" */
 #define HCALL_CPUID_SIG_EDX		0x63486c6c	/* "llHc" */

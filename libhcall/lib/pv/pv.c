@@ -17,8 +17,6 @@
 #include "hcall/pv/storecall.h"
 #include "hcall/vmm/vm.h"
 
-#define KVM_CPUID_LEAVES_START 0x40000000u
-#define KVM_CPUID_LEAVES_END   0x400000ffu
 #define APIC_BUS_KHZ           1000000u	/* KVM's local APIC timer runs at 1 GHz */
 #define MSI_ADDR_BASE          0xfee00000u
 
@@ -55,13 +53,12 @@ void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
 	static const uint32_t sig[3] = {
 		HCALL_CPUID_SIG_EBX, HCALL_CPUID_SIG_ECX, HCALL_CPUID_SIG_EDX,
 	};
-	uint32_t i, n = 0;
+	uint32_t n = c->nent;
 
-	/* Drop KVM's own paravirt leaves: one hypervisor, one interface. */
-	for (i = 0; i < c->nent; i++)
-		if (c->entries[i].function < KVM_CPUID_LEAVES_START ||
-		    c->entries[i].function > KVM_CPUID_LEAVES_END)
-			c->entries[n++] = c->entries[i];
+	/*
+	 * hcall's leaves at HCALL_CPUID_BASE (0x40000100), beside whatever
+	 * hc_cpuid_kvm_leaves() left of KVM's at 0x40000000.
+	 */
 	c->entries[n++] = (struct kvm_cpuid_entry2){
 		.function = HCALL_CPUID_BASE, .eax = HCALL_CPUID_MAX,
 		.ebx = sig[0], .ecx = sig[1], .edx = sig[2],

@@ -131,6 +131,7 @@ static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 	if (!c)
 		return -1;
 	memcpy(c, base, sizeof(*base) + base->nent * sizeof(base->entries[0]));
+	hc_cpuid_kvm_leaves(c, &v->vm->mode);
 	if (v->vm->pv.enabled)
 		hc_pv_cpuid(v->vm, c);
 	for (i = 0; i < c->nent; i++) {
@@ -148,6 +149,12 @@ static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 	}
 	ret = ioctl(v->fd, KVM_SET_CPUID2, c);
 	free(c);
+	/* KVM refuses the paravirt MSRs and hypercalls the leaves do not show. */
+	if (!ret && ioctl(v->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args[0] = 1 };
+
+		ret = ioctl(v->fd, KVM_ENABLE_CAP, &cap);
+	}
 	return ret;
 }
 
@@ -175,7 +182,7 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, const struct hc_cpu_mode *mode,
 		 char *err, size_t errlen)
 {
 	struct kvm_pit_config pit = { 0 };
@@ -184,6 +191,7 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
 
 	if (hc_vm_init_state(vm, err, errlen))
 		return -1;
+	vm->mode = *mode;
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
 		return hc_err(err, errlen, "/dev/kvm: %s", strerror(errno));
@@ -207,7 +215,7 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
 		return hc_err(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 	if (setup_memory(vm, mem, err, errlen))
 		return -1;
-	if (pv && hc_pv_init(vm, err, errlen))
+	if (mode->hcall && hc_pv_init(vm, err, errlen))
 		return -1;
 	vm->sync_regs = (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
 			 KVM_SYNC_X86_REGS) != 0;

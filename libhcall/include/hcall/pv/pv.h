@@ -56,8 +56,9 @@ int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen);
 /* HC_PV_FEATURES: the one word CPUID leaf 0x40000001 and start info show. */
 uint32_t hc_pv_features(void);
 /*
- * Replace KVM's paravirt CPUID leaves with hcall's; @c needs room for
- * HC_PV_CPUID_LEAVES more entries.
+ * Add hcall's CPUID leaves at HCALL_CPUID_BASE, beside KVM's at 0x40000000
+ * (hc_cpuid_kvm_leaves() decides what is left of those); @c needs room
+ * for HC_PV_CPUID_LEAVES more entries.
  */
 #define HC_PV_CPUID_LEAVES	4
 void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c);

@@ -11,6 +11,7 @@
 #include "hcall/legacy/cmos.h"
 #include "hcall/legacy/uart.h"
 #include "hcall/pv/pv.h"
+#include "hcall/vmm/cpuid.h"
 #include "hcall/vmm/stats.h"
 #include "hcall/vmm/vcpu.h"
 
@@ -49,6 +50,7 @@ struct hc_vm {
 	struct hc_port_stats *ports;
 	int sync_regs;		/* KVM_CAP_SYNC_REGS: registers come with each exit */
 	struct hc_pv pv;
+	struct hc_cpu_mode mode;	/* guest modes: hcall, KVM's PV leaves, switches */
 	struct hc_backends *backends;	/* split devices (lib/backend), NULL without any */
 	int console_fd;
 	int console_fd_owned;	/* our own non-blocking open of the output */
@@ -71,10 +73,11 @@ struct hc_vm {
  */
 int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen);
 /*
- * Create the VM with @mem bytes of RAM and @ncpus vCPUs; @pv selects the
- * hcall PV platform (else a plain HVM guest). -1 + @err on failure.
+ * Create the VM with @mem bytes of RAM and @ncpus vCPUs; @mode selects the
+ * hcall PV platform (else a plain HVM guest) and what the guest sees of
+ * KVM's paravirt leaves. -1 + @err on failure.
  */
-int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, int pv,
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, const struct hc_cpu_mode *mode,
 		 char *err, size_t errlen);
 /* Put the boot vCPU at the 64-bit entry point with @zero_page in rsi. */
 int hc_vm_setup_bsp(struct hc_vm *vm, uint64_t entry, uint64_t zero_page,
