@@ -142,10 +142,11 @@ sizes_run 9000 "" 5011
 
 # 4. Two queues, two vCPUs: FLOWS transfers each way at once, each its own
 # TCP flow. A flow's queue is a hash (the guest stack's for what it sends;
-# the TAP sends a flow to the queue it last heard it on), so both queues
-# carry some of each direction unless all FLOWS hash alike: with 16, one
-# boot in 30,000 (2^-15 per direction).
-FLOWS=16 KB=1024
+# the TAP sends a flow to the queue it last heard it on, all but its very
+# first reply), so both queues carry data each way unless all FLOWS of a
+# direction hash alike: 2^-31 per direction with 32 (with 16 it would be
+# one boot in 16,000). 16 MiB each way in all.
+FLOWS=32 KB=512
 rm -f "$S/mq.json" "$S/mq.json.ready"
 ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netflows.py" "$PEER" 5021 5022 $FLOWS \
 	$((KB << 10)) "$S/mq.json" 2> "$S/mq.err" &
