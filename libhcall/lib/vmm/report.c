@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Exit statistics: what every PV feature is measured against. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -39,6 +40,12 @@ static void collect(struct hc_vm *vm, struct totals *t, const int *stats_fd)
 	}
 }
 
+/* A counter another thread may be adding to: read whole, never torn. */
+static uint64_t load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 static void table(struct hc_vm *vm, const struct totals *t, FILE *f)
 {
 	int i, r;
@@ -61,27 +68,35 @@ static void table(struct hc_vm *vm, const struct totals *t, FILE *f)
 		uint64_t calls = 0;
 
 		for (i = 0; i <= HCALL_NR_HYPERCALLS; i++)
-			calls += vm->pv.calls[i];
+			calls += load(&vm->pv.calls[i]);
 		fprintf(f, "%-28s %12llu\n", "hypercalls to the shim", (unsigned long long)calls);
-		fprintf(f, "%-28s %12llu\n", "  of which failed", (unsigned long long)vm->pv.errors);
+		fprintf(f, "%-28s %12llu\n", "  of which failed",
+			(unsigned long long)load(&vm->pv.errors));
 		for (i = 0; i <= HCALL_NR_HYPERCALLS; i++)
-			if (vm->pv.calls[i])
+			if (load(&vm->pv.calls[i]))
 				fprintf(f, "  %-26s %12llu\n", hc_hypercall_name((uint64_t)i),
-					(unsigned long long)vm->pv.calls[i]);
+					(unsigned long long)load(&vm->pv.calls[i]));
 	}
 	fprintf(f, "%-28s %12s\n", "port I/O exits by port", "count");
-	for (i = 0; i < 65536; i++)
-		if (vm->ports->count[i])
-			fprintf(f, "  0x%04x %31llu\n", i, (unsigned long long)vm->ports->count[i]);
+	for (i = 0; i < 65536; i++) {
+		uint64_t n = load(&vm->ports->count[i]);
+
+		if (n)
+			fprintf(f, "  0x%04x %31llu\n", i, (unsigned long long)n);
+	}
 }
 
-static void json(struct hc_vm *vm, const struct totals *t, FILE *f)
+/*
+ * @live: the VM runs; pv.lock is taken only around what the guest's
+ * hypercalls change under it (the devices, the grant table's size).
+ */
+static void json(struct hc_vm *vm, const struct totals *t, FILE *f, int live)
 {
 	const char *sep = "";
 	int i, r;
 
 	fprintf(f, "{\n  \"vcpus\": %d,\n  \"stop\": %d,\n  \"kvm\": {", vm->ncpus,
-		vm->stop_reason);
+		(int)__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE));
 	for (i = 0; i < t->kvm.n; i++, sep = ",")
 		fprintf(f, "%s\n    \"%s\": %llu", sep, t->kvm.c[i].name,
 			(unsigned long long)t->kvm.c[i].value);
@@ -96,21 +111,27 @@ static void json(struct hc_vm *vm, const struct totals *t, FILE *f)
 	fprintf(f, "\n  },\n  \"hypercalls\": {");
 	for (i = 0, sep = ""; i <= HCALL_NR_HYPERCALLS; i++, sep = ",")
 		fprintf(f, "%s\n    \"%d\": %llu", sep, i,
-			(unsigned long long)vm->pv.calls[i]);
+			(unsigned long long)load(&vm->pv.calls[i]));
 	fprintf(f, "\n  },\n  \"hypercall_names\": {");	/* the keys of "hypercalls" */
 	for (i = 0, sep = ""; i <= HCALL_NR_HYPERCALLS; i++, sep = ",")
 		fprintf(f, "%s\n    \"%d\": \"%s\"", sep, i, hc_hypercall_name((uint64_t)i));
 	fprintf(f, "\n  },\n  \"hypercall_errors\": %llu,",
-		(unsigned long long)vm->pv.errors);
+		(unsigned long long)load(&vm->pv.errors));
+	if (live)
+		pthread_mutex_lock(&vm->pv.lock);
 	fprintf(f, "\n  \"gnttab_frames\": %u,", vm->pv.gnttab_frames);
 	hc_backends_report_json(vm, f);	/* each device type's counters */
+	if (live)
+		pthread_mutex_unlock(&vm->pv.lock);
 	fprintf(f, "\n  \"pio_by_port\": {");
-	for (i = 0, sep = ""; i < 65536; i++)
-		if (vm->ports->count[i]) {
-			fprintf(f, "%s\n    \"0x%04x\": %llu", sep, i,
-				(unsigned long long)vm->ports->count[i]);
+	for (i = 0, sep = ""; i < 65536; i++) {
+		uint64_t n = load(&vm->ports->count[i]);
+
+		if (n) {
+			fprintf(f, "%s\n    \"0x%04x\": %llu", sep, i, (unsigned long long)n);
 			sep = ",";
 		}
+	}
 	fprintf(f, "\n  }\n}\n");
 }
 
@@ -128,7 +149,7 @@ int hc_report_stats(struct hc_vm *vm, FILE *f, const char *json_path)
 		FILE *jf = fopen(json_path, "w");
 
 		if (jf)
-			json(vm, t, jf);
+			json(vm, t, jf, 0);
 		if (!jf || fclose(jf)) {
 			fprintf(stderr, "hcall-run: cannot write %s\n", json_path);
 			ret = -1;
@@ -145,7 +166,7 @@ int hc_report_json(struct hc_vm *vm, const int *stats_fd, FILE *f)
 	if (!t)
 		return -1;
 	collect(vm, t, stats_fd);
-	json(vm, t, f);
+	json(vm, t, f, 1);
 	free(t);
 	return ferror(f) ? -1 : 0;
 }
