@@ -181,9 +181,47 @@ static void shutdown_asks_a_guest_that_listens(void **state)
 	assert_memory_equal(val, "reboot", n);
 	/* Neither stops the VM by itself: the guest does. */
 	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
+	/* In a soft reset the old kernel is going: nothing is written, try later. */
+	f->vm.pv.resetting = 1;
+	assert_int_equal(hc_store_rm(f->vm.pv.store, HC_STORE_TOOL, "control/shutdown"), 0);
+	expect(f, "{\"execute\":\"shutdown\"}", "\"class\":\"Busy\"");
+	expect(f, "{\"execute\":\"reboot\"}", "\"class\":\"Busy\"");
+	assert_int_equal(hc_store_read(f->vm.pv.store, "control/shutdown", val, sizeof(val), &n),
+			 -ENOENT);
+	f->vm.pv.resetting = 0;
 	f->vm.pv.enabled = 0;
 	expect(f, "{\"execute\":\"shutdown\"}", "not supported without PV");
 	expect(f, "{\"execute\":\"reboot\"}", "not supported without PV");
+}
+
+/*
+ * A soft reset forgets what the old kernel said and what was asked of it:
+ * the next kernel (a kdump kernel too) is asked nothing until it listens.
+ */
+static void soft_reset_forgets_control_nodes(void **state)
+{
+	struct fx *f = *state;
+	struct hc_store *st = f->vm.pv.store;
+	char val[16];
+	size_t n;
+
+	assert_int_equal(hc_store_write(st, HC_STORE_GUEST, "control/feature-poweroff", "1", 1), 0);
+	assert_int_equal(hc_store_write(st, HC_STORE_GUEST, "control/feature-reboot", "1", 1), 0);
+	assert_int_equal(hc_store_write(st, HC_STORE_GUEST, "control/feature-other", "1", 1), 0);
+	assert_int_equal(hc_store_write(st, HC_STORE_GUEST, "control/note", "x", 1), 0);
+	expect(f, "{\"execute\":\"shutdown\"}", "{\"return\":{}}");
+	hc_store_reset_guest(&f->vm);
+	assert_int_equal(hc_store_read(st, "control/shutdown", val, sizeof(val), &n), -ENOENT);
+	assert_int_equal(hc_store_read(st, "control/feature-poweroff", val, sizeof(val), &n),
+			 -ENOENT);
+	assert_int_equal(hc_store_read(st, "control/feature-reboot", val, sizeof(val), &n),
+			 -ENOENT);
+	assert_int_equal(hc_store_read(st, "control/feature-other", val, sizeof(val), &n),
+			 -ENOENT);
+	assert_int_equal(hc_store_read(st, "control/note", val, sizeof(val), &n), 0);
+	/* So a stale feature node cannot make shutdown claim success. */
+	expect(f, "{\"execute\":\"shutdown\"}", "\"class\":\"GuestUnsupported\"");
+	hc_store_reset_guest(&f->vm);	/* twice, as hc_pv_soft_reset does: harmless */
 }
 
 static void quit_stops_the_vm(void **state)
@@ -379,6 +417,7 @@ int main(void)
 		CASE(stats_are_the_report),
 		CASE(bad_requests_get_errors),
 		CASE(shutdown_asks_a_guest_that_listens),
+		CASE(soft_reset_forgets_control_nodes),
 		CASE(quit_stops_the_vm),
 		CASE(server_serves_and_survives_hostile_clients),
 		CASE(socket_path_rules),

@@ -53,10 +53,34 @@ static void guest_watch_fired(void *opaque, const char *path, const char *token)
 
 void hc_store_reset_guest(struct hc_vm *vm)
 {
+	char names[HCALL_STORE_MAX_VALUE], path[HCALL_STORE_MAX_PATH];
+	size_t len = 0;
+
 	if (!vm->pv.store)
 		return;
 	hc_store_unwatch_all(vm->pv.store, guest_watch_fired);
 	vm->pv.events->head = vm->pv.events->count = 0;
+	/*
+	 * The next kernel has not said it listens, and a request left for the
+	 * old one must not reach it (a kdump kernel powered off mid-dump):
+	 * control/shutdown and every control/feature-* go.
+	 */
+	hc_store_rm(vm->pv.store, HC_STORE_TOOL, "control/shutdown");
+	/* The two the control socket reads go even if the listing fails. */
+	hc_store_rm(vm->pv.store, HC_STORE_TOOL, "control/feature-poweroff");
+	hc_store_rm(vm->pv.store, HC_STORE_TOOL, "control/feature-reboot");
+	if (hc_store_directory(vm->pv.store, "control", names, sizeof(names), &len))
+		return;
+	for (size_t i = 0, n; i < len; i += n + 1) {
+		n = strnlen(names + i, len - i);
+		if (n == len - i)
+			break;	/* not terminated: cannot happen, never overrun */
+		if (strncmp(names + i, "feature-", 8) || n + 9 > sizeof(path))
+			continue;
+		memcpy(path, "control/", 8);
+		memcpy(path + 8, names + i, n + 1);
+		hc_store_rm(vm->pv.store, HC_STORE_TOOL, path);
+	}
 }
 
 /* Runs inside the store's lock (and under pv.lock): only queue and notify. */

@@ -144,6 +144,9 @@ static int cmd_power(struct ctl_call *k)
 	pthread_mutex_lock(&vm->pv.lock);
 	if (!vm->pv.store) {
 		ret = error(&k->e, "GenericError", "the VM is stopping");
+	} else if (vm->pv.resetting) {
+		/* The old kernel is going, the next has not said it listens. */
+		ret = error(&k->e, "Busy", "the guest is in a soft reset (kexec); try again");
 	} else if (hc_store_read(vm->pv.store, node, val, sizeof(val), &n) || n != 1 ||
 		   val[0] != '1') {
 		ret = error(&k->e, "GuestUnsupported", "the guest does not handle "
