@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -57,6 +58,8 @@ static int teardown(void **state)
 	hc_store_teardown(&f->vm);
 	close(f->vm.stop_efd);
 	free(f->vm.ports);
+	unlink(f->path);
+	strcat(f->path, ".lock");
 	unlink(f->path);
 	free(f);
 	return 0;
@@ -368,6 +371,109 @@ static void server_serves_and_survives_hostile_clients(void **state)
 	close(b);
 }
 
+/* One client pipelining requests is answered in turns with the others. */
+static void pipelining_client_waits_its_turn(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "{\"execute\":\"stats\"}\n";
+	char err[256], buf[1 << 16];
+	int a, b, got = 0, i;
+	ssize_t n;
+
+	assert_int_equal(hc_control_listen(f->c, f->path, err, sizeof(err)), 0);
+	a = dial(f);
+	b = dial(f);
+	for (i = 0; i < 150; i++)
+		say(a, req);
+	say(b, "{\"execute\":\"info\"}\n");
+	assert_non_null(strstr(hear(b), "\"vcpus\":2"));
+	/* b was answered while most of a's 150 requests still waited. */
+	fcntl(a, F_SETFL, O_NONBLOCK);
+	while ((n = recv(a, buf, sizeof(buf), 0)) > 0)
+		for (i = 0; i < n; i++)
+			got += buf[i] == '\n';
+	print_message("a had %d of its 150 answers when b got its one\n", got);
+	assert_true(got < 150);
+	close(a);
+	close(b);
+}
+
+/* Idle clients cannot hold every place: each goes when its time is up. */
+static void idle_clients_are_dropped(void **state)
+{
+	struct fx *f = *state;
+	int idle[HC_CONTROL_MAX_CLIENTS], a, i;
+	char err[256];
+
+	hc_control_set_idle_timeout(f->c, 500);
+	assert_int_equal(hc_control_listen(f->c, f->path, err, sizeof(err)), 0);
+	for (i = 0; i < HC_CONTROL_MAX_CLIENTS; i++)
+		idle[i] = dial(f);
+	say(idle[0], "{\"execute\":");	/* half a line does not count */
+	/* Every place is held: a newcomer is turned away ... */
+	usleep(100000);
+	a = dial(f);
+	assert_non_null(strstr(hear(a), "TooManyClients"));
+	close(a);
+	/* ... until the idle ones are dropped, with a word why. */
+	for (i = 0; i < HC_CONTROL_MAX_CLIENTS; i++) {
+		assert_non_null(strstr(hear(idle[i]), "\"class\":\"Timeout\""));
+		assert_string_equal(hear(idle[i]), "");
+		close(idle[i]);
+	}
+	a = dial(f);
+	say(a, "{\"execute\":\"info\"}\n");
+	assert_non_null(strstr(hear(a), "\"dropped\":16,"));
+	/* A client that completes lines in time stays. */
+	for (i = 0; i < 4; i++) {
+		usleep(150000);
+		say(a, "{\"execute\":\"help\"}\n");
+		assert_non_null(strstr(hear(a), "\"return\""));
+	}
+	say(a, "{\"execute\":\"quit\"}\n");
+	assert_string_equal(hear(a), "{\"return\":{}}\n");
+	close(a);
+}
+
+/* PATH.lock is held while serving: a second server on the path never gets past it. */
+static void lock_file_guards_the_path(void **state)
+{
+	struct fx *f = *state;
+	struct hc_control *c2 = hc_control_new(&f->vm);
+	char err[256], lock[80];
+	struct stat st;
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", f->path);
+	/* Somebody else holds the lock: the path is in use, even without a socket. */
+	fd = open(lock, O_RDWR | O_CREAT, 0600);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(hc_control_listen(c2, f->path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "in use"));
+	assert_int_equal(stat(f->path, &st), -1);
+	hc_control_free(c2);
+	assert_int_equal(stat(lock, &st), 0);	/* not ours: left alone */
+	close(fd);
+	unlink(lock);
+	/* A symlink is never followed. */
+	assert_int_equal(symlink("/tmp/hcall-test-ctl-nowhere", lock), 0);
+	assert_int_equal(hc_control_listen(f->c, f->path, err, sizeof(err)), -1);
+	unlink(lock);
+	hc_control_free(f->c);
+	f->c = hc_control_new(&f->vm);
+	assert_int_equal(hc_control_listen(f->c, f->path, err, sizeof(err)), 0);
+	assert_int_equal(stat(lock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fd = open(lock, O_RDWR);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
+	hc_control_free(f->c);
+	f->c = NULL;
+	assert_int_equal(stat(lock, &st), -1);	/* gone with the socket */
+	assert_int_equal(stat(f->path, &st), -1);
+}
+
 static void socket_path_rules(void **state)
 {
 	struct fx *f = *state;
@@ -420,6 +526,9 @@ int main(void)
 		CASE(soft_reset_forgets_control_nodes),
 		CASE(quit_stops_the_vm),
 		CASE(server_serves_and_survives_hostile_clients),
+		CASE(pipelining_client_waits_its_turn),
+		CASE(idle_clients_are_dropped),
+		CASE(lock_file_guards_the_path),
 		CASE(socket_path_rules),
 	};
 

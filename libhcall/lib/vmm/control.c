@@ -377,6 +377,11 @@ int hc_control_handle(struct hc_control *c, const char *line, size_t len, char *
 	return 0;
 }
 
+void hc_control_set_idle_timeout(struct hc_control *c, unsigned int ms)
+{
+	c->idle_ms = ms;
+}
+
 struct hc_control *hc_control_new(struct hc_vm *vm)
 {
 	struct hc_control *c = calloc(1, sizeof(*c));
@@ -384,7 +389,8 @@ struct hc_control *hc_control_new(struct hc_vm *vm)
 	if (!c)
 		return NULL;
 	c->vm = vm;
-	c->listen_fd = c->wake_fd = -1;
+	c->listen_fd = c->wake_fd = c->lock_fd = -1;
+	c->idle_ms = HC_CONTROL_IDLE_MS;
 	for (int i = 0; i < HC_MAX_VCPUS; i++)
 		c->stats_fd[i] = i < vm->ncpus && vm->vcpu[i].fd >= 0 ?
 				 ioctl(vm->vcpu[i].fd, KVM_GET_STATS_FD, NULL) : -1;

@@ -17,7 +17,10 @@ struct hc_control {
 	struct hc_vm *vm;
 	int stats_fd[HC_MAX_VCPUS];	/* each vCPU's KVM stats, opened before it ran */
 	int listen_fd, wake_fd;
+	int lock_fd;			/* flock on lock_path, held till hc_control_free */
+	unsigned int idle_ms;		/* a client completing no line for so long goes */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 5];
 	dev_t dev;			/* the socket we bound: unlinked only if still ours */
 	ino_t ino;
 	pthread_t thread;

@@ -5,17 +5,25 @@
  * are non-blocking, a request line is at most HC_CONTROL_MAX_LINE bytes
  * (longer ones get an error and are skipped to their newline), a partial
  * line at a hang-up is never run, and answers a client does not read pile
- * up to HC_CONTROL_MAX_OUTPUT bytes at most, then it is dropped. So no
- * client can stall another, the guest or the VMM.
+ * up to HC_CONTROL_MAX_OUTPUT bytes at most, then it is dropped. Each
+ * poll round answers at most one request per client, so a client that
+ * pipelines requests waits its turn behind the others; a client that
+ * completes no line for c->idle_ms (60 s) is dropped, so idle clients
+ * cannot hold every place. So no client can stall another, the guest or
+ * the VMM.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hcall/common/err.h"
@@ -29,11 +37,20 @@
 struct hc_control_client {
 	int fd;
 	int skipping;		/* the rest of an over-long line is dropped */
+	uint64_t deadline;	/* ms (now_ms()): dropped unless a line completes by then */
 	size_t inlen;
 	char *out;		/* answers not sent yet: [outoff, outlen) of outcap */
 	size_t outlen, outoff, outcap;
 	char in[HC_CONTROL_MAX_LINE + 1];	/* a whole line and its newline fit */
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Send what is pending without blocking. 0, or -1 if the client is gone. */
 static int flush(struct hc_control_client *cl)
@@ -112,18 +129,33 @@ static int answer(struct hc_control *c, struct hc_control_client *cl, const char
 	return ret;
 }
 
-/* Answer every whole line received; -1 if the client must go. */
-static int take_lines(struct hc_control *c, struct hc_control_client *cl)
+/* A whole line waits in the input buffer? */
+static int line_waiting(const struct hc_control_client *cl)
+{
+	return memchr(cl->in, '\n', cl->inlen) != NULL;
+}
+
+/*
+ * Answer the first whole line received, at most one a round: one client's
+ * pipelined requests never starve the others. -1 if the client must go.
+ */
+static int take_line(struct hc_control *c, struct hc_control_client *cl)
 {
 	size_t off = 0, len;
 	char *nl;
 
+	/* Blank lines and the tail of a skipped one cost nothing: no answer. */
 	while ((nl = memchr(cl->in + off, '\n', cl->inlen - off))) {
 		len = (size_t)(nl - (cl->in + off));
-		if (cl->skipping)
+		cl->deadline = now_ms() + c->idle_ms;
+		if (cl->skipping) {
 			cl->skipping = 0;
-		else if (!blank(cl->in + off, len) && answer(c, cl, cl->in + off, len))
-			return -1;
+		} else if (!blank(cl->in + off, len)) {
+			if (answer(c, cl, cl->in + off, len))
+				return -1;
+			off += len + 1;
+			break;
+		}
 		off += len + 1;
 	}
 	cl->inlen -= off;
@@ -157,6 +189,12 @@ static void client_io(struct hc_control *c, unsigned int i, short revents)
 
 	if ((revents & POLLOUT) && flush(cl))
 		return drop(c, i, 0);
+	/* A line from an earlier read first: nothing more is read till it is answered. */
+	if (line_waiting(cl)) {
+		if (take_line(c, cl))
+			drop(c, i, 1);
+		return;
+	}
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	n = recv(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - cl->inlen, MSG_DONTWAIT);
@@ -168,7 +206,7 @@ static void client_io(struct hc_control *c, unsigned int i, short revents)
 		return drop(c, i, 0);
 	}
 	cl->inlen += (size_t)n;
-	if (take_lines(c, cl))
+	if (take_line(c, cl))
 		drop(c, i, 1);
 }
 
@@ -216,9 +254,31 @@ static int accept_clients(struct hc_control *c)
 			return 1;
 		}
 		c->cl[i]->fd = fd;
+		c->cl[i]->deadline = now_ms() + c->idle_ms;
 		c->nclients++;
 	}
 	return 0;
+}
+
+/* Drop the clients past their deadline; the ms till the next one's (-1: none). */
+static int expire(struct hc_control *c)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+
+	for (unsigned int i = 0; i < HC_CONTROL_MAX_CLIENTS; i++) {
+		struct hc_control_client *cl = c->cl[i];
+
+		if (!cl)
+			continue;
+		if (cl->deadline <= now) {
+			queue_error(cl, "Timeout", "no request line completed in time: closed");
+			drop(c, i, 1);
+			continue;
+		}
+		if (cl->deadline < next)
+			next = cl->deadline;
+	}
+	return next == UINT64_MAX ? -1 : next - now > INT_MAX ? INT_MAX : (int)(next - now);
 }
 
 static void *serve(void *arg)
@@ -226,25 +286,35 @@ static void *serve(void *arg)
 	struct hc_control *c = arg;
 	struct pollfd p[2 + HC_CONTROL_MAX_CLIENTS];
 	unsigned int idx[2 + HC_CONTROL_MAX_CLIENTS], n, i;
-	int rest = 0;
+	int rest = 0, timeout, busy;
 
 	for (;;) {
+		timeout = expire(c);
 		p[0] = (struct pollfd){ c->wake_fd, POLLIN, 0 };
 		p[1] = (struct pollfd){ rest ? -1 : c->listen_fd, POLLIN, 0 };
-		for (n = 2, i = 0; i < HC_CONTROL_MAX_CLIENTS; i++) {
-			if (!c->cl[i])
+		for (n = 2, busy = 0, i = 0; i < HC_CONTROL_MAX_CLIENTS; i++) {
+			struct hc_control_client *cl = c->cl[i];
+			int waiting;
+
+			if (!cl)
 				continue;
+			/* A client with a line still to answer is not read from. */
+			waiting = line_waiting(cl);
+			busy |= waiting;
 			idx[n] = i;
-			p[n++] = (struct pollfd){ c->cl[i]->fd, (short)(POLLIN |
-				 (c->cl[i]->outlen ? POLLOUT : 0)), 0 };
+			p[n++] = (struct pollfd){ cl->fd, (short)((waiting ? 0 : POLLIN) |
+				 (cl->outlen ? POLLOUT : 0)), 0 };
 		}
-		if (poll(p, n, rest ? ACCEPT_PAUSE_MS : -1) < 0)
+		if (rest && (timeout < 0 || timeout > ACCEPT_PAUSE_MS))
+			timeout = ACCEPT_PAUSE_MS;
+		if (poll(p, n, busy ? 0 : timeout) < 0)
 			continue;	/* EINTR, or ENOMEM: try again */
 		if (p[0].revents)
 			break;
 		rest = 0;
+		/* One request at most from each client this round: turns, not a race. */
 		for (i = 2; i < n; i++)
-			if (p[i].revents)
+			if (p[i].revents || line_waiting(c->cl[idx[i]]))
 				client_io(c, idx[i], p[i].revents);
 		if (p[1].revents)
 			rest = accept_clients(c);
@@ -264,16 +334,86 @@ static int stale(const struct sockaddr_un *a)
 	return ret;
 }
 
+/*
+ * Hold PATH.lock (flock) for the life of the process: two hcall-runs of
+ * one uid starting on one path take turns at the check, unlink and bind
+ * below, so neither unlinks the other's socket between its bind and its
+ * listen. The lock file is made 0600, never through a symlink, and is
+ * checked to be the one at the path now (an exiting holder unlinks it).
+ */
+static int take_lock(struct hc_control *c, const char *path, char *err, size_t errlen)
+{
+	struct stat fst, pst;
+	int fd;
+
+	if ((size_t)snprintf(c->lock_path, sizeof(c->lock_path), "%s.lock", path) >=
+	    sizeof(c->lock_path))
+		return hc_err(err, errlen, "%s.lock: path too long", path);
+	for (int tries = 0; tries < 8; tries++) {
+		fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return hc_err(err, errlen, "%s: %s", c->lock_path, strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			int e = errno;
+
+			close(fd);
+			if (e == EWOULDBLOCK)
+				return hc_err(err, errlen, "%s: in use by a running process "
+					      "(%s is locked)", path, c->lock_path);
+			return hc_err(err, errlen, "%s: flock: %s", c->lock_path, strerror(e));
+		}
+		if (fstat(fd, &fst) == 0 && lstat(c->lock_path, &pst) == 0 &&
+		    fst.st_dev == pst.st_dev && fst.st_ino == pst.st_ino) {
+			if (fst.st_uid != geteuid() || !S_ISREG(fst.st_mode)) {
+				close(fd);
+				return hc_err(err, errlen, "%s is not a lock file of ours",
+					      c->lock_path);
+			}
+			c->lock_fd = fd;
+			return 0;
+		}
+		close(fd);	/* unlinked by its last holder meanwhile: take the new one */
+	}
+	return hc_err(err, errlen, "%s: keeps changing", c->lock_path);
+}
+
+static void drop_lock(struct hc_control *c)
+{
+	if (c->lock_fd < 0)
+		return;
+	/* Still holding it: whoever opened this file retries on the new one. */
+	unlink(c->lock_path);
+	close(c->lock_fd);
+	c->lock_fd = -1;
+}
+
+static int listen_locked(struct hc_control *c, const char *path, struct sockaddr_un *sa,
+			 char *err, size_t errlen);
+
 int hc_control_listen(struct hc_control *c, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int ret;
 
 	if (strlen(path) >= sizeof(a.sun_path))
 		return hc_err(err, errlen, "%s: longer than %zu bytes", path, sizeof(a.sun_path) - 1);
 	strcpy(a.sun_path, path);
+	if (take_lock(c, path, err, errlen))
+		return -1;
+	if (listen_locked(c, path, &a, err, errlen)) {
+		drop_lock(c);
+		return -1;
+	}
+	return 0;
+}
+
+static int listen_locked(struct hc_control *c, const char *path, struct sockaddr_un *sa,
+			 char *err, size_t errlen)
+{
+	const struct sockaddr_un a = *sa;
+	struct stat st;
+	mode_t old;
+	int ret;
+
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
 			return hc_err(err, errlen, "%s exists and is not a socket of ours", path);
@@ -337,6 +477,7 @@ void hc_control_free(struct hc_control *c)
 	/* Only the socket we made: another may have replaced it meanwhile. */
 	if (c->path[0] && lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
 		unlink(c->path);
+	drop_lock(c);
 	for (i = 0; i < HC_MAX_VCPUS; i++)
 		if (c->stats_fd[i] >= 0)
 			close(c->stats_fd[i]);

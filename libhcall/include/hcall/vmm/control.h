@@ -17,6 +17,7 @@
 #define HC_CONTROL_MAX_LINE	4096	/* request bytes before the newline */
 #define HC_CONTROL_MAX_CLIENTS	16
 #define HC_CONTROL_MAX_OUTPUT	(2u << 20)	/* unread answers: past it, the client goes */
+#define HC_CONTROL_IDLE_MS	60000	/* no line completed for so long: the client goes */
 
 struct hc_vm;
 struct hc_control;
@@ -30,9 +31,12 @@ struct hc_control *hc_control_new(struct hc_vm *vm);
 /*
  * Listen on @path and start serving. A path that exists is refused unless
  * it is a socket of ours nobody listens on any more (left by a killed
- * hcall-run), which is replaced. 0 or -1 + @err.
+ * hcall-run), which is replaced. @path.lock is created (0600) and flocked
+ * till hc_control_free, which removes both. 0 or -1 + @err.
  */
 int hc_control_listen(struct hc_control *c, const char *path, char *err, size_t errlen);
+/* Before hc_control_listen: how long a client may go without a whole line (tests). */
+void hc_control_set_idle_timeout(struct hc_control *c, unsigned int ms);
 /*
  * Answer one request line @line (@len bytes, no newline): a malloc'd
  * answer line, newline included, in *@answer (*@alen bytes). 0, or -1 when
