@@ -44,6 +44,38 @@ static int send_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Whoever listens at the path must be hcall-run of our uid, or root's:
+ * anyone else could have put a socket there to read our requests or feed
+ * us answers.
+ */
+static int trusted(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || len != sizeof(cr))
+		return 0;
+	return cr.uid == 0 || cr.uid == geteuid();
+}
+
+/*
+ * Print the answer with every control character but its final newline
+ * escaped (\xHH): hcall-run's JSON has none, and bytes from elsewhere
+ * never reach a terminal as escape sequences.
+ */
+static void print_answer(const char *a, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)a[i];
+
+		if ((ch < 0x20 || ch == 0x7f) && !(ch == '\n' && i == len - 1))
+			printf("\\x%02x", ch);
+		else
+			putchar(ch);
+	}
+}
+
 /* The answer line, newline included, malloc'd into *@line; its length or -1. */
 static long read_line(int fd, char **line)
 {
@@ -112,6 +144,8 @@ int main(int argc, char **argv)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return fail(argv[1], strerror(errno));
+	if (!trusted(fd))
+		return fail(argv[1], "the listener is neither our uid nor root: not asked");
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (send_all(fd, req, rlen))
@@ -121,7 +155,7 @@ int main(int argc, char **argv)
 	close(fd);
 	if (alen < 0)
 		return fail(argv[1], "no answer");
-	fwrite(ans, 1, (size_t)alen, stdout);
+	print_answer(ans, (size_t)alen);
 	/* hcall-run puts "return" or "error" first; anything else is not ours. */
 	if (alen >= 10 && !memcmp(ans, "{\"return\":", 10))
 		return 0;
