@@ -130,7 +130,11 @@ ok $? "pv: under three quarters of pvoff's KVM exits per op ($(perop pv exits) v
 lt "$(perop pv exits)" "$(perop hvm exits)" 1.33
 ok $? "pv: under three quarters of hvm's KVM exits per op ($(perop pv exits) vs $(perop hvm exits))"
 
-# No oops, warning, soft lockup or RCU stall in any guest.
+# No oops, warning, soft lockup or RCU stall in any guest: in dmesg (the
+# guest counts them) and on the console.
+for m in pv pvoff hvm kvmpv; do
+	is "$(field $m oopses)" 0 "$m: no oops, BUG, WARNING, soft lockup or stall in dmesg"
+done
 bad=$(grep -lE 'Oops|BUG:|WARNING:|soft lockup|rcu.*stall|Call Trace' "$S"/*.out 2>/dev/null)
 is "$bad" "" "no oops, warning, soft lockup or RCU stall on any console"
 for f in $bad; do diag_file "$f" 40; done
