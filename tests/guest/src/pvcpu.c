@@ -27,43 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int ping[2], pong[2], table_fd;
-static long rounds, maps, lockops, reads;
-static atomic_int phase;		/* 0 ping-pong, 1 shootdowns, 2 done */
+#include "cpupair.h"
+
+static int table_fd;
+static long maps, lockops, reads;
 static _Atomic long long latest;	/* the highest clock reading published */
 static atomic_long backwards, worst_ns;
-
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void *other(void *arg)
-{
-	char c;
-
-	(void)arg;
-	if (pin(1))
-		return (void *)1;
-	for (long i = 0; i < rounds; i++)
-		if (read(ping[0], &c, 1) != 1 || write(pong[1], &c, 1) != 1)
-			return (void *)1;
-	while (atomic_load(&phase) != 2)
-		;	/* stays on CPU 1 in our mm: every munmap must flush it */
-	return NULL;
-}
 
 static void *locker(void *arg)
 {
