@@ -155,6 +155,9 @@ static void start_and_shared_info(void **state)
 	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
 	assert_int_equal(sh->vcpu_info[0].time.version % 2, 0);
 	assert_int_not_equal(sh->vcpu_info[0].time.tsc_to_system_mul, 0);
+	/* Never PVCLOCK_TSC_STABLE_BIT: KVM may lose its master clock later. */
+	assert_int_equal(sh->vcpu_info[0].time.flags, 0);
+	assert_int_equal(sh->vcpu_info[HCALL_MAX_VCPUS - 1].time.flags, 0);
 	assert_true(sh->wc.sec > 1700000000u);
 	/* Registering twice is refused. */
 	assert_int_equal(call(vm, HCALL_shared_info, 0x7000), -HCALL_EBUSY);

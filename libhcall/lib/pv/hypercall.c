@@ -19,7 +19,6 @@
 
 #define PAGE 4096ull
 #define MSR_IA32_TSC 0x10
-#define PVCLOCK_TSC_STABLE_BIT 1
 
 static void *guest_page(struct hc_vm *vm, uint64_t gpa, int64_t *err)
 {
@@ -54,20 +53,6 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 }
 
 /* Guest TSC now, read on the calling vCPU. */
-/*
- * Whether KVM keeps every vCPU's TSC in step with one master clock. Only
- * then may the pvclock say PVCLOCK_TSC_STABLE_BIT, which lets the guest
- * skip keeping its readings monotonic across vCPUs (and every vCPU reads
- * vCPU 0's parameters).
- */
-static int tsc_stable(struct hc_vm *vm)
-{
-	struct kvm_clock_data c;
-
-	memset(&c, 0, sizeof(c));
-	return ioctl(vm->vm_fd, KVM_GET_CLOCK, &c) == 0 && (c.flags & KVM_CLOCK_TSC_STABLE);
-}
-
 static uint64_t guest_tsc(struct hc_vm *vm, int vcpu)
 {
 	union {	/* room for one entry after the header, in standard C */
@@ -85,7 +70,11 @@ static uint64_t guest_tsc(struct hc_vm *vm, int vcpu)
 
 /*
  * Guest time is the pvclock of the guest TSC since it was zero (at vCPU
- * creation): stable, so it is written once and never updated.
+ * creation): written once and never updated. Its flags never say
+ * PVCLOCK_TSC_STABLE_BIT: KVM may lose its master clock (and the vCPUs'
+ * TSCs their step) at any time after this, and a bit written once could
+ * not follow. hcall-clock has no vDSO mode, so the bit would only have
+ * saved the guest the cmpxchg that keeps its readings monotonic.
  */
 static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
 {
@@ -95,7 +84,7 @@ static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
 	uint64_t tsc, ns, now_ns;
 	struct timespec now;
 	int64_t err = 0;
-	int i, stable;
+	int i;
 
 	if (vm->pv.shared)
 		return -HCALL_EBUSY;
@@ -104,14 +93,13 @@ static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
 		return err;
 	memset(s, 0, sizeof(*s));
 	hc_pvclock_scale(vm->pv.tsc_khz, &mul, &shift);
-	stable = tsc_stable(vm);
 	for (i = 0; i < HCALL_MAX_VCPUS; i++) {
 		struct hcall_vcpu_time_info *t = &s->vcpu_info[i].time;
 
 		t->version = 2;
 		t->tsc_to_system_mul = mul;
 		t->tsc_shift = shift;
-		t->flags = stable ? PVCLOCK_TSC_STABLE_BIT : 0;
+		t->flags = 0;	/* never PVCLOCK_TSC_STABLE_BIT: see above */
 	}
 	tsc = guest_tsc(vm, vcpu);
 	ns = shift < 0 ? tsc >> -shift : tsc << shift;
