@@ -238,6 +238,32 @@ static void cpuid_leaves_show_the_transport(void **state)
 	assert_int_equal(e->eax, 2500000);
 }
 
+/* Whatever sat at 0x400001xx before goes: each hcall leaf is there once. */
+static void cpuid_leaves_replace_the_hcall_range(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[4 + HC_PV_CPUID_LEAVES];
+	} k = { .c.nent = 4 };
+	uint32_t i, n = 0;
+
+	f->vm.ncpus = 2;
+	k.e[0] = (struct kvm_cpuid_entry2){ .function = HCALL_CPUID_BASE, .eax = 0x400001ff };
+	k.e[1] = (struct kvm_cpuid_entry2){ .function = 1, .eax = 0x806f8 };
+	k.e[2] = (struct kvm_cpuid_entry2){ .function = 0x400001ff, .eax = 7 };
+	k.e[3] = (struct kvm_cpuid_entry2){ .function = 0x40000200, .eax = 9 };
+	hc_pv_cpuid(&f->vm, &k.c);
+	assert_int_equal(k.c.nent, 2 + HC_PV_CPUID_LEAVES);
+	for (i = 0; i < k.c.nent; i++)
+		n += k.c.entries[i].function == HCALL_CPUID_BASE;
+	assert_int_equal(n, 1);
+	assert_int_equal(leaf(&k.c, HCALL_CPUID_BASE)->eax, HCALL_CPUID_MAX);
+	assert_null(leaf(&k.c, 0x400001ff));
+	assert_int_equal(leaf(&k.c, 1)->eax, 0x806f8);
+	assert_int_equal(leaf(&k.c, 0x40000200)->eax, 9);	/* outside the range: stays */
+}
+
 /*
  * One feature word: what CPUID promises is what start info says, and both
  * are what the hypercall table offers plus the features that are not calls.
@@ -1010,6 +1036,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(start_and_shared_info, setup, teardown),
 		cmocka_unit_test(pvclock_scale_is_accurate),
 		cmocka_unit_test_setup_teardown(cpuid_leaves_show_the_transport, setup, teardown),
+		cmocka_unit_test_setup_teardown(cpuid_leaves_replace_the_hcall_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(cpuid_and_start_info_agree_on_features, setup, teardown),
 		cmocka_unit_test(hypercall_table_has_every_number_once),
 		cmocka_unit_test_setup_teardown(every_number_dispatches_to_its_handler, setup, teardown),

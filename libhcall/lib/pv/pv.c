@@ -53,12 +53,17 @@ void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
 	static const uint32_t sig[3] = {
 		HCALL_CPUID_SIG_EBX, HCALL_CPUID_SIG_ECX, HCALL_CPUID_SIG_EDX,
 	};
-	uint32_t n = c->nent;
+	uint32_t i, n = 0;
 
 	/*
 	 * hcall's leaves at HCALL_CPUID_BASE (0x40000100), beside whatever
-	 * hc_cpuid_kvm_leaves() left of KVM's at 0x40000000.
+	 * hc_cpuid_kvm_leaves() left of KVM's at 0x40000000; whatever else
+	 * claimed 0x40000100-0x400001ff goes first, so the guest sees each
+	 * leaf once, ours.
 	 */
+	for (i = 0; i < c->nent; i++)
+		if ((c->entries[i].function & 0xffffff00u) != HCALL_CPUID_BASE)
+			c->entries[n++] = c->entries[i];
 	c->entries[n++] = (struct kvm_cpuid_entry2){
 		.function = HCALL_CPUID_BASE, .eax = HCALL_CPUID_MAX,
 		.ebx = sig[0], .ecx = sig[1], .edx = sig[2],
