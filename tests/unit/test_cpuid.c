@@ -138,6 +138,22 @@ static void pv_off_all_and_x2apic(void **state)
 	assert_non_null(leaf(&k, 0x40000000));	/* the signature stays */
 }
 
+static void pv_off_accumulates(void **state)
+{
+	uint64_t off = 0;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(hc_pv_off_parse("eoi", &off, err, sizeof(err)), 0);
+	assert_int_equal(hc_pv_off_parse("ipi,x2apic", &off, err, sizeof(err)), 0);
+	assert_true(off == (1ull << KVM_FEATURE_PV_EOI | 1ull << KVM_FEATURE_PV_SEND_IPI |
+			    HC_PV_OFF_X2APIC));
+	/* A refused list adds nothing, not even its good names. */
+	assert_int_equal(hc_pv_off_parse("tlb,bogus", &off, err, sizeof(err)), -1);
+	assert_true(off == (1ull << KVM_FEATURE_PV_EOI | 1ull << KVM_FEATURE_PV_SEND_IPI |
+			    HC_PV_OFF_X2APIC));
+}
+
 static void pv_off_refuses_unknown_names(void **state)
 {
 	uint64_t off = 123;
@@ -160,6 +176,7 @@ int main(void)
 		cmocka_unit_test(hcall_guest_gets_no_async_pf),
 		cmocka_unit_test(pv_off_masks_each_mechanism),
 		cmocka_unit_test(pv_off_all_and_x2apic),
+		cmocka_unit_test(pv_off_accumulates),
 		cmocka_unit_test(pv_off_refuses_unknown_names),
 	};
 

@@ -43,8 +43,8 @@ const char *hc_pv_off_names(void)
 int hc_pv_off_parse(const char *list, uint64_t *off, char *err, size_t errlen)
 {
 	const char *p = list;
+	uint64_t add = 0;
 
-	*off = 0;
 	for (;;) {
 		size_t len = strcspn(p, ","), i;
 
@@ -56,9 +56,11 @@ int hc_pv_off_parse(const char *list, uint64_t *off, char *err, size_t errlen)
 				 (int)len, p, hc_pv_off_names());
 			return -1;
 		}
-		*off |= pv_names[i].bits;
-		if (!p[len])
+		add |= pv_names[i].bits;
+		if (!p[len]) {
+			*off |= add;	/* a second --pv-off adds to the first */
 			return 0;
+		}
 		p += len + 1;
 	}
 }

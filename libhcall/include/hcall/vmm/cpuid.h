@@ -26,8 +26,9 @@ struct hc_cpu_mode {
 
 /*
  * Parse --pv-off's comma-separated LIST (eoi, ipi, tlb, spin, steal, clock,
- * yield, pollctl, asyncpf, iodelay, x2apic, all) into @off. -1 with the
- * first unknown name in @err.
+ * yield, pollctl, asyncpf, iodelay, x2apic, all) and add it to @off (so
+ * repeated --pv-off options accumulate). -1 with the first unknown name in
+ * @err, @off untouched.
  */
 int hc_pv_off_parse(const char *list, uint64_t *off, char *err, size_t errlen);
 /* The names --pv-off knows, for --help: "eoi,ipi,...". */
