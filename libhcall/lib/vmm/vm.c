@@ -154,6 +154,10 @@ static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 		struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args[0] = 1 };
 
 		ret = ioctl(v->fd, KVM_ENABLE_CAP, &cap);
+	} else if (!ret && v->id == 0 && v->vm->mode.kvm_pv && v->vm->mode.pv_off) {
+		/* One note a VM: --pv-off then hides features, KVM still serves them. */
+		fprintf(stderr, "hcall-run: note: KVM lacks KVM_CAP_ENFORCE_PV_FEATURE_CPUID: "
+			"--pv-off hides features from CPUID but KVM does not refuse them\n");
 	}
 	return ret;
 }
