@@ -130,12 +130,33 @@ static void pv_off_all_and_x2apic(void **state)
 	assert_int_equal(leaf(&k, 1)->ecx, 1);
 	assert_int_not_equal(leaf(&k, 0x40000001)->eax, 0);
 
+	/* An hcall guest with every KVM feature off sees no KVM leaves at all... */
 	supported(&k);
 	assert_int_equal(hc_pv_off_parse("all", &m.pv_off, err, sizeof(err)), 0);
 	hc_cpuid_kvm_leaves(&k.c, &m);
 	assert_int_equal(leaf(&k, 1)->ecx, 1);
+	assert_null(leaf(&k, 0x40000000));
+	assert_null(leaf(&k, 0x40000001));
+	assert_null(leaf(&k, 0x400000ff));
+	assert_int_equal(k.c.nent, 2);
+
+	/* ...nor when the names add up to all KVM supports, async #PF aside. */
+	m.pv_off = 0;
+	supported(&k);
+	assert_int_equal(hc_pv_off_parse("eoi,ipi,tlb,spin,steal,clock,yield,pollctl",
+					 &m.pv_off, err, sizeof(err)), 0);
+	assert_int_equal(hc_pv_off_parse("iodelay", &m.pv_off, err, sizeof(err)), 0);
+	hc_cpuid_kvm_leaves(&k.c, &m);
+	assert_null(leaf(&k, 0x40000000));
+	assert_int_equal(leaf(&k, 1)->ecx, X2APIC | 1);
+
+	/* --hvm --kvm-pv --pv-off all keeps the signature, as KVM users have it. */
+	m = (struct hc_cpu_mode){ .kvm_pv = 1 };
+	supported(&k);
+	assert_int_equal(hc_pv_off_parse("all", &m.pv_off, err, sizeof(err)), 0);
+	hc_cpuid_kvm_leaves(&k.c, &m);
 	assert_int_equal(leaf(&k, 0x40000001)->eax, 0);
-	assert_non_null(leaf(&k, 0x40000000));	/* the signature stays */
+	assert_non_null(leaf(&k, 0x40000000));
 }
 
 static void pv_off_accumulates(void **state)

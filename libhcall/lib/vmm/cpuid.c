@@ -69,17 +69,29 @@ void hc_cpuid_kvm_leaves(struct kvm_cpuid2 *c, const struct hc_cpu_mode *m)
 {
 	uint64_t off = m->pv_off;
 	uint32_t i, n = 0;
+	int show = m->kvm_pv;
 
 	/* Async #PF interrupts come on the vector that is hcall's upcall. */
 	if (m->hcall)
 		off |= BIT(KVM_FEATURE_ASYNC_PF) | BIT(KVM_FEATURE_ASYNC_PF_VMEXIT) |
 		       BIT(KVM_FEATURE_ASYNC_PF_INT);
+	/*
+	 * An hcall guest left with no KVM feature sees no KVM leaves at all
+	 * (--pv-off all): it is the hcall guest it was before KVM's CPU
+	 * operations came beside the platform, with none of KVM's guest setup
+	 * (which runs on the signature alone). --hvm --kvm-pv keeps the
+	 * signature: that is what a KVM user with every feature off gets.
+	 */
+	for (i = 0; show && m->hcall && i < c->nent; i++)
+		if (c->entries[i].function == HC_KVM_CPUID_FEATURES &&
+		    !(c->entries[i].eax & ~(uint32_t)off))
+			show = 0;
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 		int kvm = e->function >= HC_KVM_CPUID_SIGNATURE &&
 			  e->function <= HC_KVM_CPUID_END;
 
-		if (kvm && !m->kvm_pv)
+		if (kvm && !show)
 			continue;
 		if (e->function == HC_KVM_CPUID_FEATURES) {
 			e->eax &= ~(uint32_t)off;	/* only what KVM supports, minus switches */

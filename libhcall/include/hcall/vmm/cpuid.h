@@ -38,7 +38,8 @@ const char *hc_pv_off_names(void);
  * Apply @m to the entries KVM reported as supported: without kvm_pv drop
  * KVM's leaves; with it keep only the supported features not switched
  * off (no async #PF on an hcall guest: its interrupt vector is hcall's
- * upcall) and no hints. Hides x2APIC when switched off.
+ * upcall) and no hints. An hcall guest left with no KVM feature gets no
+ * KVM leaves at all. Hides x2APIC when switched off.
  */
 void hc_cpuid_kvm_leaves(struct kvm_cpuid2 *c, const struct hc_cpu_mode *m);
 
