@@ -43,14 +43,27 @@ is "$(field pv hypervisor)" hcall "pv: the hcall platform wins detection beside 
 is "$(field pv chained)" 1 "pv: KVM's paravirt CPU operations run beside the platform"
 is "$(field pv kvmclock)/$(field pv pvspin)/$(field pv pvipi)/$(field pv pvtlb)/$(field pv pvyield)" \
 	1/1/1/1/1 "pv: kvmclock, PV spinlocks, PV IPIs, PV TLB flush and PV sched yield are set up"
-case "$(field pv clocksource)" in kvm-clock|tsc) ok 0 "pv: the clocksource is $(field pv clocksource), not hcall-clock" ;;
-	*) ok 1 "pv: the clocksource is kvm-clock or tsc (got '$(field pv clocksource)')" ;; esac
+# Beside kvmclock the TSC is not forced reliable, as in KVM's own guest: it
+# keeps its sync check at bring-up and its watchdog. kvm-clock is the
+# clocksource unless the TSC is invariant (kvmclock then rates 299, the TSC
+# 300) and passed those checks; a forced-reliable TSC would win unchecked
+# even where the vCPUs' TSCs are apart.
+is "$(field pv tsc_reliable)/$(field kvmpv tsc_reliable)" 0/0 "pv: the TSC is not forced reliable beside kvmclock, as in kvmpv"
+case "$(field pv clocksource)/$(field pv invtsc)" in
+kvm-clock/*) ok 0 "pv: the clocksource is kvm-clock" ;;
+tsc/1) ok 0 "pv: the clocksource is tsc: invariant, and it passed its checks (kvmclock rates 299)" ;;
+*) ok 1 "pv: the clocksource is kvm-clock, or tsc only when invariant (got '$(field pv clocksource)', invtsc $(field pv invtsc))" ;; esac
 case "$(field pv apic)" in *x2apic*) ok 0 "pv: the local APIC runs in x2APIC mode ($(field pv apic))" ;;
 	*) ok 1 "pv: the local APIC runs in x2APIC mode (got '$(field pv apic)')" ;; esac
 is "$(field pvoff hypervisor)/$(field pvoff clocksource)" hcall/hcall-clock \
 	"pvoff: the hcall platform with its own clocksource"
 is "$(field pvoff kvmclock)/$(field pvoff pvspin)/$(field pvoff pvipi)/$(field pvoff pvtlb)/$(field pvoff pvyield)" \
 	0/0/0/0/0 "pvoff: none of KVM's operations is set up"
+# --pv-off all shows no KVM leaves: none of KVM's guest setup runs either.
+is "$(field pvoff chained)" 0 "pvoff: KVM's guest code is not chained in"
+# hcall's pvclock never says PVCLOCK_TSC_STABLE_BIT (KVM may lose its
+# master clock later), so hcall-clock alone does not force the TSC reliable.
+is "$(field pvoff tsc_reliable)" 0 "pvoff: the TSC is not forced reliable under hcall-clock"
 case "$(field pvoff apic)" in *x2apic*) ok 1 "pvoff: xAPIC mode (got '$(field pvoff apic)')" ;;
 	*) ok 0 "pvoff: the local APIC stays in xAPIC mode ($(field pvoff apic))" ;; esac
 is "$(field hvm hypervisor)" "" "hvm: no hypervisor leaves at all (full virtualization)"
