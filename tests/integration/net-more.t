@@ -10,6 +10,7 @@
 # the guest its link (carrier 0 within seconds), not the VM. No oops
 # anywhere. Every namespace, bridge, veth and TAP is made here and removed.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 # Seven guests, two of them at once, with transfers: more than run_in_lab's
 # default of 420 s for the whole file.
 export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-900}
@@ -29,15 +30,9 @@ cleanup() {
 	local p
 	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
 	[ -z "$sockdir" ] || rm -rf "$sockdir"
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
-	ip link del "v$NS" 2>/dev/null
-	ip link del "$TAP" 2>/dev/null
-	ip link del "$TAP2" 2>/dev/null
+	netns_down "$NS" "$BR" "$TAP" "$TAP2"
 }
 trap cleanup EXIT
-net() { local t=$1; shift; guest "$t" --mem 512M "$@"; }
-json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$@"; }
 args() { echo "console=hvc0 quiet hcall.test=$*"; }
 
 # peer NAME IN OUT BYTES: tests/lib/netpeer.py in the namespace, reading
@@ -64,11 +59,7 @@ host_mtu() {
 	ip link set "v$NS" mtu "$1" && ip -n "$NS" link set eth0 mtu "$1" && ip link set "$BR" mtu "$1"
 }
 
-ip netns add "$NS" && ip link add "$BR" type bridge && ip link set "$BR" up &&
-	ip link add "v$NS" type veth peer name eth0 netns "$NS" &&
-	ip link set "v$NS" master "$BR" up &&
-	ip -n "$NS" addr add "$PEER/24" dev eth0 && ip -n "$NS" link set eth0 up &&
-	ip -n "$NS" link set lo up
+netns_up "$NS" "$BR" "$PEER"
 ok $? "namespace $NS behind bridge $BR"
 
 # 1-3. sizes_run MTU ETHTOOL PORT: every size of ICMP and UDP, then TCP each

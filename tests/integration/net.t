@@ -7,6 +7,7 @@
 # Every bridge, veth and namespace is made here (in the lab host, or on
 # this machine when it runs directly as root) and removed at the end.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 need_kvm "$0" "$@"
 S=$(scratch)
 OUT=$S/out
@@ -14,15 +15,9 @@ NS=hct$$ BR=hctbr$$ TAP=hctap$$
 MB=${HCALL_NET_MB:-64}
 
 cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
-	ip link del "v$NS" 2>/dev/null
-	ip link del "$TAP" 2>/dev/null
-	ip link del "u$BR" 2>/dev/null
+	netns_down "$NS" "$BR" "$TAP" "u$BR"
 }
 trap cleanup EXIT
-net() { local t=$1; shift; guest "$t" --mem 512M "$@"; }
-json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$@"; }
 
 # 1. Bad specs: one line, exit 2, before the guest runs.
 for spec in bogus tap= "tap=$TAP,queues=9" "host,net=10.0.0.1/40" "tap=$TAP,mac=01:00:00:00:00:01" \
@@ -35,11 +30,7 @@ is "$?" 1 "and the TAP made for the refused bridge is gone"
 
 # 2. Bridged: the guest's TAP joins a bridge with a veth into a namespace
 # where the peer runs.
-ip netns add "$NS" && ip link add "$BR" type bridge && ip link set "$BR" up &&
-	ip link add "v$NS" type veth peer name eth0 netns "$NS" &&
-	ip link set "v$NS" master "$BR" up &&
-	ip -n "$NS" addr add 10.77.0.1/24 dev eth0 && ip -n "$NS" link set eth0 up &&
-	ip -n "$NS" link set lo up
+netns_up "$NS" "$BR" 10.77.0.1
 ok $? "namespace $NS behind bridge $BR"
 rm -f "$S/peer.json" "$S/peer.json.ready"
 ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netpeer.py" 10.77.0.1 5001 5002 \

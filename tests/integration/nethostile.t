@@ -14,6 +14,7 @@
 # and pings, each checked), and hcall-dd's memory stays put.
 # HCALL_NETHOSTILE_DD: the driver domain to attack (build/bin/hcall-dd-san).
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 need_kvm "$0" "$@"
 S=$(scratch)
 OUT=$S/out
@@ -31,9 +32,7 @@ pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
-	ip link del "v$NS" 2>/dev/null
+	netns_down "$NS" "$BR"
 	rm -rf "${sockdir:-/nonexistent}"
 }
 trap cleanup EXIT
@@ -92,11 +91,7 @@ final_checks() {
 	EOF
 }
 
-ip netns add "$NS" && ip link add "$BR" type bridge && ip link set "$BR" up &&
-	ip link add "v$NS" type veth peer name eth0 netns "$NS" &&
-	ip link set "v$NS" master "$BR" up &&
-	ip -n "$NS" addr add "$PEER/24" dev eth0 && ip -n "$NS" link set eth0 up &&
-	ip -n "$NS" link set lo up
+netns_up "$NS" "$BR" "$PEER"
 ok $? "namespace $NS behind bridge $BR"
 sockdir=$(mktemp -d /tmp/hcall-dd.XXXXXX)
 chmod 755 "$sockdir"
