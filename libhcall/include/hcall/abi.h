@@ -44,6 +44,7 @@
 #define HCALL_FEAT_SHUTDOWN		(1u << 3)	/* shutdown hypercall */
 #define HCALL_FEAT_STORE		(1u << 4)	/* store, bus and backend ports */
 #define HCALL_FEAT_SOFT_RESET		(1u << 5)	/* HCALL_SHUTDOWN_SOFT_RESET */
+#define HCALL_FEAT_BALLOON		(1u << 6)	/* HCALL_memory_op: a balloon */
 
 /*
  * Transports. The guest emits the instruction that reaches the hypervisor
@@ -72,7 +73,8 @@
 #define HCALL_gnttab_setup		7	/* (gpa, nr_frames) -> 0: the grant table */
 #define HCALL_evtchn_alloc		8	/* (remote domid) -> port for a backend */
 #define HCALL_store			9	/* (HCALL_STORE_*, path, buf, len) -> >= 0 */
-#define HCALL_NR_HYPERCALLS		10
+#define HCALL_memory_op			10	/* (HCALL_MEM_*, gpa) -> 0 */
+#define HCALL_NR_HYPERCALLS		11
 
 /*
  * Domains: the guest is HCALL_DOMID_SELF to its backends; backends (the
@@ -131,6 +133,31 @@
  * never shares pages its predecessor registered.
  */
 #define HCALL_SHUTDOWN_SOFT_RESET	3
+
+/*
+ * The balloon (HCALL_FEAT_BALLOON): HCALL_memory_op(op, gpa) with @gpa the
+ * page-aligned guest-physical address of one page holding a struct
+ * hcall_frame_list. HCALL_MEM_RELEASE gives the listed frames to the host,
+ * which frees the memory behind them; the guest must not touch them until
+ * HCALL_MEM_RECLAIM takes them back, after which each reads as zeroes.
+ * The hypervisor copies the page once and checks every frame first: a
+ * frame outside guest RAM, listed twice, one the hypervisor uses (boot
+ * structures below 1 MiB, the kernel image, shared info, the console ring,
+ * the grant table), one a grant entry permits access to, or (to reclaim)
+ * one not released fails the whole batch, and nothing changes: -EINVAL
+ * for a bad list or frame, -EPERM for a hypervisor page, -EBUSY for a
+ * granted one. The store's memory/target (KiB) is the size the host wants
+ * the guest to have; the guest reports its own in memory/current (KiB)
+ * and what holds it back in memory/status.
+ */
+#define HCALL_MEM_RELEASE		0
+#define HCALL_MEM_RECLAIM		1
+#define HCALL_FRAME_LIST_MAX		511
+struct hcall_frame_list {
+	__u32 count;			/* frames[0 .. count), at most HCALL_FRAME_LIST_MAX */
+	__u32 reserved;			/* 0 */
+	__u64 frames[HCALL_FRAME_LIST_MAX];	/* guest frame numbers (gpa >> 12) */
+};
 
 #define HCALL_START_MAGIC		0x49534348	/* "HCSI" */
 

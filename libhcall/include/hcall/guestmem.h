@@ -40,4 +40,21 @@ static inline uint64_t hc_gpa_span(uint64_t mem, uint64_t gpa)
 	return 0;
 }
 
+/*
+ * The balloon's released-frame bitmap (hcall/pv/balloon.h): a bit per RAM
+ * page index (memfd offset / 4096), kept in the memfd past guest RAM;
+ * this many bytes of it (whole pages) for @mem bytes of RAM.
+ */
+static inline uint64_t hc_released_map_bytes(uint64_t mem)
+{
+	uint64_t bits = mem / 4096, bytes = (bits + 63) / 64 * 8;
+
+	return (bytes + 4095) & ~4095ull;
+}
+
+static inline int hc_released_test(const uint64_t *map, uint64_t idx)
+{
+	return map && (__atomic_load_n(&map[idx / 64], __ATOMIC_ACQUIRE) >> (idx % 64)) & 1;
+}
+
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "hcall/dd/ddguest.h"
+#include "hcall/guestmem.h"
 
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
 
@@ -26,10 +27,16 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 		  struct hc_dd_guest **out)
 {
 	struct hc_dd_guest *g;
+	uint64_t map;
 	int seals, ret;
 
-	if (a->mem < (1u << 20) || a->mem > (1ull << 40) || (a->mem & 0xfff) ||
-	    (uint64_t)st->st_size != a->mem)
+	if (a->mem < (1u << 20) || a->mem > (1ull << 40) || (a->mem & 0xfff))
+		return -EINVAL;
+	/* RAM, and after it the balloon's released-frame bitmap if the shim has one. */
+	map = hc_released_map_bytes(a->mem);
+	if ((uint64_t)st->st_size == a->mem)
+		map = 0;
+	else if ((uint64_t)st->st_size != a->mem + map)
 		return -EINVAL;
 	/* An unsealed memfd could be shrunk under us: SIGBUS for every guest. */
 	seals = fcntl(memfd, F_GET_SEALS);
@@ -38,11 +45,13 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	g->ram = mmap(NULL, a->mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+	g->ram = mmap(NULL, a->mem + map, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+		      memfd, 0);
 	if (g->ram == MAP_FAILED) {
 		free(g);
 		return -ENOMEM;
 	}
+	g->map_len = a->mem + map;
 	g->dev = st->st_dev;
 	g->ino = st->st_ino;
 	g->mem = a->mem;
@@ -51,8 +60,10 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	g->domid = a->backend_domid;
 	ret = hc_gnttab_init(&g->gt, g->ram, g->mem, a->gnttab_gpa, a->gnttab_entries,
 			     a->backend_domid);
+	if (!ret && map)
+		g->gt.released = (const uint64_t *)(void *)(g->ram + a->mem);
 	if (ret) {
-		munmap(g->ram, g->mem);
+		munmap(g->ram, g->map_len);
 		free(g);
 		return ret;
 	}
@@ -104,6 +115,6 @@ void hc_dd_guest_put(struct hc_dd_guest *g)
 	*p = g->next;
 	pthread_mutex_unlock(&guests_lock);
 	hc_gnttab_destroy(&g->gt);
-	munmap(g->ram, g->mem);
+	munmap(g->ram, g->map_len);
 	free(g);
 }

@@ -99,6 +99,9 @@ int hc_gnttab_map(struct hc_gnttab *gt, grant_ref_t ref, int write, struct hc_gr
 		return ret;
 	}
 	page = hc_gpa(gt->ram, gt->mem, (uint64_t)frame * PAGE, PAGE);
+	/* After the pin: the shim marks a frame before it releases it. */
+	if (page && hc_released_test(gt->released, (uint64_t)(page - gt->ram) / PAGE))
+		page = NULL;
 	if (!page) {
 		if (!gt->pins[ref])
 			unpin(gt, ref);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "hcall/guestmem.h"
+#include "hcall/pv/balloon.h"
 #include "hcall/pv/console.h"
 #include "hcall/pv/evtchn.h"
 #include "hcall/pv/hypercall.h"
@@ -47,8 +48,10 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 	int64_t err = 0;
 	void *p = guest_page(vm, gpa, &err);
 
-	if (p)
+	if (p) {
 		memcpy(p, &si, sizeof(si));
+		vm->pv.start_info_gpa = gpa;
+	}
 	return err;
 }
 
@@ -133,6 +136,7 @@ static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
 	vm->pv.cons_out_cons = ((struct hcall_console_ring *)ring)->out_cons;
 	vm->pv.cons_in_prod = ((struct hcall_console_ring *)ring)->in_prod;
 	vm->pv.cons_broken = 0;
+	vm->pv.cons_gpa = gpa;
 	err = hc_console_start(vm);
 	if (err) {
 		hc_evtchn_release(vm, (uint32_t)port);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hcall/backend/backend.h"
+#include "hcall/pv/balloon.h"
 #include "hcall/pv/console.h"
 #include "hcall/pv/pv.h"
 #include "hcall/pv/storecall.h"
@@ -129,7 +130,7 @@ int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen)
 	irqfd.gsi = HC_UPCALL_GSI;
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		goto fail;
-	if (hc_store_setup(vm)) {
+	if (hc_store_setup(vm) || hc_balloon_publish(vm)) {
 		snprintf(err, errlen, "store: out of memory");
 		return -1;
 	}

@@ -10,6 +10,7 @@
  * hcall-dd that stopped answering) stops the VM instead.
  */
 #include "hcall/backend/backend.h"
+#include "hcall/pv/balloon.h"
 #include "hcall/pv/console.h"
 #include "hcall/pv/evtchn.h"
 #include "hcall/pv/pv.h"
@@ -47,6 +48,7 @@ int64_t hc_pv_soft_reset(struct hc_vm *vm)
 	__atomic_store_n(&vm->pv.shared, NULL, __ATOMIC_RELEASE);
 	vm->pv.shared_gpa = 0;
 	hc_evtchn_reset(vm);
+	hc_balloon_reset(vm);
 	vm->pv.resetting = 0;
 	pthread_mutex_unlock(&vm->pv.lock);
 	if (stuck) {

@@ -82,6 +82,8 @@ int hc_store_check_path(const char *path)
 static int may_write(enum hc_store_who who, const char *path)
 {
 	static const char *const guest[] = { "device/", "data/", "control/" };
+	/* The balloon's answers (memory/target is the host's). */
+	static const char *const guest_nodes[] = { "memory/current", "memory/status" };
 	size_t i;
 
 	if (who == HC_STORE_TOOL)
@@ -90,6 +92,9 @@ static int may_write(enum hc_store_who who, const char *path)
 		return !strncmp(path, "backend/", 8);
 	for (i = 0; i < sizeof(guest) / sizeof(guest[0]); i++)
 		if (!strncmp(path, guest[i], strlen(guest[i])))
+			return 1;
+	for (i = 0; i < sizeof(guest_nodes) / sizeof(guest_nodes[0]); i++)
+		if (!strcmp(path, guest_nodes[i]))
 			return 1;
 	return 0;
 }

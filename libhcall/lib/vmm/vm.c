@@ -15,6 +15,7 @@
 #include "hcall/backend/backend.h"
 #include "hcall/boot/boot.h"
 #include "hcall/common/err.h"
+#include "hcall/guestmem.h"
 #include "hcall/pv/console.h"
 #include "hcall/vmm/vcpu.h"
 #include "hcall/vmm/vm.h"
@@ -67,9 +68,14 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 	struct kvm_userspace_memory_region r = { 0 };
 	uint64_t low = hc_low_mem(mem);
 
-	/* Sealed at its size: a driver domain maps it and must never fault. */
+	/*
+	 * Sealed at its size: a driver domain maps it and must never fault.
+	 * Past RAM, in no KVM slot, the balloon's released-frame bitmap
+	 * (hcall/pv/balloon.h), which the driver domain maps with it.
+	 */
 	vm->mem_fd = memfd_create("hcall-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, (off_t)mem) < 0 ||
+	if (vm->mem_fd < 0 ||
+	    ftruncate(vm->mem_fd, (off_t)(mem + hc_released_map_bytes(mem))) < 0 ||
 	    fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return hc_err(err, errlen, "guest RAM memfd: %s", strerror(errno));
 	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
@@ -79,6 +85,12 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 		return hc_err(err, errlen, "mmap guest RAM: %s", strerror(errno));
 	}
 	vm->mem = mem;
+	vm->pv.released = mmap(NULL, hc_released_map_bytes(mem), PROT_READ | PROT_WRITE,
+			       MAP_SHARED, vm->mem_fd, (off_t)mem);
+	if (vm->pv.released == MAP_FAILED) {
+		vm->pv.released = NULL;
+		return hc_err(err, errlen, "mmap the balloon bitmap: %s", strerror(errno));
+	}
 	madvise(vm->ram, mem, MADV_HUGEPAGE);
 	r.slot = 0;
 	r.guest_phys_addr = 0;
@@ -372,6 +384,9 @@ void hc_vm_destroy(struct hc_vm *vm)
 	}
 	if (vm->ram)
 		munmap(vm->ram, vm->mem);
+	if (vm->pv.released)
+		munmap(vm->pv.released, hc_released_map_bytes(vm->mem));
+	vm->pv.released = NULL;
 	if (vm->mem_fd >= 0)
 		close(vm->mem_fd);
 	if (vm->vm_fd >= 0)

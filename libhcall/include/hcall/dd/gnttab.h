@@ -26,6 +26,8 @@ struct hc_gnttab {
 	uint16_t domid;			/* the backend's own domid */
 	pthread_mutex_t lock;		/* for pins: rings of a guest share them */
 	uint16_t *pins;			/* private map counts per ref */
+	/* The shim's released-frame bitmap (hcall/pv/balloon.h); NULL: none. */
+	const uint64_t *released;
 };
 
 struct hc_grant_map {
@@ -38,7 +40,10 @@ struct hc_grant_map {
 int hc_gnttab_init(struct hc_gnttab *gt, uint8_t *ram, uint64_t mem,
 		   uint64_t table_gpa, uint32_t nr_entries, uint16_t domid);
 void hc_gnttab_destroy(struct hc_gnttab *gt);
-/* Map @ref for reading (@write = 0) or writing. 0 or a negative errno. */
+/*
+ * Map @ref for reading (@write = 0) or writing. 0 or a negative errno:
+ * -EFAULT for a frame outside RAM or one the guest gave to the balloon.
+ */
 int hc_gnttab_map(struct hc_gnttab *gt, grant_ref_t ref, int write, struct hc_grant_map *m);
 void hc_gnttab_unmap(struct hc_gnttab *gt, struct hc_grant_map *m);
 /* Copy between a granted page and a buffer, with map/unmap around it. */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The balloon's frame-list validator (HCALL_memory_op, abi.h): every frame
+ * of one guest batch checked from the shim's private copy of the list,
+ * before anything is released or taken back. Pure: no VM, no syscalls, so
+ * the unit tests and the fuzzer drive it directly.
+ */
+#ifndef HCALL_PV_FRAMELIST_H
+#define HCALL_PV_FRAMELIST_H
+
+#include <stdint.h>
+
+#include "hcall/abi.h"
+#include "hcall/guestmem.h"
+
+struct grant_entry_v1;
+
+/* A guest-physical range the shim owns: [start, end). */
+struct hc_gpa_range {
+	uint64_t start, end;
+};
+
+struct hc_frame_ctx {
+	uint64_t mem;				/* guest RAM bytes (hc_gpa()'s layout) */
+	const struct hc_gpa_range *owned;	/* pages no batch may name */
+	unsigned int nowned;
+	const uint64_t *released;		/* bit per RAM page index; NULL: none */
+	/* The guest's live grant table (hostile, read atomically); NULL: none. */
+	const struct grant_entry_v1 *gnttab;
+	uint32_t gnttab_entries;
+};
+
+/*
+ * Check @l (the shim's copy of the guest's page) for @op (HCALL_MEM_*).
+ * On success returns the frame count and fills @idx[0 .. count) with the
+ * RAM page index of each frame (its offset in the guest-memory memfd /
+ * 4096), in ascending order. On failure returns -HCALL_EINVAL (a bad op,
+ * count, reserved word, a frame outside RAM, listed twice, or to reclaim
+ * one not released; to release one released already), -HCALL_EPERM (a
+ * page of @owned) or -HCALL_EBUSY (a frame a grant entry permits access
+ * to), with *@why saying which (a static string), and @idx is garbage.
+ */
+int hc_frames_check(const struct hc_frame_ctx *c, uint64_t op, const struct hcall_frame_list *l,
+		    uint64_t idx[HCALL_FRAME_LIST_MAX], const char **why);
+
+#endif

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The balloon, shim side: HCALL_memory_op and the store's memory/ nodes.
+ * Runs under pv.lock (the hypercall table's HC_LOCKED): the grant table,
+ * the console and shared-info pages cannot be registered or forgotten
+ * while a batch is checked and applied.
+ *
+ * A frame given back is marked in the released bitmap before its memory is
+ * punched out, and hcall-dd checks that bit after it pins a grant, so a
+ * grant made after the release fails in hcall-dd. The balloon is the
+ * guest's cooperation, not a fence: a guest that touches a frame it gave
+ * back only faults in a zeroed page again, as under Xen's populate on
+ * demand; the host's limit on it is its cgroup.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hcall/guestmem.h"
+#include "hcall/pv/balloon.h"
+#include "hcall/pv/framelist.h"
+#include "hcall/pv/pv.h"
+#include "hcall/pv/store.h"
+#include "hcall/vmm/vm.h"
+
+#define PAGE 4096ull
+#define LOW_RESERVED 0x100000ull	/* boot structures, BIOS area: Linux keeps it */
+
+/* Punch RAM pages @idx[0 .. n) (ascending) out of the memfd, a run at a time. */
+static int punch(struct hc_vm *vm, const uint64_t *idx, int n)
+{
+	int ret = 0;
+
+	for (int i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && idx[j] == idx[j - 1] + 1; j++)
+			;
+		if (fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)(idx[i] * PAGE), (off_t)((uint64_t)(j - i) * PAGE)))
+			ret = -errno;
+	}
+	return ret;
+}
+
+static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
+{
+	uint64_t idx[HCALL_FRAME_LIST_MAX];
+	struct hcall_frame_list l;
+	struct hc_gpa_range owned[6];
+	struct hc_frame_ctx c = { .mem = vm->mem, .owned = owned };
+	const char *why;
+	const void *p;
+	int n;
+
+	if (!vm->pv.released)
+		return -HCALL_ENOSYS;
+	if (gpa & (PAGE - 1))
+		return -HCALL_EINVAL;
+	p = hc_gpa(vm->ram, vm->mem, gpa, PAGE);
+	if (!p)
+		return -HCALL_EFAULT;
+	memcpy(&l, p, sizeof(l));	/* once: the checks see what is applied */
+
+	owned[c.nowned++] = (struct hc_gpa_range){ 0, LOW_RESERVED };
+	if (vm->pv.kernel_end > vm->pv.kernel_gpa)
+		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.kernel_gpa, vm->pv.kernel_end };
+	if (vm->pv.shared)
+		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.shared_gpa,
+							   vm->pv.shared_gpa + PAGE };
+	if (vm->pv.cons)
+		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.cons_gpa, vm->pv.cons_gpa + PAGE };
+	if (vm->pv.start_info_gpa)
+		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.start_info_gpa,
+							   vm->pv.start_info_gpa + PAGE };
+	if (vm->pv.gnttab_frames) {
+		uint64_t len = (uint64_t)vm->pv.gnttab_frames * PAGE;
+
+		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.gnttab_gpa,
+							   vm->pv.gnttab_gpa + len };
+		c.gnttab = hc_gpa(vm->ram, vm->mem, vm->pv.gnttab_gpa, len);
+		c.gnttab_entries = c.gnttab ? (uint32_t)(len / 8) : 0;
+	}
+	c.released = vm->pv.released;
+	n = hc_frames_check(&c, op, &l, idx, &why);
+	if (n < 0)
+		return n;
+	if (op == HCALL_MEM_RELEASE) {
+		/* Marked first: hcall-dd checks the bit after pinning a grant. */
+		for (int i = 0; i < n; i++)
+			__atomic_fetch_or(&vm->pv.released[idx[i] / 64], 1ull << (idx[i] % 64),
+					  __ATOMIC_SEQ_CST);
+		punch(vm, idx, n);	/* a failure leaves memory in use, nothing worse */
+		__atomic_fetch_add(&vm->pv.released_pages, (uint64_t)n, __ATOMIC_RELAXED);
+	} else {
+		/* Punched again: zeroes even if the guest wrote to a frame it gave back. */
+		if (punch(vm, idx, n))
+			return -HCALL_EBUSY;
+		for (int i = 0; i < n; i++)
+			__atomic_fetch_and(&vm->pv.released[idx[i] / 64], ~(1ull << (idx[i] % 64)),
+					   __ATOMIC_SEQ_CST);
+		__atomic_fetch_sub(&vm->pv.released_pages, (uint64_t)n, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+int64_t hc_call_memory_op(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return memory_op(vm, a[0], a[1]);
+}
+
+static int write_kib(struct hc_vm *vm, const char *node, uint64_t bytes)
+{
+	char v[24];
+	int n = snprintf(v, sizeof(v), "%llu", (unsigned long long)(bytes >> 10));
+
+	return hc_store_write(vm->pv.store, HC_STORE_TOOL, node, v, (size_t)n);
+}
+
+int hc_balloon_publish(struct hc_vm *vm)
+{
+	if (!vm->pv.store)
+		return -ENOENT;
+	if (write_kib(vm, "memory/static-max", vm->mem))
+		return -ENOMEM;
+	return write_kib(vm, "memory/target", vm->mem);
+}
+
+int hc_balloon_set_target(struct hc_vm *vm, uint64_t bytes)
+{
+	if (!bytes || bytes > vm->mem || (bytes & (PAGE - 1)))
+		return -EINVAL;
+	if (!vm->pv.store)
+		return -ENOENT;
+	return write_kib(vm, "memory/target", bytes);
+}
+
+void hc_balloon_reset(struct hc_vm *vm)
+{
+	/* The frames stay punched out: the next kernel finds zeroes there. */
+	if (vm->pv.released)
+		memset(vm->pv.released, 0, hc_released_map_bytes(vm->mem));
+	__atomic_store_n(&vm->pv.released_pages, 0, __ATOMIC_RELAXED);
+	vm->pv.start_info_gpa = 0;
+	vm->pv.cons_gpa = 0;
+	if (vm->pv.store) {
+		hc_store_rm(vm->pv.store, HC_STORE_TOOL, "memory/current");
+		hc_store_rm(vm->pv.store, HC_STORE_TOOL, "memory/status");
+	}
+}
+
+uint64_t hc_balloon_released(struct hc_vm *vm)
+{
+	return __atomic_load_n(&vm->pv.released_pages, __ATOMIC_RELAXED) * PAGE;
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The balloon's frame-list validator. The list is the shim's own copy of
+ * the guest's page, so it cannot change under the checks; the grant table
+ * is the guest's live one and is read an entry at a time, atomically. All
+ * of a batch is checked before the caller changes anything.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "hcall/guestmem.h"
+#include "hcall/pv/framelist.h"
+
+#define PAGE_SHIFT 12
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int fail(const char **why, const char *msg, int err)
+{
+	*why = msg;
+	return err;
+}
+
+/* The RAM page index (memfd offset / 4096) of frame @gfn, known to be RAM. */
+static uint64_t ram_index(uint64_t mem, uint64_t gfn)
+{
+	uint64_t gpa = gfn << PAGE_SHIFT, low = hc_low_mem(mem);
+
+	return (gpa < low ? gpa : low + (gpa - HC_4G)) >> PAGE_SHIFT;
+}
+
+/* A grant entry permits access to a frame of the sorted list @gfn[0 .. n)? */
+static int granted(const struct hc_frame_ctx *c, const uint64_t *gfn, uint32_t n)
+{
+	for (uint32_t i = 0; c->gnttab && i < c->gnttab_entries; i++) {
+		const struct grant_entry_v1 *e = &c->gnttab[i];
+		uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
+		uint64_t frame;
+
+		if ((flags & GTF_type_mask) != GTF_permit_access)
+			continue;
+		frame = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
+		if (bsearch(&frame, gfn, n, sizeof(*gfn), cmp_u64))
+			return 1;
+	}
+	return 0;
+}
+
+int hc_frames_check(const struct hc_frame_ctx *c, uint64_t op, const struct hcall_frame_list *l,
+		    uint64_t idx[HCALL_FRAME_LIST_MAX], const char **why)
+{
+	uint32_t n = l->count;
+
+	*why = "";
+	if (op != HCALL_MEM_RELEASE && op != HCALL_MEM_RECLAIM)
+		return fail(why, "unknown operation", -HCALL_EINVAL);
+	if (n > HCALL_FRAME_LIST_MAX)
+		return fail(why, "count larger than a page holds", -HCALL_EINVAL);
+	if (l->reserved)
+		return fail(why, "reserved word not zero", -HCALL_EINVAL);
+	/* Sorted, so a duplicate is next to its twin and grants are a bsearch. */
+	memcpy(idx, l->frames, n * sizeof(*idx));
+	qsort(idx, n, sizeof(*idx), cmp_u64);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t gfn = idx[i], gpa = gfn << PAGE_SHIFT;
+
+		if (gfn > UINT64_MAX >> PAGE_SHIFT || hc_gpa_span(c->mem, gpa) < 4096)
+			return fail(why, "frame outside guest RAM", -HCALL_EINVAL);
+		if (i && gfn == idx[i - 1])
+			return fail(why, "frame listed twice", -HCALL_EINVAL);
+		for (unsigned int k = 0; k < c->nowned; k++)
+			if (gpa < c->owned[k].end && gpa + 4096 > c->owned[k].start)
+				return fail(why, "frame the hypervisor uses", -HCALL_EPERM);
+		if (hc_released_test(c->released, ram_index(c->mem, gfn)) !=
+		    (op == HCALL_MEM_RECLAIM))
+			return fail(why, op == HCALL_MEM_RECLAIM ? "frame not released" :
+				    "frame released already", -HCALL_EINVAL);
+	}
+	if (op == HCALL_MEM_RELEASE && granted(c, idx, n))
+		return fail(why, "frame under a grant", -HCALL_EBUSY);
+	/* The order holds: RAM below the hole comes first in the memfd too. */
+	for (uint32_t i = 0; i < n; i++)
+		idx[i] = ram_index(c->mem, idx[i]);
+	return (int)n;
+}

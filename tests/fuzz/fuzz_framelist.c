@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libFuzzer target: the balloon's frame-list validator on a hostile list
+ * and a hostile grant table. The input is the list page (count, reserved
+ * word, frames, each frame near a boundary: RAM's start and end, the 3 GiB
+ * hole, 4 GiB, 2^52, 2^64, an owned range), then grant entries, then which
+ * frames are released. Whatever it says, an accepted batch must be what
+ * the shim may apply: sorted RAM page indices, no two the same, none owned,
+ * granted or (to release) released already, and exactly count of them.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "hcall/guestmem.h"
+#include "hcall/pv/framelist.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MEM (HC_MMIO_HOLE + (4ull << 20))	/* RAM on both sides of the hole */
+#define PAGES (MEM / 4096)
+#define GRANTS 64
+
+static uint64_t released[PAGES / 64 + 1];
+
+static const uint64_t anchors[] = {
+	0, 0x100, 0x1000, (HC_MMIO_HOLE >> 12) - 8, HC_MMIO_HOLE >> 12, HC_4G >> 12,
+	((HC_4G + (4ull << 20)) >> 12) - 8, 1ull << 52, ~0ull - 16,
+};
+
+static const struct hc_gpa_range owned[] = {
+	{ 0, 0x100000 }, { 0x1000000, 0x1400000 }, { HC_4G + 0x2000, HC_4G + 0x3000 },
+};
+
+static uint64_t frame(const uint8_t *p)
+{
+	return anchors[p[0] % (sizeof(anchors) / sizeof(anchors[0]))] + (p[1] & 0x1f);
+}
+
+/* The RAM page index of @gfn (known to be RAM), as the validator computes it. */
+static uint64_t index_of(uint64_t gfn)
+{
+	uint64_t gpa = gfn << 12;
+
+	return (gpa < HC_MMIO_HOLE ? gpa : HC_MMIO_HOLE + gpa - HC_4G) >> 12;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct hcall_frame_list l;
+	static uint64_t idx[HCALL_FRAME_LIST_MAX];
+	static struct grant_entry_v1 table[GRANTS];
+	struct hc_frame_ctx c = { .mem = MEM, .owned = owned, .nowned = 3, .released = released,
+				  .gnttab = table, .gnttab_entries = GRANTS };
+	const char *why;
+	uint64_t op;
+	size_t n, i;
+	int ret;
+
+	if (size < 4)
+		return 0;
+	op = data[0] & 3;	/* two ops, two bad ones */
+	memset(&l, 0, sizeof(l));
+	l.count = data[1] & 0x80 ? 0xffffff00u | data[2] : data[2];	/* past the page too */
+	l.reserved = data[3] == 0xff;
+	data += 4;
+	size -= 4;
+	n = size / 2 < HCALL_FRAME_LIST_MAX ? size / 2 : HCALL_FRAME_LIST_MAX;
+	for (i = 0; i < n; i++)
+		l.frames[i] = frame(data + 2 * i);
+	/* What is left over names granted frames and released ones. */
+	memset(table, 0, sizeof(table));
+	memset(released, 0, sizeof(released));
+	for (i = 0; i < l.count && i < n && i < GRANTS; i++)
+		if (data[2 * i + 1] & 0x20) {
+			table[i].flags = data[2 * i + 1] & 0x40 ? GTF_permit_access : GTF_accept_transfer;
+			table[i].frame = (uint32_t)l.frames[i];
+		}
+	for (i = 0; i < n; i++)
+		if ((data[2 * i + 1] & 0x80) && hc_gpa_span(MEM, l.frames[i] << 12) >= 4096 &&
+		    l.frames[i] <= UINT64_MAX >> 12) {
+			uint64_t x = index_of(l.frames[i]);
+
+			released[x / 64] |= 1ull << (x % 64);
+		}
+
+	ret = hc_frames_check(&c, op, &l, idx, &why);
+	if (ret < 0) {
+		if (ret != -HCALL_EINVAL && ret != -HCALL_EPERM && ret != -HCALL_EBUSY)
+			abort();
+		if (!why || !*why)
+			abort();	/* every refusal says why */
+		return 0;
+	}
+	if (op > HCALL_MEM_RECLAIM || l.reserved || (uint32_t)ret != l.count ||
+	    l.count > HCALL_FRAME_LIST_MAX)
+		abort();
+	for (i = 0; i < (size_t)ret; i++) {
+		if (idx[i] >= PAGES || (i && idx[i] <= idx[i - 1]))
+			abort();	/* in RAM, sorted, no twins */
+		if (hc_released_test(released, idx[i]) != (op == HCALL_MEM_RECLAIM))
+			abort();
+	}
+	/* Each listed frame is one of the indices; none owned or (to release) granted. */
+	for (i = 0; i < l.count; i++) {
+		uint64_t gpa = l.frames[i] << 12, x = index_of(l.frames[i]);
+
+		size_t k;
+
+		for (k = 0; k < (size_t)ret && idx[k] != x; k++)
+			;
+		if (k == (size_t)ret)
+			abort();
+		for (k = 0; k < 3; k++)
+			if (gpa < owned[k].end && gpa + 4096 > owned[k].start)
+				abort();
+		for (size_t g = 0; op == HCALL_MEM_RELEASE && g < GRANTS; g++)
+			if ((table[g].flags & GTF_type_mask) == GTF_permit_access &&
+			    table[g].frame == l.frames[i])
+				abort();
+	}
+	return 0;
+}

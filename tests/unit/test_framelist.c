@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The balloon: the frame-list validator on its own (every reason a batch
+ * fails, and that a good one comes back sorted as RAM page indices), then
+ * HCALL_memory_op on a KVM-free VM whose RAM is a real memfd: released
+ * frames leave the memfd (st_blocks), a bad batch changes nothing, a frame
+ * taken back reads as zeroes, and the driver domain's grant mapping of a
+ * released frame fails.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "hcall/dd/gnttab.h"
+#include "hcall/guestmem.h"
+#include "hcall/pv/balloon.h"
+#include "hcall/pv/framelist.h"
+#include "hcall/vmm/vm.h"
+
+#define MEM (16ull << 20)
+#define PAGES (MEM / 4096)
+
+static uint64_t released[PAGES / 64];
+static struct grant_entry_v1 table[512];
+
+static const struct hc_gpa_range owned[] = { { 0, 0x100000 }, { 0x200000, 0x400000 } };
+
+static struct hc_frame_ctx ctx(void)
+{
+	return (struct hc_frame_ctx){ .mem = MEM, .owned = owned, .nowned = 2,
+				      .released = released, .gnttab = table,
+				      .gnttab_entries = 512 };
+}
+
+static int check(uint64_t op, const uint64_t *frames, uint32_t n, uint64_t *idx)
+{
+	static struct hcall_frame_list l;
+	struct hc_frame_ctx c = ctx();
+	const char *why;
+
+	memset(&l, 0, sizeof(l));
+	l.count = n;
+	memcpy(l.frames, frames, n * sizeof(*frames));
+	return hc_frames_check(&c, op, &l, idx, &why);
+}
+
+static void a_good_batch_comes_back_sorted(void **state)
+{
+	const uint64_t f[] = { 0xf00, 0x400, 0x401, PAGES - 1, 0x100 };
+	uint64_t idx[HCALL_FRAME_LIST_MAX];
+
+	(void)state;
+	memset(released, 0, sizeof(released));
+	assert_int_equal(check(HCALL_MEM_RELEASE, f, 5, idx), 5);
+	assert_int_equal(idx[0], 0x100);
+	assert_int_equal(idx[1], 0x400);
+	assert_int_equal(idx[2], 0x401);
+	assert_int_equal(idx[3], 0xf00);
+	assert_int_equal(idx[4], PAGES - 1);
+	assert_int_equal(check(HCALL_MEM_RELEASE, f, 0, idx), 0);
+}
+
+static void every_bad_batch_fails_whole(void **state)
+{
+	static const struct {
+		uint64_t op;
+		uint64_t f[3];
+		uint32_t n;
+		int err;
+	} cases[] = {
+		{ 2, { 0x100 }, 1, -HCALL_EINVAL },			/* unknown op */
+		{ HCALL_MEM_RELEASE, { 0x100, PAGES }, 2, -HCALL_EINVAL },	/* past RAM */
+		{ HCALL_MEM_RELEASE, { 0x100, 1ull << 52 }, 2, -HCALL_EINVAL },
+		{ HCALL_MEM_RELEASE, { ~0ull }, 1, -HCALL_EINVAL },	/* gpa overflows */
+		{ HCALL_MEM_RELEASE, { 0x100, 0x101, 0x100 }, 3, -HCALL_EINVAL },	/* twice */
+		{ HCALL_MEM_RELEASE, { 0x100, 0x10 }, 2, -HCALL_EPERM },	/* boot area */
+		{ HCALL_MEM_RELEASE, { 0x3ff, 0x100 }, 2, -HCALL_EPERM },	/* owned range */
+		{ HCALL_MEM_RELEASE, { 0x100, 0x777 }, 2, -HCALL_EBUSY },	/* granted */
+		{ HCALL_MEM_RECLAIM, { 0x100 }, 1, -HCALL_EINVAL },	/* never released */
+	};
+	uint64_t idx[HCALL_FRAME_LIST_MAX];
+
+	(void)state;
+	memset(released, 0, sizeof(released));
+	memset(table, 0, sizeof(table));
+	table[7].frame = 0x777;
+	table[7].domid = 0;
+	table[7].flags = GTF_permit_access;
+	table[8].frame = 0x100;		/* an ended grant does not hold its frame */
+	table[8].flags = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(check(cases[i].op, cases[i].f, cases[i].n, idx), cases[i].err);
+	/* Released: not again, but back once. */
+	released[0x100 / 64] |= 1ull << (0x100 % 64);
+	assert_int_equal(check(HCALL_MEM_RELEASE, (uint64_t[]){ 0x100 }, 1, idx), -HCALL_EINVAL);
+	assert_int_equal(check(HCALL_MEM_RECLAIM, (uint64_t[]){ 0x100 }, 1, idx), 1);
+	memset(table, 0, sizeof(table));
+}
+
+static void count_and_reserved_are_checked(void **state)
+{
+	static struct hcall_frame_list l;
+	struct hc_frame_ctx c = ctx();
+	uint64_t idx[HCALL_FRAME_LIST_MAX];
+	const char *why;
+
+	(void)state;
+	memset(released, 0, sizeof(released));
+	memset(&l, 0, sizeof(l));
+	for (uint32_t i = 0; i < HCALL_FRAME_LIST_MAX; i++)
+		l.frames[i] = 0x400 + i;
+	l.count = HCALL_FRAME_LIST_MAX;
+	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why),
+			 HCALL_FRAME_LIST_MAX);
+	l.count = HCALL_FRAME_LIST_MAX + 1;
+	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why), -HCALL_EINVAL);
+	assert_string_equal(why, "count larger than a page holds");
+	l.count = 0xffffffffu;
+	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why), -HCALL_EINVAL);
+	l.count = 1;
+	l.reserved = 1;
+	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why), -HCALL_EINVAL);
+}
+
+/* RAM above the 3 GiB hole: frames past 4 GiB map after the low RAM. */
+static void frames_above_the_hole(void **state)
+{
+	static struct hcall_frame_list l;
+	struct hc_frame_ctx c = { .mem = HC_MMIO_HOLE + (1ull << 20) };
+	uint64_t idx[HCALL_FRAME_LIST_MAX];
+	const char *why;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.count = 2;
+	l.frames[0] = HC_4G >> 12;
+	l.frames[1] = (HC_MMIO_HOLE >> 12) - 1;
+	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why), 2);
+	assert_int_equal(idx[0], (HC_MMIO_HOLE >> 12) - 1);
+	assert_int_equal(idx[1], HC_MMIO_HOLE >> 12);
+	l.frames[0] = HC_MMIO_HOLE >> 12;	/* the hole itself */
+	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why), -HCALL_EINVAL);
+	l.frames[0] = (HC_4G + (1ull << 20)) >> 12;	/* one past the end */
+	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why), -HCALL_EINVAL);
+}
+
+/* A KVM-free VM on a memfd laid out as hc_vm_create() lays it out. */
+struct fx {
+	struct hc_vm vm;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_int_equal(hc_vm_init_state(&f->vm, err, sizeof(err)), 0);
+	f->vm.mem = MEM;
+	f->vm.mem_fd = memfd_create("test-ram", MFD_CLOEXEC);
+	assert_true(f->vm.mem_fd >= 0);
+	assert_int_equal(ftruncate(f->vm.mem_fd, (off_t)(MEM + hc_released_map_bytes(MEM))), 0);
+	f->vm.ram = mmap(NULL, MEM + hc_released_map_bytes(MEM), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, f->vm.mem_fd, 0);
+	assert_true(f->vm.ram != MAP_FAILED);
+	f->vm.pv.released = (uint64_t *)(void *)(f->vm.ram + MEM);
+	f->vm.pv.kernel_gpa = 0xa00000;
+	f->vm.pv.kernel_end = 0xc00000;
+	f->vm.pv.gnttab_gpa = 0x200000;
+	f->vm.pv.gnttab_frames = 1;
+	memset(f->vm.ram, 0xaa, MEM);	/* every page backed, */
+	memset(f->vm.pv.released, 0, hc_released_map_bytes(MEM));	/* the bitmap's too */
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	munmap(f->vm.ram, MEM + hc_released_map_bytes(MEM));
+	close(f->vm.mem_fd);
+	close(f->vm.stop_efd);
+	free(f->vm.ports);
+	free(f);
+	return 0;
+}
+
+static long long blocks(struct fx *f)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(f->vm.mem_fd, &st), 0);
+	return (long long)st.st_blocks * 512;
+}
+
+static int64_t call(struct fx *f, uint64_t op, uint64_t list_gpa)
+{
+	const uint64_t a[5] = { op, list_gpa };
+
+	return hc_call_memory_op(&f->vm, 0, a);
+}
+
+#define LIST_GPA 0x300000ull
+
+static struct hcall_frame_list *list(struct fx *f, uint32_t n, uint64_t first)
+{
+	struct hcall_frame_list *l = (void *)(f->vm.ram + LIST_GPA);
+
+	memset(l, 0, sizeof(*l));
+	l->count = n;
+	for (uint32_t i = 0; i < n; i++)
+		l->frames[i] = first + i;
+	return l;
+}
+
+static void release_punches_and_reclaim_reads_zeroes(void **state)
+{
+	struct fx *f = *state;
+	long long before = blocks(f);
+	struct hcall_frame_list *l = list(f, 256, 0x800);
+
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), 0);
+	assert_true(before - blocks(f) >= 256 * 4096);
+	assert_int_equal(hc_balloon_released(&f->vm), 256 * 4096);
+	assert_true(hc_released_test(f->vm.pv.released, 0x800));
+	assert_true(hc_released_test(f->vm.pv.released, 0x8ff));
+	assert_false(hc_released_test(f->vm.pv.released, 0x900));
+	/* A guest that writes a frame it gave away still gets zeroes back. */
+	f->vm.ram[0x801 * 4096] = 1;
+	l = list(f, 256, 0x800);
+	assert_int_equal(call(f, HCALL_MEM_RECLAIM, LIST_GPA), 0);
+	assert_int_equal(hc_balloon_released(&f->vm), 0);
+	for (uint64_t p = 0x800; p < 0x900; p++)
+		for (int i = 0; i < 4096; i += 512)
+			assert_int_equal(f->vm.ram[p * 4096 + i], 0);
+	assert_int_equal(f->vm.ram[0x900 * 4096], 0xaa);
+	/* Taken back once: a second reclaim of the same list fails. */
+	l = list(f, 256, 0x800);
+	assert_int_equal(call(f, HCALL_MEM_RECLAIM, LIST_GPA), -HCALL_EINVAL);
+	(void)l;
+}
+
+static void a_bad_batch_releases_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct grant_entry_v1 *t = (void *)(f->vm.ram + f->vm.pv.gnttab_gpa);
+	long long before = blocks(f);
+	struct hcall_frame_list *l;
+
+	memset(t, 0, 4096);
+	/* Good frames, then one bad one of each kind at the end. */
+	static const struct {
+		uint64_t bad;
+		int64_t err;
+	} cases[] = {
+		{ PAGES + 5, -HCALL_EINVAL },		/* outside RAM */
+		{ 0x800, -HCALL_EINVAL },		/* a duplicate */
+		{ 0xa10, -HCALL_EPERM },		/* the kernel image */
+		{ 0x200, -HCALL_EPERM },		/* the grant table */
+		{ 0x20, -HCALL_EPERM },			/* below 1 MiB */
+		{ 0xe00, -HCALL_EBUSY },		/* granted */
+	};
+	t[3].frame = 0xe00;
+	t[3].flags = GTF_permit_access;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		l = list(f, 100, 0x800);
+		l->frames[l->count++] = cases[i].bad;
+		assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), cases[i].err);
+	}
+	l = list(f, 1, 0x800);
+	l->count = HCALL_FRAME_LIST_MAX + 1;
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), -HCALL_EINVAL);
+	/* The list page itself: misaligned, outside RAM, past the end. */
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA + 8), -HCALL_EINVAL);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, MEM), -HCALL_EFAULT);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, 0xfffffffffffff000ull), -HCALL_EFAULT);
+	assert_int_equal(call(f, 7, LIST_GPA), -HCALL_EINVAL);
+	assert_int_equal(blocks(f), before);
+	assert_int_equal(hc_balloon_released(&f->vm), 0);
+	for (uint64_t i = 0; i < PAGES / 64; i++)
+		assert_int_equal(f->vm.pv.released[i], 0);
+}
+
+static void the_driver_domain_cannot_map_a_released_frame(void **state)
+{
+	struct fx *f = *state;
+	struct grant_entry_v1 *t = (void *)(f->vm.ram + f->vm.pv.gnttab_gpa);
+	struct hc_gnttab gt;
+	struct hc_grant_map m;
+
+	memset(t, 0, 4096);
+	list(f, 1, 0xd00);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), 0);
+	/* The guest grants it afterwards (hostile or confused). */
+	t[5].frame = 0xd00;
+	t[5].flags = GTF_permit_access;
+	t[6].frame = 0xd01;
+	t[6].flags = GTF_permit_access;
+	assert_int_equal(hc_gnttab_init(&gt, f->vm.ram, MEM, f->vm.pv.gnttab_gpa, 512, 0), 0);
+	gt.released = f->vm.pv.released;
+	assert_int_equal(hc_gnttab_map(&gt, 5, 0, &m), -EFAULT);
+	assert_int_equal(t[5].flags, GTF_permit_access);	/* unpinned again */
+	assert_int_equal(hc_gnttab_map(&gt, 6, 1, &m), 0);
+	hc_gnttab_unmap(&gt, &m);
+	/* Taken back, it maps again. */
+	memset(t, 0, 4096);
+	list(f, 1, 0xd00);
+	assert_int_equal(call(f, HCALL_MEM_RECLAIM, LIST_GPA), 0);
+	t[5].frame = 0xd00;
+	t[5].flags = GTF_permit_access;
+	assert_int_equal(hc_gnttab_map(&gt, 5, 0, &m), 0);
+	hc_gnttab_unmap(&gt, &m);
+	hc_gnttab_destroy(&gt);
+}
+
+static void without_a_bitmap_there_is_no_balloon(void **state)
+{
+	struct fx *f = *state;
+
+	f->vm.pv.released = NULL;
+	list(f, 1, 0x800);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), -HCALL_ENOSYS);
+	f->vm.pv.released = (uint64_t *)(void *)(f->vm.ram + MEM);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_good_batch_comes_back_sorted),
+		cmocka_unit_test(every_bad_batch_fails_whole),
+		cmocka_unit_test(count_and_reserved_are_checked),
+		cmocka_unit_test(frames_above_the_hole),
+		cmocka_unit_test_setup_teardown(release_punches_and_reclaim_reads_zeroes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_bad_batch_releases_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_driver_domain_cannot_map_a_released_frame, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(without_a_bitmap_there_is_no_balloon, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
