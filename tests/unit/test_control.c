@@ -97,7 +97,8 @@ static void info_describes_the_vm(void **state)
 	struct fx *f = *state;
 
 	expect(f, "{\"execute\":\"info\"}", "{\"return\":{\"vcpus\":2,\"memory\":536870912,"
-	       "\"memory-mib\":512,\"mode\":\"pv\",\"state\":\"running\",\"devices\":[]");
+	       "\"memory-mib\":512,\"mode\":\"pv\",\"state\":\"running\",\"balloon\":{");
+	expect(f, "{\"execute\":\"info\"}", "\"status\":\"\"},\"devices\":[]");
 	expect(f, " { \"id\" : [ 1, \"x y\" ] , \"execute\" : \"info\" } \r",
 	       "},\"id\":[1,\"x y\"]}");
 	f->vm.pv.enabled = 0;
@@ -145,9 +146,9 @@ static void bad_requests_get_errors(void **state)
 		{ "{\"execute\":\"mem-set\",\"arguments\":{\"size\":\"99999999999999999999G\"}}",
 		  "bad size" },
 		{ "{\"execute\":\"mem-set\",\"arguments\":{\"arg\":\"256M\"}}",
-		  "{\"error\":{\"class\":\"Unsupported\",\"desc\":\"no balloon driver yet" },
+		  "{\"return\":{\"target-kib\":262144}}" },
 		{ "{\"execute\":\"mem-set\",\"arguments\":{\"size\":\"256\"},\"id\":7}",
-		  "no balloon driver yet: the guest's memory cannot change while it runs\"},\"id\":7}" },
+		  "{\"return\":{\"target-kib\":262144},\"id\":7}" },
 	};
 	struct fx *f = *state;
 	char deep[64];
@@ -158,6 +159,33 @@ static void bad_requests_get_errors(void **state)
 	deep[sizeof(deep) - 1] = '\0';
 	expect(f, deep, "nested too deep");
 	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
+}
+
+/* mem-set writes memory/target (KiB) and info shows it beside the guest's answer. */
+static void mem_set_sets_the_balloon_target(void **state)
+{
+	struct fx *f = *state;
+	char val[32];
+	size_t n = 0;
+
+	expect(f, "{\"execute\":\"info\"}", "\"balloon\":{\"target-kib\":-1,\"current-kib\":-1,"
+	       "\"released-kib\":0,\"status\":\"\"}");
+	expect(f, "{\"execute\":\"mem-set\",\"arguments\":{\"size\":\"384M\"}}",
+	       "{\"return\":{\"target-kib\":393216}}");
+	assert_int_equal(hc_store_read(f->vm.pv.store, "memory/target", val, sizeof(val), &n), 0);
+	assert_int_equal(n, 6);
+	assert_memory_equal(val, "393216", 6);
+	/* The guest may answer in memory/current and memory/status, not set the target. */
+	assert_int_equal(hc_store_write(f->vm.pv.store, HC_STORE_GUEST, "memory/current", "400000",
+					6), 0);
+	assert_int_equal(hc_store_write(f->vm.pv.store, HC_STORE_GUEST, "memory/status",
+					"pressure", 8), 0);
+	assert_int_not_equal(hc_store_write(f->vm.pv.store, HC_STORE_GUEST, "memory/target", "1",
+					    1), 0);
+	expect(f, "{\"execute\":\"info\"}", "\"balloon\":{\"target-kib\":393216,"
+	       "\"current-kib\":400000,\"released-kib\":0,\"status\":\"pressure\"}");
+	expect(f, "{\"execute\":\"mem-set\",\"arguments\":{\"size\":\"513M\"}}",
+	       "more than the guest");
 }
 
 static void shutdown_asks_a_guest_that_listens(void **state)
@@ -522,6 +550,7 @@ int main(void)
 		CASE(info_describes_the_vm),
 		CASE(stats_are_the_report),
 		CASE(bad_requests_get_errors),
+		CASE(mem_set_sets_the_balloon_target),
 		CASE(shutdown_asks_a_guest_that_listens),
 		CASE(soft_reset_forgets_control_nodes),
 		CASE(quit_stops_the_vm),

@@ -18,6 +18,7 @@
 
 #include "hcall/backend/backend.h"
 #include "hcall/common/jsonline.h"
+#include "hcall/pv/balloon.h"
 #include "hcall/pv/store.h"
 #include "hcall/vmm/report.h"
 #include "hcall/vmm/vm.h"
@@ -73,6 +74,45 @@ static const char *vm_state(struct hc_vm *vm)
 	       "stopping";
 }
 
+/* A store node holding a number, or -1. Under pv.lock. */
+static long long store_num(struct hc_vm *vm, const char *node)
+{
+	char v[24];
+	size_t n = 0;
+	char *end;
+	long long x;
+
+	if (!vm->pv.store || hc_store_read(vm->pv.store, node, v, sizeof(v) - 1, &n))
+		return -1;
+	v[n] = 0;
+	x = strtoll(v, &end, 10);
+	return end == v || *end || x < 0 ? -1 : x;
+}
+
+/*
+ * info's "balloon": the target the host set, what the guest says it has
+ * and why it stops short (its memory/current and memory/status; -1 and ""
+ * without a balloon driver), and what the shim has actually taken back.
+ * Under pv.lock.
+ */
+static void cmd_info_balloon(struct ctl_call *k)
+{
+	struct hc_vm *vm = k->c->vm;
+	char status[64] = "";
+	size_t n = 0;
+
+	if (!vm->pv.store ||
+	    hc_store_read(vm->pv.store, "memory/status", status, sizeof(status) - 1, &n))
+		n = 0;
+	status[n] = 0;
+	fprintf(k->out, "\"balloon\":{\"target-kib\":%lld,\"current-kib\":%lld,"
+		"\"released-kib\":%llu,\"status\":", store_num(vm, "memory/target"),
+		store_num(vm, "memory/current"),
+		(unsigned long long)(hc_balloon_released(vm) >> 10));
+	hc_json_put_string(k->out, status, n);
+	putc('}', k->out);
+}
+
 static int cmd_info(struct ctl_call *k)
 {
 	struct hc_control *c = k->c;
@@ -80,10 +120,12 @@ static int cmd_info(struct ctl_call *k)
 	const char *sep = "";
 
 	fprintf(k->out, "{\"vcpus\":%d,\"memory\":%llu,\"memory-mib\":%llu,\"mode\":\"%s\","
-		"\"state\":\"%s\",\"devices\":[", vm->ncpus, (unsigned long long)vm->mem,
+		"\"state\":\"%s\",", vm->ncpus, (unsigned long long)vm->mem,
 		(unsigned long long)(vm->mem >> 20), vm->pv.enabled ? "pv" : "hvm", vm_state(vm));
 	/* The devices change state under pv.lock, with the guest's store calls. */
 	pthread_mutex_lock(&vm->pv.lock);
+	cmd_info_balloon(k);
+	fputs(",\"devices\":[", k->out);
 	for (int i = 0; vm->backends && vm->pv.store && i < vm->backends->n; i++, sep = ",") {
 		struct hc_backend_dev *d = &vm->backends->d[i];
 
@@ -197,6 +239,7 @@ static uint64_t parse_size(const char *s)
 static int cmd_mem_set(struct ctl_call *k)
 {
 	uint64_t size = parse_size(k->arg), mem = k->c->vm->mem;
+	int ret;
 
 	if (!size || (size & 0xfff))
 		return error(&k->e, "InvalidParameter", "bad size '%s': a page multiple, e.g. "
@@ -204,8 +247,17 @@ static int cmd_mem_set(struct ctl_call *k)
 	if (size > mem)
 		return error(&k->e, "InvalidParameter", "%s is more than the guest's %llu MiB",
 			     k->arg, (unsigned long long)(mem >> 20));
-	return error(&k->e, "Unsupported", "no balloon driver yet: the guest's memory cannot "
-		     "change while it runs");
+	if (!k->c->vm->pv.enabled)
+		return error(&k->e, "Unsupported", "not supported without PV: an HVM guest has "
+			     "no store to read a target from");
+	pthread_mutex_lock(&k->c->vm->pv.lock);
+	ret = hc_balloon_set_target(k->c->vm, size);
+	pthread_mutex_unlock(&k->c->vm->pv.lock);
+	if (ret)
+		return error(&k->e, "GenericError", "store: %s", strerror(-ret));
+	/* The guest's balloon driver follows; info shows how far it got. */
+	fprintf(k->out, "{\"target-kib\":%llu}", (unsigned long long)(size >> 10));
+	return 0;
 }
 
 static int cmd_help(struct ctl_call *k);
@@ -217,7 +269,7 @@ static const struct ctl_cmd commands[] = {
 	  "poweroff" },
 	{ "reboot", NULL, "ask a PV guest to reboot (control/shutdown)", cmd_power, "reboot" },
 	{ "quit", NULL, "stop the VM now", cmd_quit, NULL },
-	{ "mem-set", "size", "the guest's memory target (needs a balloon driver)", cmd_mem_set,
+	{ "mem-set", "size", "the guest's memory target: memory/target, for its balloon driver", cmd_mem_set,
 	  NULL },
 	{ "help", NULL, "this list", cmd_help, NULL },
 };
