@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hballoon: the hcall balloon. The host sets the size it wants this guest
+ * to have in the store's memory/target (KiB, Xen's layout; memory/static-max
+ * is the size it booted with). The balloon holds the difference: it takes
+ * pages from the page allocator and gives their frames to the host in
+ * batches of up to HCALL_FRAME_LIST_MAX, one HCALL_memory_op call a batch,
+ * and when the target grows it takes frames back and frees the pages.
+ * Pages in the balloon leave totalram, so MemTotal follows.
+ *
+ * It never takes the guest into the OOM killer: allocations neither retry
+ * nor dip into reserves, and the balloon stops growing when an allocation
+ * fails or when less than a floor of memory would stay available. It then
+ * says so in memory/status ("pressure" or "floor") and tries again later
+ * from a delayed work. The size it reached is memory/current (KiB of
+ * memory the guest has) and /sys/module/hballoon/parameters/current_kib.
+ *
+ * The host refuses frames it must keep (the kernel image, its own pages,
+ * granted ones): a refused batch is retried a frame at a time, and the
+ * frames it still refuses are held in the balloon without being given,
+ * so the next allocation does not hand them back.
+ */
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
+#include <asm/hcall.h>
+#include <asm/hcall_bus.h>
+
+#define HB_GFP		(GFP_HIGHUSER | __GFP_NORETRY | __GFP_NOWARN | __GFP_NOMEMALLOC)
+#define HB_RETRY	(2 * HZ)
+#define HB_PAGES_PER_KIB(kib)	((kib) >> (PAGE_SHIFT - 10))
+#define HB_KIB(pages)	((u64)(pages) << (PAGE_SHIFT - 10))
+
+static unsigned int hb_floor_mib = 16;
+module_param_named(floor_mib, hb_floor_mib, uint, 0644);
+MODULE_PARM_DESC(floor_mib, "MiB of memory the balloon always leaves available (default 16)");
+
+static struct {
+	struct mutex lock;		/* everything below but target_kib */
+	struct list_head given;		/* pages whose frames the host has */
+	struct list_head held;		/* pages the host refused: kept out */
+	unsigned long nr_given;
+	unsigned long nr_held;
+	u64 static_max_kib;		/* memory/static-max */
+	u64 target_kib;			/* memory/target; WRITE_ONCE by the watch */
+	struct hcall_frame_list *list;	/* the batch page the host reads */
+	const char *status;		/* last memory/status written */
+	bool stopping;
+	struct delayed_work work;
+	struct hcall_watch watch;
+} hb;
+
+static unsigned long hb_size(void)
+{
+	return hb.nr_given + hb.nr_held;
+}
+
+static int hb_current_get(char *buf, const struct kernel_param *kp)
+{
+	u64 size = HB_KIB(READ_ONCE(hb.nr_given) + READ_ONCE(hb.nr_held));
+
+	return sysfs_emit(buf, "%llu\n", hb.static_max_kib - min(size, hb.static_max_kib));
+}
+
+static int hb_size_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  HB_KIB(READ_ONCE(hb.nr_given) + READ_ONCE(hb.nr_held)));
+}
+
+static const struct kernel_param_ops hb_current_ops = { .get = hb_current_get };
+static const struct kernel_param_ops hb_size_ops = { .get = hb_size_get };
+module_param_cb(current_kib, &hb_current_ops, NULL, 0444);
+MODULE_PARM_DESC(current_kib, "KiB of memory the guest has now (static-max less the balloon)");
+module_param_cb(balloon_kib, &hb_size_ops, NULL, 0444);
+MODULE_PARM_DESC(balloon_kib, "KiB in the balloon now");
+
+static long hb_call(unsigned int op, unsigned int count)
+{
+	hb.list->count = count;
+	hb.list->reserved = 0;
+	return hcall_call2(HCALL_memory_op, op, virt_to_phys(hb.list));
+}
+
+/* Take @page out of the guest: the host has its frame, or refused it. */
+static void hb_keep(struct page *page, bool given)
+{
+	adjust_managed_page_count(page, -1);
+	if (given) {
+		list_add(&page->lru, &hb.given);
+		hb.nr_given++;
+	} else {
+		list_add(&page->lru, &hb.held);
+		hb.nr_held++;
+	}
+}
+
+/*
+ * Give up to @want pages. Returns how many went into the balloon (given or
+ * held), or a negative errno when the host failed the call for a reason
+ * other than refusing frames; sets *@short_of when allocation stopped it.
+ */
+static long hb_inflate(unsigned long want, bool *short_of)
+{
+	struct page *page, *tmp;
+	LIST_HEAD(batch);
+	unsigned int n = 0, i;
+	long ret;
+
+	want = min_t(unsigned long, want, HCALL_FRAME_LIST_MAX);
+	while (n < want) {
+		page = alloc_page(HB_GFP);
+		if (!page) {
+			*short_of = true;
+			break;
+		}
+		list_add_tail(&page->lru, &batch);
+		hb.list->frames[n++] = page_to_pfn(page);
+	}
+	if (!n)
+		return 0;
+	ret = hb_call(HCALL_MEM_RELEASE, n);
+	if (!ret) {
+		list_for_each_entry_safe(page, tmp, &batch, lru) {
+			list_del(&page->lru);
+			hb_keep(page, true);
+		}
+		return n;
+	}
+	if (ret != -EPERM && ret != -EBUSY) {
+		list_for_each_entry_safe(page, tmp, &batch, lru) {
+			list_del(&page->lru);
+			__free_page(page);
+		}
+		return ret;
+	}
+	/* Some frame the host keeps: find which, one frame a call. */
+	i = 0;
+	list_for_each_entry_safe(page, tmp, &batch, lru) {
+		list_del(&page->lru);
+		hb.list->frames[0] = page_to_pfn(page);
+		hb_keep(page, !hb_call(HCALL_MEM_RELEASE, 1));
+		i++;
+	}
+	return i;
+}
+
+/* Take back and free up to @want pages: held ones first, no call needed. */
+static long hb_deflate(unsigned long want)
+{
+	struct page *page, *tmp;
+	LIST_HEAD(batch);
+	unsigned int n = 0;
+	long ret;
+
+	want = min_t(unsigned long, want, HCALL_FRAME_LIST_MAX);
+	while (n < want && !list_empty(&hb.held)) {
+		page = list_first_entry(&hb.held, struct page, lru);
+		list_del(&page->lru);
+		hb.nr_held--;
+		adjust_managed_page_count(page, 1);
+		__free_page(page);
+		n++;
+	}
+	if (n)
+		return n;
+	while (n < want && !list_empty(&hb.given)) {
+		page = list_first_entry(&hb.given, struct page, lru);
+		list_move_tail(&page->lru, &batch);
+		hb.list->frames[n++] = page_to_pfn(page);
+	}
+	if (!n)
+		return 0;
+	ret = hb_call(HCALL_MEM_RECLAIM, n);
+	if (ret) {
+		list_splice(&batch, &hb.given);
+		return ret;
+	}
+	list_for_each_entry_safe(page, tmp, &batch, lru) {
+		list_del(&page->lru);
+		hb.nr_given--;
+		adjust_managed_page_count(page, 1);
+		__free_page(page);
+	}
+	return n;
+}
+
+/* Pages the balloon should hold for the host's target. */
+static unsigned long hb_goal(void)
+{
+	u64 max = hb.static_max_kib, target = READ_ONCE(hb.target_kib);
+
+	return target >= max ? 0 : HB_PAGES_PER_KIB(max - target);
+}
+
+static void hb_publish(const char *status)
+{
+	u64 cur = hb.static_max_kib - min_t(u64, HB_KIB(hb_size()), hb.static_max_kib);
+
+	hcall_store_printf("memory", "current", "%llu", cur);
+	if (status != hb.status) {
+		hcall_store_printf("memory", "status", "%s", status);
+		hb.status = status;
+	}
+}
+
+static void hb_work_fn(struct work_struct *work)
+{
+	unsigned long floor = (unsigned long)hb_floor_mib << (20 - PAGE_SHIFT);
+	const char *status = "ok";
+	bool short_of = false;
+	unsigned long retry = HB_RETRY;
+	long ret = 0;
+
+	mutex_lock(&hb.lock);
+	while (!hb.stopping) {
+		unsigned long goal = hb_goal(), size = hb_size();
+
+		if (size < goal) {
+			if (si_mem_available() <= (long)(floor + HCALL_FRAME_LIST_MAX)) {
+				status = "floor";
+				break;
+			}
+			ret = hb_inflate(goal - size, &short_of);
+		} else if (size > goal) {
+			ret = hb_deflate(size - goal);
+		} else {
+			break;
+		}
+		if (ret < 0) {
+			pr_warn_ratelimited("hballoon: the host failed a batch: %ld\n", ret);
+			status = "error";
+			retry = 30 * HB_RETRY;
+			break;
+		}
+		if (short_of) {
+			status = "pressure";
+			break;
+		}
+		if (!ret)
+			break;
+		cond_resched();
+	}
+	if (!hb.stopping) {
+		hb_publish(status);
+		/* Memory may come free later: try again (an error too, slowly). */
+		if (strcmp(status, "ok"))
+			schedule_delayed_work(&hb.work, retry);
+	}
+	mutex_unlock(&hb.lock);
+}
+
+static void hb_target_changed(struct hcall_watch *watch, const char *path)
+{
+	u64 kib;
+
+	if (hcall_store_read_u64("memory", "target", &kib))
+		return;
+	WRITE_ONCE(hb.target_kib, kib);
+	mod_delayed_work(system_wq, &hb.work, 0);
+}
+
+static int __init hb_init(void)
+{
+	int ret;
+
+	if (!hcall_platform() || !hcall_has_feature(HCALL_FEAT_BALLOON) ||
+	    !hcall_has_feature(HCALL_FEAT_STORE))
+		return -ENODEV;
+	ret = hcall_store_read_u64("memory", "static-max", &hb.static_max_kib);
+	if (ret)
+		return ret;
+	hb.target_kib = hb.static_max_kib;
+	hb.list = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!hb.list)
+		return -ENOMEM;
+	mutex_init(&hb.lock);
+	INIT_LIST_HEAD(&hb.given);
+	INIT_LIST_HEAD(&hb.held);
+	INIT_DELAYED_WORK(&hb.work, hb_work_fn);
+	hb.watch.path = "memory/target";
+	hb.watch.callback = hb_target_changed;
+	ret = hcall_watch_register(&hb.watch);
+	if (ret) {
+		free_page((unsigned long)hb.list);
+		return ret;
+	}
+	pr_info("hballoon: %llu KiB at boot, following memory/target\n", hb.static_max_kib);
+	return 0;
+}
+module_init(hb_init);
+
+static void __exit hb_exit(void)
+{
+	long ret = 1;
+
+	hcall_watch_unregister(&hb.watch);
+	mutex_lock(&hb.lock);
+	hb.stopping = true;
+	mutex_unlock(&hb.lock);
+	cancel_delayed_work_sync(&hb.work);
+	mutex_lock(&hb.lock);
+	while (hb_size() && ret > 0)
+		ret = hb_deflate(hb_size());
+	/* Frames the host will not give back stay out: leaked, not reused. */
+	if (hb_size())
+		pr_warn("hballoon: %lu pages not taken back\n", hb_size());
+	hcall_store_rm("memory", "current");
+	hcall_store_rm("memory", "status");
+	mutex_unlock(&hb.lock);
+	if (!hb_size())
+		free_page((unsigned long)hb.list);
+}
+module_exit(hb_exit);
+
+MODULE_DESCRIPTION("hcall balloon: gives guest memory back to the host (memory/target)");
+MODULE_LICENSE("GPL");
