@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hcall_balloonhostile: HCALL_memory_op as a hostile or broken balloon
+ * would make it, on load. Each case prints "HCALL-BALLOONHOSTILE
+ * case=NAME ret=N"; every one of them must fail without the host giving
+ * up any memory: each bad batch also lists a good page holding a pattern,
+ * and "intact=1" says the pattern is still there afterwards. Last, a good
+ * batch is given and taken back and must read as zeroes ("zeroed=1").
+ */
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <asm/hcall.h>
+
+/* The last byte of RAM, from /proc/iomem: max_pfn is not exported. */
+static unsigned long ram_end;
+module_param(ram_end, ulong, 0444);
+MODULE_PARM_DESC(ram_end, "physical address of the last byte of RAM (0: assume 64 TiB)");
+
+static struct hcall_frame_list *list;
+static struct page *good, *other;
+
+static long call(unsigned int op, unsigned long gpa)
+{
+	return hcall_call2(HCALL_memory_op, op, gpa);
+}
+
+/* A batch of the good page, then @bad frames; the result. */
+static long batch(const u64 *bad, unsigned int n)
+{
+	unsigned int i;
+
+	memset(list, 0, PAGE_SIZE);
+	list->frames[0] = page_to_pfn(good);
+	for (i = 0; i < n; i++)
+		list->frames[1 + i] = bad[i];
+	list->count = 1 + n;
+	return call(HCALL_MEM_RELEASE, virt_to_phys(list));
+}
+
+static bool intact(void)
+{
+	const u8 *p = page_address(good);
+	size_t i;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		if (p[i] != 0x5a)
+			return false;
+	return true;
+}
+
+static void report(const char *name, long ret)
+{
+	pr_info("HCALL-BALLOONHOSTILE case=%s ret=%ld intact=%d\n", name, ret, intact());
+}
+
+static int __init hostile_init(void)
+{
+	u64 pfn_other, end_pfn, f[2];
+	int ref;
+	long ret;
+	u8 *p;
+
+	list = (void *)get_zeroed_page(GFP_KERNEL);
+	good = alloc_page(GFP_KERNEL);
+	other = alloc_page(GFP_KERNEL);
+	if (!list || !good || !other) {
+		free_page((unsigned long)list);
+		if (good)
+			__free_page(good);
+		if (other)
+			__free_page(other);
+		return -ENOMEM;
+	}
+	memset(page_address(good), 0x5a, PAGE_SIZE);
+	pfn_other = page_to_pfn(other);
+	end_pfn = ram_end ? PFN_DOWN(ram_end) + 1 : 1ull << 34;
+
+	f[0] = end_pfn;				/* just past the end of RAM */
+	report("out-of-range", batch(f, 1));
+	f[0] = 0xc0000;				/* the MMIO hole below 4 GiB */
+	report("hole", batch(f, 1));
+	f[0] = 1ull << 52;			/* its address overflows */
+	report("huge-frame", batch(f, 1));
+	f[0] = pfn_other;
+	f[1] = pfn_other;
+	report("duplicate", batch(f, 2));
+	f[0] = page_to_pfn(good);
+	report("duplicate-first", batch(f, 1));
+	f[0] = 0x10;				/* boot structures below 1 MiB */
+	report("low-page", batch(f, 1));
+	f[0] = PFN_DOWN(__pa_symbol(&jiffies_64));	/* the kernel image */
+	report("kernel-image", batch(f, 1));
+
+	/* A page under a grant, even a read-only one to the backend. */
+	ref = hcall_gnttab_grant_access(0, pfn_other, true);
+	if (ref >= 0) {
+		f[0] = pfn_other;
+		report("granted", batch(f, 1));
+		hcall_gnttab_end_access(ref);
+	} else {
+		pr_info("HCALL-BALLOONHOSTILE case=granted skipped=%d\n", ref);
+	}
+
+	/* The list page itself: outside RAM, in the hole, misaligned. */
+	report("list-outside-ram", call(HCALL_MEM_RELEASE, PFN_PHYS(end_pfn)));
+	report("list-in-hole", call(HCALL_MEM_RELEASE, 0xc0000000ul));
+	report("list-past-2^64", call(HCALL_MEM_RELEASE, ~0ul & PAGE_MASK));
+	report("list-misaligned", call(HCALL_MEM_RELEASE, virt_to_phys(list) + 8));
+	/* Counts past the page, a reserved word, an unknown operation. */
+	memset(list, 0, PAGE_SIZE);
+	list->frames[0] = page_to_pfn(good);
+	list->count = HCALL_FRAME_LIST_MAX + 1;
+	report("count-512", call(HCALL_MEM_RELEASE, virt_to_phys(list)));
+	list->count = 0xffffffffu;
+	report("count-huge", call(HCALL_MEM_RELEASE, virt_to_phys(list)));
+	list->count = 1;
+	list->reserved = 1;
+	report("reserved", call(HCALL_MEM_RELEASE, virt_to_phys(list)));
+	list->reserved = 0;
+	report("bad-op", call(7, virt_to_phys(list)));
+	report("reclaim-not-released", call(HCALL_MEM_RECLAIM, virt_to_phys(list)));
+
+	/* A good batch: given, then taken back as zeroes. */
+	ret = call(HCALL_MEM_RELEASE, virt_to_phys(list));
+	pr_info("HCALL-BALLOONHOSTILE case=good-release ret=%ld\n", ret);
+	if (!ret) {
+		ret = call(HCALL_MEM_RELEASE, virt_to_phys(list));
+		pr_info("HCALL-BALLOONHOSTILE case=release-twice ret=%ld\n", ret);
+		ret = call(HCALL_MEM_RECLAIM, virt_to_phys(list));
+		p = page_address(good);
+		pr_info("HCALL-BALLOONHOSTILE case=good-reclaim ret=%ld zeroed=%d\n", ret,
+			!ret && !memchr_inv(p, 0, PAGE_SIZE));
+	}
+	pr_info("HCALL-BALLOONHOSTILE done\n");
+	__free_page(good);
+	__free_page(other);
+	free_page((unsigned long)list);
+	return 0;
+}
+module_init(hostile_init);
+
+static void __exit hostile_exit(void)
+{
+}
+module_exit(hostile_exit);
+
+MODULE_DESCRIPTION("hcall test: hostile balloon batches");
+MODULE_LICENSE("GPL");
