@@ -5,8 +5,10 @@
  * word, frames, each frame near a boundary: RAM's start and end, the 3 GiB
  * hole, 4 GiB, 2^52, 2^64, an owned range), then grant entries, then which
  * frames are released. Whatever it says, an accepted batch must be what
- * the shim may apply: sorted RAM page indices, no two the same, none owned,
- * granted or (to release) released already, and exactly count of them.
+ * the shim may apply: sorted RAM page indices, no two the same, none owned
+ * or (to release) released already, and exactly count of them; and the
+ * grant scan finds a busy one exactly when an entry permits access to one
+ * of them or is pinned.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why;
 	uint64_t op;
 	size_t n, i;
-	int ret;
+	int ret, busy;
 
 	if (size < 4)
 		return 0;
@@ -76,6 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < l.count && i < n && i < GRANTS; i++)
 		if (data[2 * i + 1] & 0x20) {
 			table[i].flags = data[2 * i + 1] & 0x40 ? GTF_permit_access : GTF_accept_transfer;
+			if (data[2 * i] & 0x80)	/* pinned by hcall-dd */
+				table[i].flags |= GTF_reading;
 			table[i].frame = (uint32_t)l.frames[i];
 		}
 	for (i = 0; i < n; i++)
@@ -88,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	ret = hc_frames_check(&c, op, &l, idx, &why);
 	if (ret < 0) {
-		if (ret != -HCALL_EINVAL && ret != -HCALL_EPERM && ret != -HCALL_EBUSY)
+		if (ret != -HCALL_EINVAL && ret != -HCALL_EPERM)
 			abort();
 		if (!why || !*why)
 			abort();	/* every refusal says why */
@@ -103,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (hc_released_test(released, idx[i]) != (op == HCALL_MEM_RECLAIM))
 			abort();
 	}
-	/* Each listed frame is one of the indices; none owned or (to release) granted. */
+	/* Each listed frame is one of the indices, none owned; granted says if one is busy. */
+	busy = 0;
 	for (i = 0; i < l.count; i++) {
 		uint64_t gpa = l.frames[i] << 12, x = index_of(l.frames[i]);
 
@@ -116,10 +121,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (k = 0; k < 3; k++)
 			if (gpa < owned[k].end && gpa + 4096 > owned[k].start)
 				abort();
-		for (size_t g = 0; op == HCALL_MEM_RELEASE && g < GRANTS; g++)
-			if ((table[g].flags & GTF_type_mask) == GTF_permit_access &&
+		for (size_t g = 0; g < GRANTS; g++)
+			if (((table[g].flags & GTF_type_mask) == GTF_permit_access ||
+			     (table[g].flags & (GTF_reading | GTF_writing))) &&
 			    table[g].frame == l.frames[i])
-				abort();
+				busy = 1;
 	}
+	if (hc_frames_granted(&c, idx, (uint32_t)ret) != busy)
+		abort();
 	return 0;
 }

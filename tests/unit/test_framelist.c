@@ -85,7 +85,7 @@ static void every_bad_batch_fails_whole(void **state)
 		{ HCALL_MEM_RELEASE, { 0x100, 0x101, 0x100 }, 3, -HCALL_EINVAL },	/* twice */
 		{ HCALL_MEM_RELEASE, { 0x100, 0x10 }, 2, -HCALL_EPERM },	/* boot area */
 		{ HCALL_MEM_RELEASE, { 0x3ff, 0x100 }, 2, -HCALL_EPERM },	/* owned range */
-		{ HCALL_MEM_RELEASE, { 0x100, 0x777 }, 2, -HCALL_EBUSY },	/* granted */
+		{ HCALL_MEM_RELEASE, { 0x100, 0x777 }, 2, 2 },	/* granted: hc_frames_granted() */
 		{ HCALL_MEM_RECLAIM, { 0x100 }, 1, -HCALL_EINVAL },	/* never released */
 	};
 	uint64_t idx[HCALL_FRAME_LIST_MAX];
@@ -104,6 +104,38 @@ static void every_bad_batch_fails_whole(void **state)
 	released[0x100 / 64] |= 1ull << (0x100 % 64);
 	assert_int_equal(check(HCALL_MEM_RELEASE, (uint64_t[]){ 0x100 }, 1, idx), -HCALL_EINVAL);
 	assert_int_equal(check(HCALL_MEM_RECLAIM, (uint64_t[]){ 0x100 }, 1, idx), 1);
+	memset(table, 0, sizeof(table));
+}
+
+/* Busy: an entry that permits access, or one hcall-dd has pinned whatever its type. */
+static void granted_frames_are_busy(void **state)
+{
+	struct hc_frame_ctx c = ctx();
+	const uint64_t idx[] = { 0x100, 0x400, 0x777 };
+
+	(void)state;
+	memset(table, 0, sizeof(table));
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 0);
+	table[7].frame = 0x777;
+	table[7].flags = GTF_permit_access;
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 1);
+	assert_int_equal(hc_frames_granted(&c, idx, 2), 0);
+	/* The guest cleared the type of an entry hcall-dd still has pinned. */
+	table[7].flags = GTF_reading;
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 1);
+	table[7].flags = GTF_writing;
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 1);
+	table[7].flags = GTF_accept_transfer;	/* neither: not held */
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 0);
+	table[7].flags = 0;
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 0);
+	/* A frame outside RAM matches nothing, even where its index would. */
+	table[9].frame = PAGES + 0x100;
+	table[9].flags = GTF_permit_access;
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 0);
+	c.gnttab = NULL;
+	table[7].flags = GTF_permit_access;
+	assert_int_equal(hc_frames_granted(&c, idx, 3), 0);
 	memset(table, 0, sizeof(table));
 }
 
@@ -269,9 +301,12 @@ static void a_bad_batch_releases_nothing(void **state)
 		{ 0x200, -HCALL_EPERM },		/* the grant table */
 		{ 0x20, -HCALL_EPERM },			/* below 1 MiB */
 		{ 0xe00, -HCALL_EBUSY },		/* granted */
+		{ 0xe01, -HCALL_EBUSY },		/* pinned, type cleared */
 	};
 	t[3].frame = 0xe00;
 	t[3].flags = GTF_permit_access;
+	t[4].frame = 0xe01;
+	t[4].flags = GTF_reading | GTF_writing;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		l = list(f, 100, 0x800);
 		l->frames[l->count++] = cases[i].bad;
@@ -338,6 +373,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_good_batch_comes_back_sorted),
 		cmocka_unit_test(every_bad_batch_fails_whole),
+		cmocka_unit_test(granted_frames_are_busy),
 		cmocka_unit_test(count_and_reserved_are_checked),
 		cmocka_unit_test(frames_above_the_hole),
 		cmocka_unit_test_setup_teardown(release_punches_and_reclaim_reads_zeroes, setup,

@@ -99,7 +99,11 @@ int hc_gnttab_map(struct hc_gnttab *gt, grant_ref_t ref, int write, struct hc_gr
 		return ret;
 	}
 	page = hc_gpa(gt->ram, gt->mem, (uint64_t)frame * PAGE, PAGE);
-	/* After the pin: the shim marks a frame before it releases it. */
+	/*
+	 * Pin, fence, then the released bit; the shim sets the bit, fences,
+	 * then looks for pins (pv/balloon.c): one of us sees the other.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (page && hc_released_test(gt->released, (uint64_t)(page - gt->ram) / PAGE))
 		page = NULL;
 	if (!page) {

@@ -5,9 +5,16 @@
  * the console and shared-info pages cannot be registered or forgotten
  * while a batch is checked and applied.
  *
- * A frame given back is marked in the released bitmap before its memory is
- * punched out, and hcall-dd checks that bit after it pins a grant, so a
- * grant made after the release fails in hcall-dd. The balloon is the
+ * Release and hcall-dd's grant mapping race (a guest vCPU can grant a
+ * frame while another releases it), so each side writes first and reads
+ * the other's word after a seq_cst fence, as in Dekker's algorithm:
+ *   shim:    set the frames' released bits; fence; scan the grant table
+ *            (an entry permitting access or pinned, GTF_reading/writing,
+ *            is busy): any busy, clear the bits again, -EBUSY; else punch.
+ *   hcall-dd: pin the entry (CAS of GTF_reading/writing); fence; test the
+ *            frame's released bit: set, unpin and fail.
+ * At least one side sees the other's write, so no frame is both punched
+ * and mapped by hcall-dd. The balloon is the
  * guest's cooperation, not a fence: a guest that touches a frame it gave
  * back only faults in a zeroed page again, as under Xen's populate on
  * demand; the host's limit on it is its cgroup.
@@ -85,10 +92,17 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 	if (n < 0)
 		return n;
 	if (op == HCALL_MEM_RELEASE) {
-		/* Marked first: hcall-dd checks the bit after pinning a grant. */
+		/* Marked, fenced, then the grants: the protocol above. */
 		for (int i = 0; i < n; i++)
 			__atomic_fetch_or(&vm->pv.released[idx[i] / 64], 1ull << (idx[i] % 64),
 					  __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (hc_frames_granted(&c, idx, (uint32_t)n)) {
+			for (int i = 0; i < n; i++)
+				__atomic_fetch_and(&vm->pv.released[idx[i] / 64],
+						   ~(1ull << (idx[i] % 64)), __ATOMIC_SEQ_CST);
+			return -HCALL_EBUSY;
+		}
 		punch(vm, idx, n);	/* a failure leaves memory in use, nothing worse */
 		__atomic_fetch_add(&vm->pv.released_pages, (uint64_t)n, __ATOMIC_RELAXED);
 	} else {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The balloon's frame-list validator. The list is the shim's own copy of
- * the guest's page, so it cannot change under the checks; the grant table
- * is the guest's live one and is read an entry at a time, atomically. All
- * of a batch is checked before the caller changes anything.
+ * the guest's page, so it cannot change under the checks. All of a batch
+ * is checked before the caller changes anything; the grant table, the
+ * guest's live one read an entry at a time, is checked apart
+ * (hc_frames_granted()), after the caller has marked the frames released.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,18 +38,25 @@ static uint64_t ram_index(uint64_t mem, uint64_t gfn)
 	return (gpa < low ? gpa : low + (gpa - HC_4G)) >> PAGE_SHIFT;
 }
 
-/* A grant entry permits access to a frame of the sorted list @gfn[0 .. n)? */
-static int granted(const struct hc_frame_ctx *c, const uint64_t *gfn, uint32_t n)
+int hc_frames_granted(const struct hc_frame_ctx *c, const uint64_t *idx, uint32_t n)
 {
 	for (uint32_t i = 0; c->gnttab && i < c->gnttab_entries; i++) {
 		const struct grant_entry_v1 *e = &c->gnttab[i];
-		uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
-		uint64_t frame;
+		uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_SEQ_CST);
+		uint64_t frame, x;
 
-		if ((flags & GTF_type_mask) != GTF_permit_access)
+		/*
+		 * Busy while it permits access, and while hcall-dd has it pinned
+		 * even if the guest has since cleared its type.
+		 */
+		if ((flags & GTF_type_mask) != GTF_permit_access &&
+		    !(flags & (GTF_reading | GTF_writing)))
 			continue;
-		frame = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
-		if (bsearch(&frame, gfn, n, sizeof(*gfn), cmp_u64))
+		frame = __atomic_load_n(&e->frame, __ATOMIC_SEQ_CST);
+		if (hc_gpa_span(c->mem, frame << PAGE_SHIFT) < 4096)
+			continue;	/* not RAM: hcall-dd cannot map it either */
+		x = ram_index(c->mem, frame);
+		if (bsearch(&x, idx, n, sizeof(*idx), cmp_u64))
 			return 1;
 	}
 	return 0;
@@ -84,8 +92,6 @@ int hc_frames_check(const struct hc_frame_ctx *c, uint64_t op, const struct hcal
 			return fail(why, op == HCALL_MEM_RECLAIM ? "frame not released" :
 				    "frame released already", -HCALL_EINVAL);
 	}
-	if (op == HCALL_MEM_RELEASE && granted(c, idx, n))
-		return fail(why, "frame under a grant", -HCALL_EBUSY);
 	/* The order holds: RAM below the hole comes first in the memfd too. */
 	for (uint32_t i = 0; i < n; i++)
 		idx[i] = ram_index(c->mem, idx[i]);

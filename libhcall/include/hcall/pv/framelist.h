@@ -36,11 +36,21 @@ struct hc_frame_ctx {
  * RAM page index of each frame (its offset in the guest-memory memfd /
  * 4096), in ascending order. On failure returns -HCALL_EINVAL (a bad op,
  * count, reserved word, a frame outside RAM, listed twice, or to reclaim
- * one not released; to release one released already), -HCALL_EPERM (a
- * page of @owned) or -HCALL_EBUSY (a frame a grant entry permits access
- * to), with *@why saying which (a static string), and @idx is garbage.
+ * one not released; to release one released already) or -HCALL_EPERM (a
+ * page of @owned), with *@why saying which (a static string), and @idx is
+ * garbage. Grants are not looked at: see hc_frames_granted().
  */
 int hc_frames_check(const struct hc_frame_ctx *c, uint64_t op, const struct hcall_frame_list *l,
 		    uint64_t idx[HCALL_FRAME_LIST_MAX], const char **why);
+
+/*
+ * 1 if a grant entry of @c's table holds a frame of @idx[0 .. n) (sorted
+ * RAM page indices, as hc_frames_check() returns them): it permits access
+ * (GTF_permit_access) or hcall-dd has it pinned (GTF_reading or
+ * GTF_writing, whatever its type says now); else 0. A release calls it
+ * after it has set the frames' released bits and a seq_cst fence: see
+ * balloon.c for why that order.
+ */
+int hc_frames_granted(const struct hc_frame_ctx *c, const uint64_t *idx, uint32_t n);
 
 #endif
