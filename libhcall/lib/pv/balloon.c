@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hcall/guestmem.h"
 #include "hcall/pv/balloon.h"
@@ -33,6 +34,9 @@
 
 #define PAGE 4096ull
 #define LOW_RESERVED 0x100000ull	/* boot structures, BIOS area: Linux keeps it */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23		/* Linux 5.14 */
+#endif
 
 /* Punch RAM pages @idx[0 .. n) (ascending) out of the memfd, a run at a time. */
 static int punch(struct hc_vm *vm, const uint64_t *idx, int n)
@@ -47,6 +51,40 @@ static int punch(struct hc_vm *vm, const uint64_t *idx, int n)
 			ret = -errno;
 	}
 	return ret;
+}
+
+/*
+ * Fault RAM pages [@first, @first + @n) in, zeroed, from the shim: a hole
+ * the shim fills is charged to the shim's cgroup, one hcall-dd touches
+ * first to hcall-dd's. Before 5.14 (EINVAL) a write a page does it. 0 or
+ * -errno (ENOMEM: the shim's cgroup is full).
+ */
+static int populate(struct hc_vm *vm, uint64_t first, uint64_t n)
+{
+	uint8_t *p = vm->ram + first * PAGE;
+
+	if (!madvise(p, n * PAGE, MADV_POPULATE_WRITE))
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	for (uint64_t i = 0; i < n; i++)
+		*(volatile uint8_t *)(p + i * PAGE) = 0;
+	return 0;
+}
+
+/* populate() each run of @idx[0 .. n) (ascending). */
+static int populate_list(struct hc_vm *vm, const uint64_t *idx, int n)
+{
+	for (int i = 0, j; i < n; i = j) {
+		int ret;
+
+		for (j = i + 1; j < n && idx[j] == idx[j - 1] + 1; j++)
+			;
+		ret = populate(vm, idx[i], (uint64_t)(j - i));
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
@@ -109,6 +147,15 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 		/* Punched again: zeroes even if the guest wrote to a frame it gave back. */
 		if (punch(vm, idx, n))
 			return -HCALL_EBUSY;
+		/*
+		 * Filled by the shim while the bits still keep hcall-dd out. Out
+		 * of memory, the frames stay released (punched again) and the
+		 * guest may try later.
+		 */
+		if (populate_list(vm, idx, n)) {
+			punch(vm, idx, n);
+			return -HCALL_EBUSY;
+		}
 		for (int i = 0; i < n; i++)
 			__atomic_fetch_and(&vm->pv.released[idx[i] / 64], ~(1ull << (idx[i] % 64)),
 					   __ATOMIC_SEQ_CST);
@@ -149,11 +196,37 @@ int hc_balloon_set_target(struct hc_vm *vm, uint64_t bytes)
 	return write_kib(vm, "memory/target", bytes);
 }
 
+/*
+ * The frames still released come back to the next kernel: punched (zeroes
+ * even if the old kernel wrote to one it gave back), then filled by the
+ * shim before their bits clear, so hcall-dd is never the first to touch
+ * one. A fill the shim's cgroup refuses is a write that faults instead:
+ * the shim's cgroup deals with it, as with any page of its guest.
+ */
+static void reset_released(struct hc_vm *vm)
+{
+	uint64_t pages = vm->mem / PAGE;
+
+	for (uint64_t i = 0, j; i < pages; i = j) {
+		if (!hc_released_test(vm->pv.released, i)) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i + 1; j < pages && hc_released_test(vm->pv.released, j); j++)
+			;
+		fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  (off_t)(i * PAGE), (off_t)((j - i) * PAGE));
+		if (populate(vm, i, j - i))
+			for (uint64_t k = i; k < j; k++)
+				*(volatile uint8_t *)(vm->ram + k * PAGE) = 0;
+	}
+	memset(vm->pv.released, 0, hc_released_map_bytes(vm->mem));
+}
+
 void hc_balloon_reset(struct hc_vm *vm)
 {
-	/* The frames stay punched out: the next kernel finds zeroes there. */
 	if (vm->pv.released)
-		memset(vm->pv.released, 0, hc_released_map_bytes(vm->mem));
+		reset_released(vm);
 	__atomic_store_n(&vm->pv.released_pages, 0, __ATOMIC_RELAXED);
 	vm->pv.start_info_gpa = 0;
 	vm->pv.cons_gpa = 0;
