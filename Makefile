@@ -2,7 +2,7 @@
 # hcall entry points. Everything built lands under build/ (ignored by git).
 #   make demo    build everything, boot the guest on hcall-run
 #   make check   all tests (unit, sanitizers, integration; kernel included)
-#   make bench   benchmarks (boot, PV platform, PV block, PV network)
+#   make bench   benchmarks (boot, PV platform, PV block, PV network, memory)
 
 B        := $(CURDIR)/build
 KOBJ     := $(B)/kobj
@@ -26,7 +26,7 @@ LIB_SRC    := $(SHIM_SRC) $(DD_SRC) $(COMMON_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all setup kernel lab-kernel modules initramfs tools demo check unit integration \
-        bench bench-boot bench-pv bench-blk bench-net lint check-series clean distclean
+        bench bench-boot bench-pv bench-blk bench-net bench-mem lint check-series clean distclean
 
 all: tools kernel modules initramfs
 
@@ -181,7 +181,7 @@ demo: all
 check: all unit
 	@tests/run
 
-bench: bench-boot bench-pv bench-blk bench-net
+bench: bench-boot bench-pv bench-blk bench-net bench-mem
 
 bench-boot: all
 	@scripts/bench-boot
@@ -194,6 +194,9 @@ bench-blk: all
 
 bench-net: all
 	@scripts/bench-net
+
+bench-mem: all
+	@scripts/bench-mem
 
 lint: setup
 	@scripts/lint
