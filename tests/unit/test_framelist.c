@@ -8,6 +8,8 @@
  * released frame fails.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 
+#include "hcall/dd/ddguest.h"
 #include "hcall/dd/gnttab.h"
 #include "hcall/guestmem.h"
 #include "hcall/pv/balloon.h"
@@ -198,7 +201,7 @@ static int setup(void **state)
 
 	assert_int_equal(hc_vm_init_state(&f->vm, err, sizeof(err)), 0);
 	f->vm.mem = MEM;
-	f->vm.mem_fd = memfd_create("test-ram", MFD_CLOEXEC);
+	f->vm.mem_fd = memfd_create("test-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_true(f->vm.mem_fd >= 0);
 	assert_int_equal(ftruncate(f->vm.mem_fd, (off_t)(MEM + hc_released_map_bytes(MEM))), 0);
 	f->vm.ram = mmap(NULL, MEM + hc_released_map_bytes(MEM), PROT_READ | PROT_WRITE,
@@ -383,6 +386,44 @@ static void a_reset_fills_released_frames(void **state)
 	assert_int_equal(f->vm.ram[0xc03 * 4096], 0xaa);
 }
 
+/* The permissions of the mapping that starts at @p, from /proc/self/maps. */
+static void perms_of(const void *p, char perms[5])
+{
+	char line[512], want[32];
+	FILE *m = fopen("/proc/self/maps", "r");
+
+	assert_non_null(m);
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)p);
+	perms[0] = 0;
+	while (fgets(line, sizeof(line), m))
+		if (!strncmp(line, want, strlen(want)))
+			sscanf(line, "%*s %4s", perms);
+	fclose(m);
+}
+
+/* hcall-dd maps the bitmap read-only, apart from RAM, and sees the shim's bits. */
+static void the_driver_domain_maps_the_bitmap_read_only(void **state)
+{
+	struct fx *f = *state;
+	struct hc_dd_attach a = { .mem = MEM, .gnttab_gpa = f->vm.pv.gnttab_gpa,
+				  .gnttab_entries = 512 };
+	struct hc_dd_guest *g;
+	char perms[5];
+
+	assert_int_equal(fcntl(f->vm.mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	assert_int_equal(hc_dd_guest_get(f->vm.mem_fd, &a, &g), 0);
+	assert_ptr_equal(g->gt.released, g->released);
+	assert_int_equal(g->map_len, MEM);
+	perms_of(g->released, perms);
+	assert_string_equal(perms, "r--s");
+	perms_of(g->ram, perms);
+	assert_string_equal(perms, "rw-s");
+	list(f, 1, 0xd00);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), 0);
+	assert_true(hc_released_test(g->released, 0xd00));
+	hc_dd_guest_put(g);
+}
+
 static void without_a_bitmap_there_is_no_balloon(void **state)
 {
 	struct fx *f = *state;
@@ -407,6 +448,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_driver_domain_cannot_map_a_released_frame, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_reset_fills_released_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_driver_domain_maps_the_bitmap_read_only, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(without_a_bitmap_there_is_no_balloon, setup,
 						teardown),
 	};

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,13 +46,22 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	g->ram = mmap(NULL, a->mem + map, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-		      memfd, 0);
+	g->ram = mmap(NULL, a->mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
 	if (g->ram == MAP_FAILED) {
 		free(g);
 		return -ENOMEM;
 	}
-	g->map_len = a->mem + map;
+	/* The shim's alone to write: read-only here, a mapping of its own. */
+	if (map) {
+		g->released = mmap(NULL, map, PROT_READ, MAP_SHARED, memfd, (off_t)a->mem);
+		if (g->released == MAP_FAILED) {
+			munmap(g->ram, a->mem);
+			free(g);
+			return -ENOMEM;
+		}
+	}
+	g->map_len = a->mem;
+	g->released_len = map;
 	g->dev = st->st_dev;
 	g->ino = st->st_ino;
 	g->mem = a->mem;
@@ -61,8 +71,10 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	ret = hc_gnttab_init(&g->gt, g->ram, g->mem, a->gnttab_gpa, a->gnttab_entries,
 			     a->backend_domid);
 	if (!ret && map)
-		g->gt.released = (const uint64_t *)(void *)(g->ram + a->mem);
+		g->gt.released = g->released;
 	if (ret) {
+		if (map)
+			munmap((void *)(uintptr_t)g->released, map);
 		munmap(g->ram, g->map_len);
 		free(g);
 		return ret;
@@ -115,6 +127,8 @@ void hc_dd_guest_put(struct hc_dd_guest *g)
 	*p = g->next;
 	pthread_mutex_unlock(&guests_lock);
 	hc_gnttab_destroy(&g->gt);
+	if (g->released_len)
+		munmap((void *)(uintptr_t)g->released, g->released_len);
 	munmap(g->ram, g->map_len);
 	free(g);
 }

@@ -220,7 +220,9 @@ static void reset_released(struct hc_vm *vm)
 			for (uint64_t k = i; k < j; k++)
 				*(volatile uint8_t *)(vm->ram + k * PAGE) = 0;
 	}
-	memset(vm->pv.released, 0, hc_released_map_bytes(vm->mem));
+	/* hcall-dd reads the words atomically: cleared the same way. */
+	for (uint64_t w = 0; w < hc_released_map_bytes(vm->mem) / 8; w++)
+		__atomic_store_n(&vm->pv.released[w], 0, __ATOMIC_SEQ_CST);
 }
 
 void hc_balloon_reset(struct hc_vm *vm)

@@ -20,11 +20,13 @@ struct hc_dd_guest {
 	dev_t dev;			/* the memfd's identity ... */
 	ino_t ino;
 	uint64_t mem;			/* ... and what the rings were told */
-	uint64_t map_len;		/* mapped: RAM and the balloon's bitmap */
+	uint64_t map_len;		/* RAM mapped at ram */
+	uint64_t released_len;		/* the balloon's bitmap, read-only; 0: none */
 	uint64_t gnttab_gpa;
 	uint32_t gnttab_entries;
 	uint16_t domid;
 	uint8_t *ram;
+	const uint64_t *released;
 	struct hc_gnttab gt;
 };
 
