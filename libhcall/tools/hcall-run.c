@@ -491,8 +491,6 @@ int main(int argc, char **argv)
 	}
 	free(kernel);
 	free(initrd);
-	vm.pv.kernel_gpa = boot.kernel_addr;	/* the balloon never releases it */
-	vm.pv.kernel_end = boot.kernel_end;
 	/*
 	 * From here on a signal must not kill us outright: devices leave
 	 * things on the host (a bridge, helper processes) that teardown

@@ -208,8 +208,6 @@ static int setup(void **state)
 			 MAP_SHARED, f->vm.mem_fd, 0);
 	assert_true(f->vm.ram != MAP_FAILED);
 	f->vm.pv.released = (uint64_t *)(void *)(f->vm.ram + MEM);
-	f->vm.pv.kernel_gpa = 0xa00000;
-	f->vm.pv.kernel_end = 0xc00000;
 	f->vm.pv.gnttab_gpa = 0x200000;
 	f->vm.pv.gnttab_frames = 1;
 	memset(f->vm.ram, 0xaa, MEM);	/* every page backed, */
@@ -302,7 +300,6 @@ static void a_bad_batch_releases_nothing(void **state)
 	} cases[] = {
 		{ PAGES + 5, -HCALL_EINVAL },		/* outside RAM */
 		{ 0x800, -HCALL_EINVAL },		/* a duplicate */
-		{ 0xa10, -HCALL_EPERM },		/* the kernel image */
 		{ 0x200, -HCALL_EPERM },		/* the grant table */
 		{ 0x20, -HCALL_EPERM },			/* below 1 MiB */
 		{ 0xe00, -HCALL_EBUSY },		/* granted */

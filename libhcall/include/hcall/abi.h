@@ -142,9 +142,9 @@
  * HCALL_MEM_RECLAIM takes them back, after which each reads as zeroes.
  * The hypervisor copies the page once and checks every frame first: a
  * frame outside guest RAM, listed twice, one the hypervisor uses (boot
- * structures below 1 MiB, the kernel image, shared info, the console ring,
- * the grant table), one a grant entry permits access to, or (to reclaim)
- * one not released fails the whole batch, and nothing changes: -EINVAL
+ * structures below 1 MiB, shared info, the console ring, the grant table),
+ * one a grant entry permits access to, or (to reclaim) one not released
+ * fails the whole batch, and nothing changes: -EINVAL
  * for a bad list or frame, -EPERM for a hypervisor page, -EBUSY for a
  * granted one. The store's memory/target (KiB) is the size the host wants
  * the guest to have; the guest reports its own in memory/current (KiB)

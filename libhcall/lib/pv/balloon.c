@@ -91,7 +91,7 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 {
 	uint64_t idx[HCALL_FRAME_LIST_MAX];
 	struct hcall_frame_list l;
-	struct hc_gpa_range owned[6];
+	struct hc_gpa_range owned[5];
 	struct hc_frame_ctx c = { .mem = vm->mem, .owned = owned };
 	const char *why;
 	const void *p;
@@ -107,8 +107,6 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 	memcpy(&l, p, sizeof(l));	/* once: the checks see what is applied */
 
 	owned[c.nowned++] = (struct hc_gpa_range){ 0, LOW_RESERVED };
-	if (vm->pv.kernel_end > vm->pv.kernel_gpa)
-		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.kernel_gpa, vm->pv.kernel_end };
 	if (vm->pv.shared)
 		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.shared_gpa,
 							   vm->pv.shared_gpa + PAGE };

@@ -46,7 +46,6 @@ struct hc_pv {
 	/* The balloon (balloon.c): frames the guest gave back, by RAM page index. */
 	uint64_t *released;	/* bitmap in the memfd past RAM: hcall-dd maps it too */
 	uint64_t released_pages;	/* bits set in it (atomic loads from outside pv.lock) */
-	uint64_t kernel_gpa, kernel_end;	/* the kernel image as loaded: never released */
 	uint64_t start_info_gpa;	/* the last start info page filled */
 	uint64_t cons_gpa;		/* the console ring, while pv.cons is set */
 	uint64_t calls[HCALL_NR_HYPERCALLS + 1];	/* last: invalid numbers */
