@@ -28,6 +28,7 @@
 #include "hcall/guestmem.h"
 #include "hcall/pv/balloon.h"
 #include "hcall/pv/framelist.h"
+#include "hcall/pv/hypercall.h"
 #include "hcall/vmm/vm.h"
 
 #define MEM (16ull << 20)
@@ -383,6 +384,34 @@ static void a_reset_fills_released_frames(void **state)
 	assert_int_equal(f->vm.ram[0xc03 * 4096], 0xaa);
 }
 
+/* No page the guest gave back can become one the shim writes. */
+static void released_frames_cannot_be_registered(void **state)
+{
+	struct fx *f = *state;
+	uint64_t a[5] = { 0xd00000 };
+
+	list(f, 2, 0xd00);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), 0);
+	f->vm.pv.gnttab_frames = 0;
+	assert_int_equal(hc_hypercall(&f->vm, 0, HCALL_start_info, a), -HCALL_EBUSY);
+	assert_int_equal(f->vm.pv.start_info_gpa, 0);
+	assert_int_equal(hc_hypercall(&f->vm, 0, HCALL_shared_info, a), -HCALL_EBUSY);
+	assert_null(f->vm.pv.shared);
+	a[0] = 0xd01000;
+	assert_int_equal(hc_hypercall(&f->vm, 0, HCALL_console_setup, a), -HCALL_EBUSY);
+	assert_null(f->vm.pv.cons);
+	/* A grant table overlapping a released frame by its last page. */
+	a[0] = 0xcfe000;
+	a[1] = 3;
+	assert_int_equal(hc_hypercall(&f->vm, 0, HCALL_gnttab_setup, a), -HCALL_EBUSY);
+	assert_int_equal(f->vm.pv.gnttab_frames, 0);
+	a[1] = 2;
+	assert_int_equal(hc_hypercall(&f->vm, 0, HCALL_gnttab_setup, a), 0);
+	a[0] = 0xd02000;
+	assert_int_equal(hc_hypercall(&f->vm, 0, HCALL_start_info, a), 0);
+	assert_int_equal(f->vm.pv.start_info_gpa, 0xd02000);
+}
+
 /* The permissions of the mapping that starts at @p, from /proc/self/maps. */
 static void perms_of(const void *p, char perms[5])
 {
@@ -445,6 +474,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_driver_domain_cannot_map_a_released_frame, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_reset_fills_released_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(released_frames_cannot_be_registered, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(the_driver_domain_maps_the_bitmap_read_only, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(without_a_bitmap_there_is_no_balloon, setup,

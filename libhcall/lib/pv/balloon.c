@@ -236,6 +236,16 @@ void hc_balloon_reset(struct hc_vm *vm)
 	}
 }
 
+int hc_balloon_range_released(struct hc_vm *vm, const void *p, uint64_t len)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)p - vm->ram);
+
+	for (uint64_t i = off / PAGE; i < (off + len + PAGE - 1) / PAGE; i++)
+		if (hc_released_test(vm->pv.released, i))
+			return 1;
+	return 0;
+}
+
 uint64_t hc_balloon_released(struct hc_vm *vm)
 {
 	return __atomic_load_n(&vm->pv.released_pages, __ATOMIC_RELAXED) * PAGE;

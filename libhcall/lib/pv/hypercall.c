@@ -48,6 +48,8 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 	int64_t err = 0;
 	void *p = guest_page(vm, gpa, &err);
 
+	if (p && hc_balloon_range_released(vm, p, PAGE))
+		return -HCALL_EBUSY;	/* given to the host: not ours to write */
 	if (p) {
 		memcpy(p, &si, sizeof(si));
 		vm->pv.start_info_gpa = gpa;
@@ -94,6 +96,8 @@ static int64_t shared_info(struct hc_vm *vm, int vcpu, uint64_t gpa)
 	s = guest_page(vm, gpa, &err);
 	if (!s)
 		return err;
+	if (hc_balloon_range_released(vm, s, PAGE))
+		return -HCALL_EBUSY;
 	memset(s, 0, sizeof(*s));
 	hc_pvclock_scale(vm->pv.tsc_khz, &mul, &shift);
 	for (i = 0; i < HCALL_MAX_VCPUS; i++) {
@@ -129,6 +133,8 @@ static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
 	ring = guest_page(vm, gpa, &err);
 	if (!ring)
 		return err;
+	if (hc_balloon_range_released(vm, ring, PAGE))
+		return -HCALL_EBUSY;
 	port = hc_evtchn_bind(vm, HC_PORT_CONSOLE);
 	if (port < 0)
 		return port;
@@ -148,12 +154,17 @@ static int64_t console_setup(struct hc_vm *vm, uint64_t gpa)
 
 static int64_t gnttab_setup(struct hc_vm *vm, uint64_t gpa, uint64_t frames)
 {
+	const void *p;
+
 	if (vm->pv.gnttab_frames)
 		return -HCALL_EBUSY;
 	if (!frames || frames > HCALL_GNTTAB_MAX_FRAMES || (gpa & (PAGE - 1)))
 		return -HCALL_EINVAL;
-	if (!hc_gpa(vm->ram, vm->mem, gpa, frames * PAGE))
+	p = hc_gpa(vm->ram, vm->mem, gpa, frames * PAGE);
+	if (!p)
 		return -HCALL_EFAULT;
+	if (hc_balloon_range_released(vm, p, frames * PAGE))
+		return -HCALL_EBUSY;
 	vm->pv.gnttab_gpa = gpa;
 	vm->pv.gnttab_frames = (uint32_t)frames;
 	return 0;

@@ -27,6 +27,12 @@ int hc_balloon_publish(struct hc_vm *vm);
 int hc_balloon_set_target(struct hc_vm *vm, uint64_t bytes);
 /* Soft reset (under pv.lock): the next kernel owns every frame again. */
 void hc_balloon_reset(struct hc_vm *vm);
+/*
+ * 1 if a page of guest RAM at host address @p .. @p + @len (inside
+ * vm->ram, from hc_gpa()) is released: the shim must not register it
+ * (under pv.lock, so no batch is applied meanwhile).
+ */
+int hc_balloon_range_released(struct hc_vm *vm, const void *p, uint64_t len);
 /* Bytes the guest has given back now (no lock needed). */
 uint64_t hc_balloon_released(struct hc_vm *vm);
 
