@@ -475,7 +475,7 @@ static void stats_name_every_hypercall(void **state)
 
 /*
  * While a soft reset is under way the calls the table runs under pv.lock
- * get -EBUSY without running; the others still run (null; a shutdown).
+ * get -EAGAIN without running; the others still run (null; a shutdown).
  */
 static void a_soft_reset_refuses_the_locked_calls(void **state)
 {
@@ -486,7 +486,7 @@ static void a_soft_reset_refuses_the_locked_calls(void **state)
 	vm->pv.resetting = 1;
 	for (i = 0; i < HCALL_NR_HYPERCALLS; i++)
 		if (hc_hypercalls[i].lock == HC_LOCKED)
-			assert_int_equal(call(vm, (uint64_t)i, 0x5000), -HCALL_EBUSY);
+			assert_int_equal(call(vm, (uint64_t)i, 0x5000), -HCALL_EAGAIN);
 	assert_int_equal(((struct hcall_start_info *)(vm->ram + 0x5000))->magic, 0);
 	assert_int_equal(hc_hypercalls[HCALL_null].lock, HC_UNLOCKED);
 	assert_int_equal(hc_hypercalls[HCALL_shutdown].lock, HC_UNLOCKED);
@@ -579,8 +579,8 @@ static void shutdown_works_while_another_vcpu_resets(void **state)
 	struct fixture *f = *state;
 
 	f->vm.pv.resetting = 1;		/* as hc_pv_soft_reset() leaves it mid-way */
-	assert_int_equal(call(&f->vm, HCALL_shared_info, 0x6000), -HCALL_EBUSY);
-	assert_int_equal(call(&f->vm, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET), -HCALL_EBUSY);
+	assert_int_equal(call(&f->vm, HCALL_shared_info, 0x6000), -HCALL_EAGAIN);
+	assert_int_equal(call(&f->vm, HCALL_shutdown, HCALL_SHUTDOWN_SOFT_RESET), -HCALL_EAGAIN);
 	assert_int_equal(call(&f->vm, HCALL_shutdown, 99), -HCALL_EINVAL);
 	assert_int_equal(f->vm.stop_reason, HC_STOP_NONE);
 	assert_int_equal(call(&f->vm, HCALL_shutdown, HCALL_SHUTDOWN_CRASH), 0);

@@ -113,6 +113,7 @@
 #define HCALL_EPERM			1
 #define HCALL_ENOENT			2
 #define HCALL_E2BIG			7
+#define HCALL_EAGAIN			11
 #define HCALL_EACCES			13
 #define HCALL_EFAULT			14
 #define HCALL_EBUSY			16
@@ -130,7 +131,8 @@
  * console ring, grant table), closes its event channels, drops its store
  * watches and queued events and detaches its backends. A kernel calls it
  * before it registers anything, so a kernel started by kexec or kdump
- * never shares pages its predecessor registered.
+ * never shares pages its predecessor registered. While it runs, a call
+ * from another vCPU that needs the platform fails with -EAGAIN.
  */
 #define HCALL_SHUTDOWN_SOFT_RESET	3
 
@@ -144,11 +146,14 @@
  * frame outside guest RAM, listed twice, one the hypervisor uses (boot
  * structures below 1 MiB, shared info, the console ring, the grant table),
  * one a grant entry permits access to, or (to reclaim) one not released
- * fails the whole batch, and nothing changes: -EINVAL
- * for a bad list or frame, -EPERM for a hypervisor page, -EBUSY for a
- * granted one. The store's memory/target (KiB) is the size the host wants
- * the guest to have; the guest reports its own in memory/current (KiB)
- * and what holds it back in memory/status.
+ * fails the whole batch, and nothing changes: -EINVAL for a bad list or
+ * frame, -EPERM for a hypervisor page, -EBUSY for a granted one. -EAGAIN
+ * is transient (a soft reset under way, or the host short of memory to
+ * give frames back): nothing changed, try again later. A released frame
+ * cannot be registered as start info, shared info, console ring or grant
+ * table (-EBUSY). The store's memory/target (KiB) is the size the host
+ * wants the guest to have; the guest reports its own in memory/current
+ * (KiB) and what holds it back in memory/status.
  */
 #define HCALL_MEM_RELEASE		0
 #define HCALL_MEM_RECLAIM		1

@@ -144,7 +144,7 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 	} else {
 		/* Punched again: zeroes even if the guest wrote to a frame it gave back. */
 		if (punch(vm, idx, n))
-			return -HCALL_EBUSY;
+			return -HCALL_EAGAIN;
 		/*
 		 * Filled by the shim while the bits still keep hcall-dd out. Out
 		 * of memory, the frames stay released (punched again) and the
@@ -152,7 +152,7 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 		 */
 		if (populate_list(vm, idx, n)) {
 			punch(vm, idx, n);
-			return -HCALL_EBUSY;
+			return -HCALL_EAGAIN;
 		}
 		for (int i = 0; i < n; i++)
 			__atomic_fetch_and(&vm->pv.released[idx[i] / 64], ~(1ull << (idx[i] % 64)),

@@ -285,7 +285,7 @@ int64_t hc_hypercall(struct hc_vm *vm, int vcpu, uint64_t nr, const uint64_t a[5
 	} else {
 		pthread_mutex_lock(&vm->pv.lock);
 		/* Another vCPU is resetting the platform under our feet. */
-		ret = vm->pv.resetting ? -HCALL_EBUSY : h->fn(vm, vcpu, a);
+		ret = vm->pv.resetting ? -HCALL_EAGAIN : h->fn(vm, vcpu, a);
 		pthread_mutex_unlock(&vm->pv.lock);
 	}
 	if (ret < 0)

@@ -25,9 +25,9 @@ int64_t hc_pv_soft_reset(struct hc_vm *vm)
 	pthread_mutex_lock(&vm->pv.lock);
 	if (vm->pv.resetting) {
 		pthread_mutex_unlock(&vm->pv.lock);
-		return -HCALL_EBUSY;
+		return -HCALL_EAGAIN;
 	}
-	/* From here every other hypercall is -EBUSY until we are done. */
+	/* From here every other hypercall is -EAGAIN until we are done. */
 	vm->pv.resetting = 1;
 	__atomic_store_n(&vm->pv.cons, NULL, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&vm->pv.lock);

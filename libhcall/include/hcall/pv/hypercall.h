@@ -29,7 +29,7 @@ enum hc_xport {
 
 /* What the dispatcher holds around the handler. */
 enum hc_call_lock {
-	HC_LOCKED,	/* pv.lock; -EBUSY while a soft reset is under way */
+	HC_LOCKED,	/* pv.lock; -EAGAIN while a soft reset is under way */
 	HC_UNLOCKED,	/* nothing: the handler takes what it needs */
 };
 

@@ -42,7 +42,7 @@ struct hc_pv {
 	pthread_t cons_thread;
 	int cons_thread_started;
 	int cons_stop;		/* eventfd: the console thread must stop now */
-	int resetting;		/* a soft reset is under way: other calls -EBUSY */
+	int resetting;		/* a soft reset is under way: other calls -EAGAIN */
 	/* The balloon (balloon.c): frames the guest gave back, by RAM page index. */
 	uint64_t *released;	/* bitmap in the memfd past RAM: hcall-dd maps it too */
 	uint64_t released_pages;	/* bits set in it (atomic loads from outside pv.lock) */
