@@ -105,7 +105,7 @@ ok $((!(${touched2:-0} >= 850))) "the guest allocates and touches ${touched2:-0}
 is "$c $r $st" "1048576 0 ok" "info: the guest has all its memory, nothing is released any more"
 
 # Hostile batches: each an error, the good page in it intact.
-for c in out-of-range hole huge-frame duplicate duplicate-first low-page kernel-image granted \
+for c in out-of-range hole huge-frame duplicate duplicate-first low-page granted \
 	 list-outside-ram list-in-hole list-past-2^64 list-misaligned count-512 count-huge \
 	 reserved bad-op reclaim-not-released release-twice; do
 	line=$(tr -d '\r' < "$OUT" | grep -o "HCALL-BALLOONHOSTILE case=$c ret=[^ ]*\( intact=[01]\)\?" | head -n1)

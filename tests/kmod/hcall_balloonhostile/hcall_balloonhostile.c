@@ -9,7 +9,6 @@
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
-#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/string.h>
@@ -92,8 +91,6 @@ static int __init hostile_init(void)
 	report("duplicate-first", batch(f, 1));
 	f[0] = 0x10;				/* boot structures below 1 MiB */
 	report("low-page", batch(f, 1));
-	f[0] = PFN_DOWN(__pa_symbol(&jiffies_64));	/* the kernel image */
-	report("kernel-image", batch(f, 1));
 
 	/* A page under a grant, even a read-only one to the backend. */
 	ref = hcall_gnttab_grant_access(0, pfn_other, true);
