@@ -90,9 +90,14 @@ static long hb_call(unsigned int op, unsigned int count)
 	return hcall_call2(HCALL_memory_op, op, virt_to_phys(hb.list));
 }
 
-/* Take @page out of the guest: the host has its frame, or refused it. */
+/*
+ * Take @page out of the guest: the host has its frame, or refused it.
+ * PageOffline, as Xen's balloon and virtio-balloon mark theirs: dumps and
+ * /proc/kcore skip it, and nothing reads a frame the host may have.
+ */
 static void hb_keep(struct page *page, bool given)
 {
+	__folio_set_offline(page_folio(page));
 	adjust_managed_page_count(page, -1);
 	if (given) {
 		list_add(&page->lru, &hb.given);
@@ -101,6 +106,14 @@ static void hb_keep(struct page *page, bool given)
 		list_add(&page->lru, &hb.held);
 		hb.nr_held++;
 	}
+}
+
+/* Give a page out of the balloon back to the page allocator. */
+static void hb_free(struct page *page)
+{
+	__folio_clear_offline(page_folio(page));
+	adjust_managed_page_count(page, 1);
+	__free_page(page);
 }
 
 /*
@@ -166,8 +179,7 @@ static long hb_deflate(unsigned long want)
 		page = list_first_entry(&hb.held, struct page, lru);
 		list_del(&page->lru);
 		hb.nr_held--;
-		adjust_managed_page_count(page, 1);
-		__free_page(page);
+		hb_free(page);
 		n++;
 	}
 	if (n)
@@ -187,8 +199,7 @@ static long hb_deflate(unsigned long want)
 	list_for_each_entry_safe(page, tmp, &batch, lru) {
 		list_del(&page->lru);
 		hb.nr_given--;
-		adjust_managed_page_count(page, 1);
-		__free_page(page);
+		hb_free(page);
 	}
 	return n;
 }
