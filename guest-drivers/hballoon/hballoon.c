@@ -2,7 +2,10 @@
 /*
  * hballoon: the hcall balloon. The host sets the size it wants this guest
  * to have in the store's memory/target (KiB, Xen's layout; memory/static-max
- * is the size it booted with). The balloon holds the difference: it takes
+ * is the size it booted with). The balloon holds the difference between
+ * the memory this kernel had when the module loaded (totalram, as Xen's
+ * balloon_stats.current_pages: a mem= boot has less than static-max) and
+ * the target. It takes
  * pages from the page allocator and gives their frames to the host in
  * batches of up to HCALL_FRAME_LIST_MAX, one HCALL_memory_op call a batch,
  * and when the target grows it takes frames back and frees the pages.
@@ -20,6 +23,7 @@
  * frames it still refuses are held in the balloon without being given,
  * so the next allocation does not hand them back.
  */
+#include <linux/crash_dump.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/list.h>
@@ -50,6 +54,7 @@ static struct {
 	unsigned long nr_given;
 	unsigned long nr_held;
 	u64 static_max_kib;		/* memory/static-max */
+	unsigned long start_pages;	/* totalram_pages() at load */
 	u64 target_kib;			/* memory/target; WRITE_ONCE by the watch */
 	struct hcall_frame_list *list;	/* the batch page the host reads */
 	const char *status;		/* last memory/status written */
@@ -204,12 +209,12 @@ static long hb_deflate(unsigned long want)
 	return n;
 }
 
-/* Pages the balloon should hold for the host's target. */
+/* Pages the balloon should hold for the host's target: from what we had. */
 static unsigned long hb_goal(void)
 {
-	u64 max = hb.static_max_kib, target = READ_ONCE(hb.target_kib);
+	u64 target = HB_PAGES_PER_KIB(READ_ONCE(hb.target_kib));
 
-	return target >= max ? 0 : HB_PAGES_PER_KIB(max - target);
+	return target >= hb.start_pages ? 0 : hb.start_pages - target;
 }
 
 static void hb_publish(const char *status)
@@ -286,10 +291,14 @@ static int __init hb_init(void)
 	if (!hcall_platform() || !hcall_has_feature(HCALL_FEAT_BALLOON) ||
 	    !hcall_has_feature(HCALL_FEAT_STORE))
 		return -ENODEV;
+	/* A crash kernel lives in its reservation: the target is not its size. */
+	if (is_kdump_kernel())
+		return -ENODEV;
 	ret = hcall_store_read_u64("memory", "static-max", &hb.static_max_kib);
 	if (ret)
 		return ret;
 	hb.target_kib = hb.static_max_kib;
+	hb.start_pages = totalram_pages();
 	hb.list = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!hb.list)
 		return -ENOMEM;
@@ -304,7 +313,8 @@ static int __init hb_init(void)
 		free_page((unsigned long)hb.list);
 		return ret;
 	}
-	pr_info("hballoon: %llu KiB at boot, following memory/target\n", hb.static_max_kib);
+	pr_info("hballoon: %llu KiB here (%llu KiB static-max), following memory/target\n",
+		HB_KIB(hb.start_pages), hb.static_max_kib);
 	return 0;
 }
 module_init(hb_init);
