@@ -15,13 +15,15 @@
  * nor dip into reserves, and the balloon stops growing when an allocation
  * fails or when less than a floor of memory would stay available. It then
  * says so in memory/status ("pressure" or "floor") and tries again later
- * from a delayed work. The size it reached is memory/current (KiB of
- * memory the guest has) and /sys/module/hballoon/parameters/current_kib.
+ * from a delayed work. What the guest holds of the host's memory is
+ * memory/current: static-max less the frames given (KiB), also in
+ * /sys/module/hballoon/parameters/current_kib.
  *
- * The host refuses frames it must keep (the kernel image, its own pages,
- * granted ones): a refused batch is retried a frame at a time, and the
- * frames it still refuses are held in the balloon without being given,
- * so the next allocation does not hand them back.
+ * The host refuses frames it must keep (its own pages, granted ones): a
+ * refused batch is retried a frame at a time, and the frames it still
+ * refuses are held in the balloon without being given, so the next
+ * allocation does not hand them back. Held pages are still the guest's
+ * memory on the host: memory/current counts them.
  */
 #include <linux/crash_dump.h>
 #include <linux/gfp.h>
@@ -68,11 +70,17 @@ static unsigned long hb_size(void)
 	return hb.nr_given + hb.nr_held;
 }
 
+/* KiB of the host's memory the guest holds: static-max less what it gave. */
+static u64 hb_current_kib(void)
+{
+	u64 given = HB_KIB(READ_ONCE(hb.nr_given));
+
+	return hb.static_max_kib - min(given, hb.static_max_kib);
+}
+
 static int hb_current_get(char *buf, const struct kernel_param *kp)
 {
-	u64 size = HB_KIB(READ_ONCE(hb.nr_given) + READ_ONCE(hb.nr_held));
-
-	return sysfs_emit(buf, "%llu\n", hb.static_max_kib - min(size, hb.static_max_kib));
+	return sysfs_emit(buf, "%llu\n", hb_current_kib());
 }
 
 static int hb_size_get(char *buf, const struct kernel_param *kp)
@@ -84,7 +92,7 @@ static int hb_size_get(char *buf, const struct kernel_param *kp)
 static const struct kernel_param_ops hb_current_ops = { .get = hb_current_get };
 static const struct kernel_param_ops hb_size_ops = { .get = hb_size_get };
 module_param_cb(current_kib, &hb_current_ops, NULL, 0444);
-MODULE_PARM_DESC(current_kib, "KiB of memory the guest has now (static-max less the balloon)");
+MODULE_PARM_DESC(current_kib, "KiB of host memory the guest has now (static-max less given)");
 module_param_cb(balloon_kib, &hb_size_ops, NULL, 0444);
 MODULE_PARM_DESC(balloon_kib, "KiB in the balloon now");
 
@@ -219,9 +227,7 @@ static unsigned long hb_goal(void)
 
 static void hb_publish(const char *status)
 {
-	u64 cur = hb.static_max_kib - min_t(u64, HB_KIB(hb_size()), hb.static_max_kib);
-
-	hcall_store_printf("memory", "current", "%llu", cur);
+	hcall_store_printf("memory", "current", "%llu", hb_current_kib());
 	if (status != hb.status) {
 		hcall_store_printf("memory", "status", "%s", status);
 		hb.status = status;
@@ -319,26 +325,42 @@ static int __init hb_init(void)
 }
 module_init(hb_init);
 
+/* Take back every given page a frame a call; those the host keeps stay out. */
+static void hb_deflate_each(void)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, &hb.given, lru) {
+		hb.list->frames[0] = page_to_pfn(page);
+		if (hb_call(HCALL_MEM_RECLAIM, 1))
+			continue;
+		list_del(&page->lru);
+		hb.nr_given--;
+		hb_free(page);
+	}
+}
+
 static void __exit hb_exit(void)
 {
-	long ret = 1;
-
 	hcall_watch_unregister(&hb.watch);
 	mutex_lock(&hb.lock);
 	hb.stopping = true;
 	mutex_unlock(&hb.lock);
 	cancel_delayed_work_sync(&hb.work);
 	mutex_lock(&hb.lock);
-	while (hb_size() && ret > 0)
-		ret = hb_deflate(hb_size());
+	while (hb_size() && hb_deflate(hb_size()) > 0)
+		;
+	/* A failed batch: one bad frame must not keep the others out. */
+	if (hb.nr_given)
+		hb_deflate_each();
 	/* Frames the host will not give back stay out: leaked, not reused. */
 	if (hb_size())
 		pr_warn("hballoon: %lu pages not taken back\n", hb_size());
 	hcall_store_rm("memory", "current");
 	hcall_store_rm("memory", "status");
 	mutex_unlock(&hb.lock);
-	if (!hb_size())
-		free_page((unsigned long)hb.list);
+	/* The host reads the list page only during a call: it holds no reference. */
+	free_page((unsigned long)hb.list);
 }
 module_exit(hb_exit);
 
