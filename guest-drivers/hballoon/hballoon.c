@@ -260,7 +260,8 @@ static void hb_work_fn(struct work_struct *work)
 		if (ret < 0) {
 			pr_warn_ratelimited("hballoon: the host failed a batch: %ld\n", ret);
 			status = "error";
-			retry = 30 * HB_RETRY;
+			/* -EAGAIN: a soft reset, or the host short of memory now. */
+			retry = ret == -EAGAIN ? HB_RETRY : 30 * HB_RETRY;
 			break;
 		}
 		if (short_of) {
