@@ -16,6 +16,13 @@ evidence:
                       was an emulated instruction injecting a page fault (the
                       nested-SVM livelock the README describes); the test
                       prints this evidence itself (tests/lib/tap.sh guest())
+  guest-cpu-state     a guest in the lab oopsed on an event its CPU could not
+                      have delivered: at the first instruction of its SYSCALL
+                      entry (SYSCALL has just cleared IF through SFMASK) with
+                      IF still clear and the user's stack, the event frame
+                      itself faulting on that stack. Seen only under the
+                      lab's TCG-emulated AMD-V, in hcall and QEMU guests
+                      alike; the test prints this evidence itself
 
 The first four need scripts/lab's status 125 (the lab reported no status of
 the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
@@ -27,6 +34,9 @@ help).
   labclass.py RC LOG           print "CLASS: evidence", exit 0 if retryable, 1 if not
   labclass.py --livelock JSON  exit 0 and print the evidence if hcall-run's
                                --stats-json shows the livelock pattern
+  labclass.py --cpu-state CONSOLE SYSTEM.MAP
+                               exit 0 and print the evidence if the guest
+                               console shows the impossible-event oops
   labclass.py --summary LOG    one line: the lab retries in a test log, by class
 """
 import json
@@ -36,7 +46,7 @@ import sys
 LAB_FAILED = 125	# scripts/lab: the lab itself failed
 
 RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot",
-             "guest-livelock")
+             "guest-livelock", "guest-cpu-state")
 
 # Our own crashes: these always win, so a lab failure can never hide one.
 OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
@@ -58,8 +68,9 @@ LAB = [
     ("lab-no-boot", re.compile(r"^lab: the lab host did not come up \(attempt 2\)", re.M)),
 ]
 
-# Printed by a test (tap.sh guest()) for a guest that timed out in this pattern.
-LIVELOCK_MARK = re.compile(r"^# lab-evidence guest-livelock (.*)$", re.M)
+# Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
+# one of these patterns.
+GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state) (.*)$", re.M)
 
 # The livelock: at least this many emulated instructions, and nearly every
 # exit one of them, nearly each of which injected a page fault.
@@ -80,6 +91,36 @@ def livelock(stats):
     if emul < LIVELOCK_SHARE * exits or pf < LIVELOCK_SHARE * emul:
         return None
     return "exits=%d insn_emulation=%d pf_guest=%d" % (exits, emul, pf)
+
+
+# An oops's registers, as a guest console shows them (TAP "#" prefix allowed).
+OOPS_RIP = re.compile(r"RIP: 0010:(?:0x)?([0-9a-f]{16})\b")
+OOPS_RSP = re.compile(r"RSP: 0018:([0-9a-f]{16}) EFLAGS: ([0-9a-f]{8})")
+OOPS_CR2 = re.compile(r"CR2: ([0-9a-f]{16})")
+USER_TOP = 1 << 47
+IF = 1 << 9
+
+
+def cpu_state(text, entry):
+    """Evidence string if a guest oops in @text is an event taken at
+    @entry (the address of the guest's entry_SYSCALL_64) with IF clear and
+    a user RSP, faulting on its own frame (CR2 within 64 bytes below RSP),
+    else None. SYSCALL clears IF and the entry switches stacks before
+    setting it again, so no maskable interrupt can arrive there, an
+    exception there would not fault on the stack, and NMI, #DF and #MC
+    run on their own stacks: only a wrong CPU delivers this event."""
+    for m in OOPS_RIP.finditer(text):
+        if int(m.group(1), 16) != entry:
+            continue
+        block = text[m.end():m.end() + 1200]
+        r, c = OOPS_RSP.search(block), OOPS_CR2.search(block)
+        if not r or not c:
+            continue
+        rsp, flags, cr2 = int(r.group(1), 16), int(r.group(2), 16), int(c.group(1), 16)
+        if rsp < USER_TOP and not flags & IF and rsp - 64 <= cr2 < rsp:
+            return ("event at entry_SYSCALL_64 (%x) with IF clear (eflags %x) and the user "
+                    "stack (rsp %x, fault at %x)" % (entry, flags, rsp, cr2))
+    return None
 
 
 def _line(text, m):
@@ -103,9 +144,9 @@ def classify(text, rc):
             return "lab-setup", "the lab host cannot be prepared", False
         return "lab-unknown", "the lab ended without a status and without evidence " \
                               "(a timeout: the hang may be ours)", False
-    m = LIVELOCK_MARK.search(text)
+    m = GUEST_MARK.search(text)
     if m and rc != 0:
-        return "guest-livelock", m.group(1).strip(), True
+        return m.group(1), m.group(2).strip(), True
     return "test-failure", "exit status %s without evidence of a lab failure" % rc, False
 
 
@@ -141,8 +182,22 @@ def main(argv):
         if ev:
             print(ev)
         return 0 if ev else 1
+    if len(argv) == 4 and argv[1] == "--cpu-state":
+        with open(argv[2], errors="replace") as f:
+            text = f.read()
+        entry = None
+        with open(argv[3]) as f:	# System.map of the guest kernel
+            for line in f:
+                w = line.split()
+                if len(w) == 3 and w[2] == "entry_SYSCALL_64":
+                    entry = int(w[0], 16)
+        ev = cpu_state(text, entry) if entry is not None else None
+        if ev:
+            print(ev)
+        return 0 if ev else 1
     if len(argv) != 3:
-        print("usage: labclass.py RC LOG | --livelock STATS.json | --summary LOG",
+        print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
+              "SYSTEM.MAP | --summary LOG",
               file=sys.stderr)
         return 2
     with open(argv[2], errors="replace") as f:

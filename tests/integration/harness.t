@@ -118,6 +118,31 @@ printf '%s\n' "# lab-retry class=lab-soft-lockup try=1 log=x (y)" "ok 1 - a" \
 is "$(python3 "$TOP/scripts/labclass.py" --summary "$S/log")" \
 	"lab retries: 2 (lab-crash 1, lab-soft-lockup 1)" "the make check summary line"
 
+# A guest oops on an event no correct CPU delivers (the lab's TCG-emulated
+# AMD-V, seen in net-mq's storm): evidence; the same oops with IF set, a
+# kernel stack or another RIP is not.
+oops() {
+	printf '%s\n' "traps: PANIC: double fault, error_code: 0x0" "RIP: 0010:0x$1" \
+		"RSP: 0018:$2 EFLAGS: $3" "FS:  0000000018a583c0(0000) GS:ff1100001f000000(0000)" \
+		"CR2: $4 CR3: 00000000007dd000 CR4: 00000000007116b0"
+}
+printf '%s T entry_SYSCALL_64\n' ffffffff81400040 > "$S/System.map"
+v=0
+for c in "ffffffff81400040 00007ffc0f041e18 00000002 00007ffc0f041e08 0" \
+	 "ffffffff81400040 00007ffc0f041e18 00000202 00007ffc0f041e08 1" \
+	 "ffffffff81400040 ffa0000000003d00 00000002 ffa0000000003cf0 1" \
+	 "ffffffff81400041 00007ffc0f041e18 00000002 00007ffc0f041e08 1" \
+	 "ffffffff81400040 00007ffc0f041e18 00000002 0000000000430290 1"; do
+	set -- $c
+	oops "$1" "$2" "$3" "$4" > "$S/con"
+	python3 "$TOP/scripts/labclass.py" --cpu-state "$S/con" "$S/System.map" > /dev/null
+	[ $? -eq "$5" ] || v=1
+done
+is "$v" 0 "an event at the SYSCALL entry with IF clear on the user stack is the lab's evidence, near misses are not"
+printf '%s\n' "# lab-evidence guest-cpu-state net-mq: event at entry_SYSCALL_64" "not ok 1 - x" > "$S/log"
+is "$(python3 "$TOP/scripts/labclass.py" 1 "$S/log")" "guest-cpu-state: net-mq: event at entry_SYSCALL_64" \
+	"and a test's evidence line makes the failure the lab's"
+
 # scripts/lab itself, with a fake QEMU whose lab kernel soft-locks every
 # CPU: the host side reads the lockup off the console and ends the lab
 # (status 125, the lab's) in seconds, not at the lab's timeout.

@@ -98,8 +98,9 @@ scratch() {
 # Boot the test guest: guest TEST-NAME [hcall-run args...]; output in $OUT.
 # The console is hvc0 for a PV guest, ttyS0 with --hvm (a later --cmdline
 # wins). In the lab, a guest that times out is checked for the lab's guest
-# livelock (scripts/labclass.py), whose evidence goes out as a "#" line
-# that lets run_in_lab retry the file.
+# livelock, and one that crashed for the lab's emulated CPU (both in
+# scripts/labclass.py), whose evidence goes out as a "#" line that lets
+# run_in_lab retry the file.
 guest() {
 	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next=0
 	shift
@@ -125,6 +126,11 @@ guest() {
 	if [ $rc -eq 4 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --livelock "$stats"); then
 		echo "# lab-evidence guest-livelock $test: $a"
+	fi
+	# A guest oops on an event no correct CPU delivers (scripts/labclass.py).
+	if [ $rc -eq 3 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
+	   a=$(python3 "$TOP/scripts/labclass.py" --cpu-state "$OUT" "$B/kobj/System.map"); then
+		echo "# lab-evidence guest-cpu-state $test: $a"
 	fi
 	return $rc
 }
