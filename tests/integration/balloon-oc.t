@@ -54,7 +54,7 @@ for i in 1 2 3; do
 	"$CTL" "$sockdir/c$i.sock" mem-set 640M > /dev/null || echo "# mem-set failed on guest $i"
 done
 all_step inflated 300
-ok $? "hcall-ctl mem-set 640M: each balloon takes 384 MiB"
+ok $? "hcall-ctl mem-set 640M: each balloon takes MemTotal down to 640 MiB"
 all_step done 600
 ok $? "each guest runs three passes over all the memory it can get"
 for i in 1 2 3; do
