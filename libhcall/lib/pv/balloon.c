@@ -38,19 +38,11 @@
 #define MADV_POPULATE_WRITE 23		/* Linux 5.14 */
 #endif
 
-/* Punch RAM pages @idx[0 .. n) (ascending) out of the memfd, a run at a time. */
-static int punch(struct hc_vm *vm, const uint64_t *idx, int n)
+/* Punch RAM pages [@first, @first + @n) out of the memfd. 0 or -errno. */
+static int punch(struct hc_vm *vm, uint64_t first, uint64_t n)
 {
-	int ret = 0;
-
-	for (int i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && idx[j] == idx[j - 1] + 1; j++)
-			;
-		if (fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			      (off_t)(idx[i] * PAGE), (off_t)((uint64_t)(j - i) * PAGE)))
-			ret = -errno;
-	}
-	return ret;
+	return fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			 (off_t)(first * PAGE), (off_t)(n * PAGE)) ? -errno : 0;
 }
 
 /*
@@ -72,19 +64,23 @@ static int populate(struct hc_vm *vm, uint64_t first, uint64_t n)
 	return 0;
 }
 
-/* populate() each run of @idx[0 .. n) (ascending). */
-static int populate_list(struct hc_vm *vm, const uint64_t *idx, int n)
+/*
+ * @fn on each run of consecutive pages of @idx[0 .. n) (ascending), all
+ * of them even after a failure: the first failure, or 0.
+ */
+static int each_run(struct hc_vm *vm, const uint64_t *idx, int n,
+		    int (*fn)(struct hc_vm *, uint64_t, uint64_t))
 {
-	for (int i = 0, j; i < n; i = j) {
-		int ret;
+	int ret = 0, r;
 
+	for (int i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && idx[j] == idx[j - 1] + 1; j++)
 			;
-		ret = populate(vm, idx[i], (uint64_t)(j - i));
-		if (ret)
-			return ret;
+		r = fn(vm, idx[i], (uint64_t)(j - i));
+		if (r && !ret)
+			ret = r;
 	}
-	return 0;
+	return ret;
 }
 
 static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
@@ -139,19 +135,19 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 						   ~(1ull << (idx[i] % 64)), __ATOMIC_SEQ_CST);
 			return -HCALL_EBUSY;
 		}
-		punch(vm, idx, n);	/* a failure leaves memory in use, nothing worse */
+		each_run(vm, idx, n, punch);	/* a failure leaves memory in use, nothing worse */
 		__atomic_fetch_add(&vm->pv.released_pages, (uint64_t)n, __ATOMIC_RELAXED);
 	} else {
 		/* Punched again: zeroes even if the guest wrote to a frame it gave back. */
-		if (punch(vm, idx, n))
+		if (each_run(vm, idx, n, punch))
 			return -HCALL_EAGAIN;
 		/*
 		 * Filled by the shim while the bits still keep hcall-dd out. Out
 		 * of memory, the frames stay released (punched again) and the
 		 * guest may try later.
 		 */
-		if (populate_list(vm, idx, n)) {
-			punch(vm, idx, n);
+		if (each_run(vm, idx, n, populate)) {
+			each_run(vm, idx, n, punch);
 			return -HCALL_EAGAIN;
 		}
 		for (int i = 0; i < n; i++)
@@ -212,8 +208,7 @@ static void reset_released(struct hc_vm *vm)
 		}
 		for (j = i + 1; j < pages && hc_released_test(vm->pv.released, j); j++)
 			;
-		fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			  (off_t)(i * PAGE), (off_t)((j - i) * PAGE));
+		punch(vm, i, j - i);
 		if (populate(vm, i, j - i))
 			for (uint64_t k = i; k < j; k++)
 				*(volatile uint8_t *)(vm->ram + k * PAGE) = 0;
@@ -228,8 +223,6 @@ void hc_balloon_reset(struct hc_vm *vm)
 	if (vm->pv.released)
 		reset_released(vm);
 	__atomic_store_n(&vm->pv.released_pages, 0, __ATOMIC_RELAXED);
-	vm->pv.start_info_gpa = 0;
-	vm->pv.cons_gpa = 0;
 	if (vm->pv.store) {
 		hc_store_rm(vm->pv.store, HC_STORE_TOOL, "memory/current");
 		hc_store_rm(vm->pv.store, HC_STORE_TOOL, "memory/status");

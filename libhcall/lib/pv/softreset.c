@@ -43,12 +43,16 @@ int64_t hc_pv_soft_reset(struct hc_vm *vm)
 	vm->pv.cons_port = 0;
 	vm->pv.cons_broken = 0;
 	vm->pv.cons_out_cons = vm->pv.cons_in_prod = 0;
+	vm->pv.cons_gpa = 0;
+	vm->pv.start_info_gpa = 0;
 	vm->pv.gnttab_gpa = 0;
 	vm->pv.gnttab_frames = 0;
 	__atomic_store_n(&vm->pv.shared, NULL, __ATOMIC_RELEASE);
 	vm->pv.shared_gpa = 0;
 	hc_evtchn_reset(vm);
-	hc_balloon_reset(vm);
+	/* Stuck, the guest is stopped: no page a driver domain may write is punched. */
+	if (!stuck)
+		hc_balloon_reset(vm);
 	vm->pv.resetting = 0;
 	pthread_mutex_unlock(&vm->pv.lock);
 	if (stuck) {

@@ -91,6 +91,9 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 		vm->pv.released = NULL;
 		return hc_err(err, errlen, "mmap the balloon bitmap: %s", strerror(errno));
 	}
+	/* Backed by the shim now: hcall-dd's reads must not fault its pages in, on its cgroup. */
+	for (uint64_t o = 0; o < hc_released_map_bytes(mem); o += 4096)
+		__atomic_store_n(&vm->pv.released[o / 8], 0, __ATOMIC_RELAXED);
 	madvise(vm->ram, mem, MADV_HUGEPAGE);
 	r.slot = 0;
 	r.guest_phys_addr = 0;
