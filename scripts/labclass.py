@@ -186,11 +186,14 @@ def main(argv):
         with open(argv[2], errors="replace") as f:
             text = f.read()
         entry = None
-        with open(argv[3]) as f:	# System.map of the guest kernel
-            for line in f:
-                w = line.split()
-                if len(w) == 3 and w[2] == "entry_SYSCALL_64":
-                    entry = int(w[0], 16)
+        try:
+            with open(argv[3]) as f:	# System.map of the guest kernel
+                for line in f:
+                    w = line.split()
+                    if len(w) == 3 and w[2] == "entry_SYSCALL_64":
+                        entry = int(w[0], 16)
+        except OSError:
+            pass	# no map, no evidence
         ev = cpu_state(text, entry) if entry is not None else None
         if ev:
             print(ev)
