@@ -204,15 +204,17 @@ static int setup(void **state)
 	f->vm.mem = MEM;
 	f->vm.mem_fd = memfd_create("test-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_true(f->vm.mem_fd >= 0);
-	assert_int_equal(ftruncate(f->vm.mem_fd, (off_t)(MEM + hc_released_map_bytes(MEM))), 0);
-	f->vm.ram = mmap(NULL, MEM + hc_released_map_bytes(MEM), PROT_READ | PROT_WRITE,
+	assert_int_equal(ftruncate(f->vm.mem_fd, (off_t)(MEM + hc_balloon_meta_bytes(MEM))), 0);
+	f->vm.ram = mmap(NULL, MEM + hc_balloon_meta_bytes(MEM), PROT_READ | PROT_WRITE,
 			 MAP_SHARED, f->vm.mem_fd, 0);
 	assert_true(f->vm.ram != MAP_FAILED);
 	f->vm.pv.released = (uint64_t *)(void *)(f->vm.ram + MEM);
+	f->vm.pv.mapcount = (const uint32_t *)(const void *)(f->vm.ram + MEM +
+							      hc_released_map_bytes(MEM));
 	f->vm.pv.gnttab_gpa = 0x200000;
 	f->vm.pv.gnttab_frames = 1;
 	memset(f->vm.ram, 0xaa, MEM);	/* every page backed, */
-	memset(f->vm.pv.released, 0, hc_released_map_bytes(MEM));	/* the bitmap's too */
+	memset(f->vm.pv.released, 0, hc_balloon_meta_bytes(MEM));	/* the bitmap's too */
 	*state = f;
 	return 0;
 }
@@ -221,7 +223,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	munmap(f->vm.ram, MEM + hc_released_map_bytes(MEM));
+	munmap(f->vm.ram, MEM + hc_balloon_meta_bytes(MEM));
 	close(f->vm.mem_fd);
 	close(f->vm.stop_efd);
 	free(f->vm.ports);
@@ -346,7 +348,9 @@ static void the_driver_domain_cannot_map_a_released_frame(void **state)
 	t[6].flags = GTF_permit_access;
 	assert_int_equal(hc_gnttab_init(&gt, f->vm.ram, MEM, f->vm.pv.gnttab_gpa, 512, 0), 0);
 	gt.released = f->vm.pv.released;
+	gt.mapcount = (uint32_t *)(uintptr_t)f->vm.pv.mapcount;
 	assert_int_equal(hc_gnttab_map(&gt, 5, 0, &m), -EFAULT);
+	assert_int_equal(f->vm.pv.mapcount[0xd00], 0);	/* uncounted again */
 	assert_int_equal(t[5].flags, GTF_permit_access);	/* unpinned again */
 	assert_int_equal(hc_gnttab_map(&gt, 6, 1, &m), 0);
 	hc_gnttab_unmap(&gt, &m);
@@ -358,6 +362,47 @@ static void the_driver_domain_cannot_map_a_released_frame(void **state)
 	t[5].flags = GTF_permit_access;
 	assert_int_equal(hc_gnttab_map(&gt, 5, 0, &m), 0);
 	hc_gnttab_unmap(&gt, &m);
+	hc_gnttab_destroy(&gt);
+}
+
+/*
+ * A guest that clears the in-use flags of a grant hcall-dd has mapped
+ * still cannot give that frame away: the shim reads hcall-dd's count.
+ */
+static void a_frame_the_driver_domain_maps_is_busy(void **state)
+{
+	struct fx *f = *state;
+	struct grant_entry_v1 *t = (void *)(f->vm.ram + f->vm.pv.gnttab_gpa);
+	long long before = blocks(f);
+	struct hc_grant_map m, m2;
+	struct hc_gnttab gt;
+
+	memset(t, 0, 4096);
+	t[7].frame = 0xd10;
+	t[7].flags = GTF_permit_access;
+	t[8].frame = 0xd10;
+	t[8].flags = GTF_permit_access;
+	assert_int_equal(hc_gnttab_init(&gt, f->vm.ram, MEM, f->vm.pv.gnttab_gpa, 512, 0), 0);
+	gt.released = f->vm.pv.released;
+	gt.mapcount = (uint32_t *)(uintptr_t)f->vm.pv.mapcount;
+	assert_int_equal(hc_gnttab_map(&gt, 7, 1, &m), 0);
+	assert_int_equal(hc_gnttab_map(&gt, 8, 0, &m2), 0);
+	assert_int_equal(f->vm.pv.mapcount[0xd10], 2);
+	memset(t, 0, 4096);	/* the guest forgets both grants, pins and all */
+	list(f, 4, 0xd0e);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), -HCALL_EBUSY);
+	assert_false(hc_released_test(f->vm.pv.released, 0xd0e));
+	assert_false(hc_released_test(f->vm.pv.released, 0xd10));
+	hc_gnttab_unmap(&gt, &m);
+	list(f, 4, 0xd0e);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), -HCALL_EBUSY);
+	hc_gnttab_unmap(&gt, &m2);
+	assert_int_equal(f->vm.pv.mapcount[0xd10], 0);
+	assert_int_equal(blocks(f), before);
+	/* Unmapped, it goes. */
+	list(f, 4, 0xd0e);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), 0);
+	assert_true(hc_released_test(f->vm.pv.released, 0xd10));
 	hc_gnttab_destroy(&gt);
 }
 
@@ -439,9 +484,12 @@ static void the_driver_domain_maps_the_bitmap_read_only(void **state)
 	assert_int_equal(fcntl(f->vm.mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 	assert_int_equal(hc_dd_guest_get(f->vm.mem_fd, &a, &g), 0);
 	assert_ptr_equal(g->gt.released, g->released);
+	assert_ptr_equal(g->gt.mapcount, g->mapcount);
 	assert_int_equal(g->map_len, MEM);
 	perms_of(g->released, perms);
 	assert_string_equal(perms, "r--s");
+	perms_of(g->mapcount, perms);	/* the counts are hcall-dd's to write */
+	assert_string_equal(perms, "rw-s");
 	perms_of(g->ram, perms);
 	assert_string_equal(perms, "rw-s");
 	list(f, 1, 0xd00);
@@ -472,6 +520,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_bad_batch_releases_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_driver_domain_cannot_map_a_released_frame, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_frame_the_driver_domain_maps_is_busy, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_reset_fills_released_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(released_frames_cannot_be_registered, setup,

@@ -57,4 +57,21 @@ static inline int hc_released_test(const uint64_t *map, uint64_t idx)
 	return map && (__atomic_load_n(&map[idx / 64], __ATOMIC_ACQUIRE) >> (idx % 64)) & 1;
 }
 
+/*
+ * After the bitmap, the driver domain's map counts: a uint32_t per RAM
+ * page index, written only by hcall-dd (while it has the page mapped) and
+ * read by the shim before it punches. Unlike the grant entries' in-use
+ * flags, the guest cannot clear them.
+ */
+static inline uint64_t hc_mapcount_bytes(uint64_t mem)
+{
+	return (mem / 4096 * 4 + 4095) & ~4095ull;
+}
+
+/* The balloon's pages past RAM in the memfd: the bitmap, then the counts. */
+static inline uint64_t hc_balloon_meta_bytes(uint64_t mem)
+{
+	return hc_released_map_bytes(mem) + hc_mapcount_bytes(mem);
+}
+
 #endif

@@ -28,16 +28,20 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 		  struct hc_dd_guest **out)
 {
 	struct hc_dd_guest *g;
-	uint64_t map;
+	uint64_t map, counts;
 	int seals, ret;
 
 	if (a->mem < (1u << 20) || a->mem > (1ull << 40) || (a->mem & 0xfff))
 		return -EINVAL;
-	/* RAM, and after it the balloon's released-frame bitmap if the shim has one. */
+	/*
+	 * RAM, and after it the balloon's released-frame bitmap and our map
+	 * counts if the shim has a balloon.
+	 */
 	map = hc_released_map_bytes(a->mem);
+	counts = hc_mapcount_bytes(a->mem);
 	if ((uint64_t)st->st_size == a->mem)
-		map = 0;
-	else if ((uint64_t)st->st_size != a->mem + map)
+		map = counts = 0;
+	else if ((uint64_t)st->st_size != a->mem + hc_balloon_meta_bytes(a->mem))
 		return -EINVAL;
 	/* An unsealed memfd could be shrunk under us: SIGBUS for every guest. */
 	seals = fcntl(memfd, F_GET_SEALS);
@@ -51,10 +55,16 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 		free(g);
 		return -ENOMEM;
 	}
-	/* The shim's alone to write: read-only here, a mapping of its own. */
+	/* The bitmap is the shim's alone to write: read-only here. */
 	if (map) {
 		g->released = mmap(NULL, map, PROT_READ, MAP_SHARED, memfd, (off_t)a->mem);
-		if (g->released == MAP_FAILED) {
+		g->mapcount = mmap(NULL, counts, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
+				   (off_t)(a->mem + map));
+		if (g->released == MAP_FAILED || g->mapcount == MAP_FAILED) {
+			if (g->released != MAP_FAILED)
+				munmap((void *)(uintptr_t)g->released, map);
+			if (g->mapcount != MAP_FAILED)
+				munmap(g->mapcount, counts);
 			munmap(g->ram, a->mem);
 			free(g);
 			return -ENOMEM;
@@ -62,6 +72,7 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	}
 	g->map_len = a->mem;
 	g->released_len = map;
+	g->mapcount_len = counts;
 	g->dev = st->st_dev;
 	g->ino = st->st_ino;
 	g->mem = a->mem;
@@ -70,11 +81,15 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	g->domid = a->backend_domid;
 	ret = hc_gnttab_init(&g->gt, g->ram, g->mem, a->gnttab_gpa, a->gnttab_entries,
 			     a->backend_domid);
-	if (!ret && map)
+	if (!ret && map) {
 		g->gt.released = g->released;
+		g->gt.mapcount = g->mapcount;
+	}
 	if (ret) {
-		if (map)
+		if (map) {
 			munmap((void *)(uintptr_t)g->released, map);
+			munmap(g->mapcount, counts);
+		}
 		munmap(g->ram, g->map_len);
 		free(g);
 		return ret;
@@ -127,8 +142,10 @@ void hc_dd_guest_put(struct hc_dd_guest *g)
 	*p = g->next;
 	pthread_mutex_unlock(&guests_lock);
 	hc_gnttab_destroy(&g->gt);
-	if (g->released_len)
+	if (g->released_len) {
 		munmap((void *)(uintptr_t)g->released, g->released_len);
+		munmap(g->mapcount, g->mapcount_len);
+	}
 	munmap(g->ram, g->map_len);
 	free(g);
 }

@@ -72,6 +72,29 @@ static int pin(struct hc_gnttab *gt, grant_ref_t ref, int write, uint32_t *frame
 	return 0;
 }
 
+/*
+ * Count a map of RAM page @idx where the shim looks before it punches;
+ * -EBUSY if the count is full (a guest granting one frame 2^32 times).
+ */
+static int count_map(struct hc_gnttab *gt, uint64_t idx)
+{
+	uint32_t *c = &gt->mapcount[idx], old = __atomic_load_n(c, __ATOMIC_RELAXED);
+
+	do {
+		if (old == UINT32_MAX)
+			return -EBUSY;
+	} while (!__atomic_compare_exchange_n(c, &old, old + 1, 0, __ATOMIC_SEQ_CST,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+static void uncount_map(struct hc_gnttab *gt, const uint8_t *page)
+{
+	if (gt->mapcount)
+		__atomic_fetch_sub(&gt->mapcount[(uint64_t)(page - gt->ram) / PAGE], 1,
+				   __ATOMIC_RELEASE);
+}
+
 static void unpin(struct hc_gnttab *gt, grant_ref_t ref)
 {
 	__atomic_fetch_and(entry_word(&gt->table[ref]), ~(uint32_t)GTF_IN_USE,
@@ -100,17 +123,24 @@ int hc_gnttab_map(struct hc_gnttab *gt, grant_ref_t ref, int write, struct hc_gr
 	}
 	page = hc_gpa(gt->ram, gt->mem, (uint64_t)frame * PAGE, PAGE);
 	/*
-	 * Pin, fence, then the released bit; the shim sets the bit, fences,
-	 * then looks for pins (pv/balloon.c): one of us sees the other.
+	 * Count the map, fence, then the released bit; the shim sets the bit,
+	 * fences, then reads the counts (pv/balloon.c): one of us sees the
+	 * other. The pin in the guest's entry is no such proof: the guest
+	 * can clear it.
 	 */
+	ret = page ? 0 : -EFAULT;
+	if (page && gt->mapcount)
+		ret = count_map(gt, (uint64_t)(page - gt->ram) / PAGE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (page && hc_released_test(gt->released, (uint64_t)(page - gt->ram) / PAGE))
-		page = NULL;
-	if (!page) {
+	if (!ret && hc_released_test(gt->released, (uint64_t)(page - gt->ram) / PAGE)) {
+		uncount_map(gt, page);
+		ret = -EFAULT;
+	}
+	if (ret) {
 		if (!gt->pins[ref])
 			unpin(gt, ref);
 		pthread_mutex_unlock(&gt->lock);
-		return -EFAULT;
+		return ret;
 	}
 	gt->pins[ref]++;
 	pthread_mutex_unlock(&gt->lock);
@@ -125,6 +155,7 @@ void hc_gnttab_unmap(struct hc_gnttab *gt, struct hc_grant_map *m)
 	if (!m->page)
 		return;
 	pthread_mutex_lock(&gt->lock);
+	uncount_map(gt, m->page);
 	if (gt->pins[m->ref] && --gt->pins[m->ref] == 0)
 		unpin(gt, m->ref);
 	pthread_mutex_unlock(&gt->lock);

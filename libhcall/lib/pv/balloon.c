@@ -8,13 +8,16 @@
  * Release and hcall-dd's grant mapping race (a guest vCPU can grant a
  * frame while another releases it), so each side writes first and reads
  * the other's word after a seq_cst fence, as in Dekker's algorithm:
- *   shim:    set the frames' released bits; fence; scan the grant table
- *            (an entry permitting access or pinned, GTF_reading/writing,
- *            is busy): any busy, clear the bits again, -EBUSY; else punch.
- *   hcall-dd: pin the entry (CAS of GTF_reading/writing); fence; test the
- *            frame's released bit: set, unpin and fail.
+ *   shim:    set the frames' released bits; fence; read hcall-dd's map
+ *            count of each frame (guestmem.h) and scan the grant table
+ *            (an entry permitting access or pinned is busy too: a frame
+ *            the guest still offers is not one it gives): any busy,
+ *            clear the bits again, -EBUSY; else punch.
+ *   hcall-dd: count the map of the frame; fence; test the frame's
+ *            released bit: set, uncount and fail.
  * At least one side sees the other's write, so no frame is both punched
- * and mapped by hcall-dd. The balloon is the
+ * and mapped by hcall-dd: the counts, unlike the pins in the grant
+ * entries, are out of the guest's reach. The balloon is the
  * guest's cooperation, not a fence: a guest that touches a frame it gave
  * back only faults in a zeroed page again, as under Xen's populate on
  * demand; the host's limit on it is its cgroup.
@@ -34,34 +37,12 @@
 
 #define PAGE 4096ull
 #define LOW_RESERVED 0x100000ull	/* boot structures, BIOS area: Linux keeps it */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23		/* Linux 5.14 */
-#endif
 
 /* Punch RAM pages [@first, @first + @n) out of the memfd. 0 or -errno. */
 static int punch(struct hc_vm *vm, uint64_t first, uint64_t n)
 {
 	return fallocate(vm->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			 (off_t)(first * PAGE), (off_t)(n * PAGE)) ? -errno : 0;
-}
-
-/*
- * Fault RAM pages [@first, @first + @n) in, zeroed, from the shim: a hole
- * the shim fills is charged to the shim's cgroup, one hcall-dd touches
- * first to hcall-dd's. Before 5.14 (EINVAL) a write a page does it. 0 or
- * -errno (ENOMEM: the shim's cgroup is full).
- */
-static int populate(struct hc_vm *vm, uint64_t first, uint64_t n)
-{
-	uint8_t *p = vm->ram + first * PAGE;
-
-	if (!madvise(p, n * PAGE, MADV_POPULATE_WRITE))
-		return 0;
-	if (errno != EINVAL)
-		return -errno;
-	for (uint64_t i = 0; i < n; i++)
-		*(volatile uint8_t *)(p + i * PAGE) = 0;
-	return 0;
 }
 
 /*
@@ -81,6 +62,15 @@ static int each_run(struct hc_vm *vm, const uint64_t *idx, int n,
 			ret = r;
 	}
 	return ret;
+}
+
+/* 1 if hcall-dd has one of the RAM pages @idx[0 .. n) mapped now. */
+static int mapped(const struct hc_vm *vm, const uint64_t *idx, int n)
+{
+	for (int i = 0; vm->pv.mapcount && i < n; i++)
+		if (__atomic_load_n(&vm->pv.mapcount[idx[i]], __ATOMIC_SEQ_CST))
+			return 1;
+	return 0;
 }
 
 static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
@@ -129,7 +119,7 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 			__atomic_fetch_or(&vm->pv.released[idx[i] / 64], 1ull << (idx[i] % 64),
 					  __ATOMIC_SEQ_CST);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (hc_frames_granted(&c, idx, (uint32_t)n)) {
+		if (mapped(vm, idx, n) || hc_frames_granted(&c, idx, (uint32_t)n)) {
 			for (int i = 0; i < n; i++)
 				__atomic_fetch_and(&vm->pv.released[idx[i] / 64],
 						   ~(1ull << (idx[i] % 64)), __ATOMIC_SEQ_CST);
@@ -146,7 +136,7 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 		 * of memory, the frames stay released (punched again) and the
 		 * guest may try later.
 		 */
-		if (each_run(vm, idx, n, populate)) {
+		if (each_run(vm, idx, n, hc_vm_populate)) {
 			each_run(vm, idx, n, punch);
 			return -HCALL_EAGAIN;
 		}
@@ -209,7 +199,7 @@ static void reset_released(struct hc_vm *vm)
 		for (j = i + 1; j < pages && hc_released_test(vm->pv.released, j); j++)
 			;
 		punch(vm, i, j - i);
-		if (populate(vm, i, j - i))
+		if (hc_vm_populate(vm, i, j - i))
 			for (uint64_t k = i; k < j; k++)
 				*(volatile uint8_t *)(vm->ram + k * PAGE) = 0;
 	}

@@ -22,11 +22,13 @@ struct hc_dd_guest {
 	uint64_t mem;			/* ... and what the rings were told */
 	uint64_t map_len;		/* RAM mapped at ram */
 	uint64_t released_len;		/* the balloon's bitmap, read-only; 0: none */
+	uint64_t mapcount_len;		/* our map counts after it, read-write */
 	uint64_t gnttab_gpa;
 	uint32_t gnttab_entries;
 	uint16_t domid;
 	uint8_t *ram;
 	const uint64_t *released;
+	uint32_t *mapcount;
 	struct hc_gnttab gt;
 };
 

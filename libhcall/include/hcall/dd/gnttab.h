@@ -26,8 +26,12 @@ struct hc_gnttab {
 	uint16_t domid;			/* the backend's own domid */
 	pthread_mutex_t lock;		/* for pins: rings of a guest share them */
 	uint16_t *pins;			/* private map counts per ref */
-	/* The shim's released-frame bitmap (hcall/pv/balloon.h); NULL: none. */
+	/*
+	 * The shim's released-frame bitmap (hcall/pv/balloon.h) and our map
+	 * count per RAM page beside it (guestmem.h); NULL: no balloon.
+	 */
 	const uint64_t *released;
+	uint32_t *mapcount;
 };
 
 struct hc_grant_map {

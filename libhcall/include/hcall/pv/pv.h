@@ -46,6 +46,7 @@ struct hc_pv {
 	/* The balloon (balloon.c): frames the guest gave back, by RAM page index. */
 	uint64_t *released;	/* bitmap in the memfd past RAM: hcall-dd maps it too */
 	uint64_t released_pages;	/* bits set in it (atomic loads from outside pv.lock) */
+	const uint32_t *mapcount;	/* after it: hcall-dd's maps per page (guestmem.h) */
 	uint64_t start_info_gpa;	/* the last start info page filled */
 	uint64_t cons_gpa;		/* the console ring, while pv.cons is set */
 	uint64_t calls[HCALL_NR_HYPERCALLS + 1];	/* last: invalid numbers */
