@@ -47,6 +47,9 @@ static const char usage_head[] =
 "  --cmdline STR     kernel command line\n"
 "  --cpus N          vCPUs, 1-8 (default 1)\n"
 "  --mem SIZE        guest RAM, e.g. 256M or 1G; bare numbers are MiB (default 256M)\n"
+"  --mem-prealloc    allocate all guest RAM at start, charged to hcall-run's memory\n"
+"                    cgroup (else a page is charged to whoever touches it first,\n"
+"                    which may be the driver domain)\n"
 "  --stats           print VM exit counts by reason at exit (stderr)\n"
 "  --stats-json FILE write the same counts as JSON\n"
 "  --timeout SEC     stop the guest after SEC seconds\n"
@@ -76,7 +79,7 @@ struct opts {
 	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket, *control;
 	struct dev_opt devs[HC_BACKEND_MAX_DEVS];
 	int ndevs;
-	int cpus, stats, hvm, kvm_pv;
+	int cpus, stats, hvm, kvm_pv, prealloc;
 	uint64_t mem, pv_off;
 	double timeout;
 };
@@ -144,6 +147,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "cmdline", required_argument, 0, 'c' },
 		{ "cpus", required_argument, 0, 'n' },
 		{ "mem", required_argument, 0, 'm' },
+		{ "mem-prealloc", no_argument, 0, 'A' },
 		{ "stats", no_argument, 0, 's' },
 		{ "stats-json", required_argument, 0, 'j' },
 		{ "timeout", required_argument, 0, 't' },
@@ -177,6 +181,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				die_usage("--cpus must be 1-8, not '%s'", optarg);
 			break;
 		case 'm': o->mem = parse_size(optarg); break;
+		case 'A': o->prealloc = 1; break;
 		case 's': o->stats = 1; break;
 		case 'v': o->hvm = 1; break;
 		case 'P': o->kvm_pv = 1; break;
@@ -455,7 +460,7 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	pthread_t in;
 	struct hc_control *ctl = NULL;
-	int sfd, ddfd, status, in_started = 0;
+	int sfd, ddfd, status, ret, in_started = 0;
 
 	parse_args(argc, argv, &o);
 	if (!o.hvm)
@@ -479,6 +484,11 @@ int main(int argc, char **argv)
 						.pv_off = o.pv_off },
 			 err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
+		hc_vm_destroy(&vm);
+		return EXIT_VMM;
+	}
+	if (o.prealloc && (ret = hc_vm_populate(&vm, 0, o.mem / 4096))) {
+		fprintf(stderr, "hcall-run: --mem-prealloc: %s\n", strerror(-ret));
 		hc_vm_destroy(&vm);
 		return EXIT_VMM;
 	}

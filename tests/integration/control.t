@@ -238,11 +238,20 @@ fi
 ok $? "the socket is gone once hcall-run exits"
 
 # An HVM guest: no store to ask, so shutdown and reboot are errors; quit works.
+# It has --mem-prealloc: all its RAM is in the memfd before it runs.
 OUT=$S/hvm.out
-guest sleep --hvm --control "$SOCK" &
+guest sleep --hvm --mem 320M --mem-prealloc --control "$SOCK" &
 gpid=$!
 wait_up $gpid
 ok $? "an HVM guest boots with --control"
+vmm=$(pgrep -P "$gpid" | head -n1)
+held=0
+for fd in /proc/"$vmm"/fd/*; do
+	case "$(readlink "$fd")" in
+	*memfd:hcall-guest-ram*) held=$(($(stat -L -c %b "$fd") * 512 >> 20)) ;;
+	esac
+done
+ok $((!(held >= 320))) "--mem-prealloc: the memfd holds all 320 MiB of RAM (${held} MiB)"
 "$CTL" "$SOCK" info | grep -q '"mode":"hvm"'
 ok $? "info says mode hvm"
 "$CTL" "$SOCK" reboot > "$S/hvm-reboot.out"

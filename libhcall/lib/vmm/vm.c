@@ -10,6 +10,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23		/* Linux 5.14 */
+#endif
 #include <unistd.h>
 
 #include "hcall/backend/backend.h"
@@ -70,12 +74,13 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 
 	/*
 	 * Sealed at its size: a driver domain maps it and must never fault.
-	 * Past RAM, in no KVM slot, the balloon's released-frame bitmap
+	 * Past RAM, in no KVM slot, the balloon's released-frame bitmap and
+	 * the driver domain's map counts
 	 * (hcall/pv/balloon.h), which the driver domain maps with it.
 	 */
 	vm->mem_fd = memfd_create("hcall-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (vm->mem_fd < 0 ||
-	    ftruncate(vm->mem_fd, (off_t)(mem + hc_released_map_bytes(mem))) < 0 ||
+	    ftruncate(vm->mem_fd, (off_t)(mem + hc_balloon_meta_bytes(mem))) < 0 ||
 	    fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return hc_err(err, errlen, "guest RAM memfd: %s", strerror(errno));
 	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
@@ -85,15 +90,19 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 		return hc_err(err, errlen, "mmap guest RAM: %s", strerror(errno));
 	}
 	vm->mem = mem;
-	vm->pv.released = mmap(NULL, hc_released_map_bytes(mem), PROT_READ | PROT_WRITE,
+	vm->pv.released = mmap(NULL, hc_balloon_meta_bytes(mem), PROT_READ | PROT_WRITE,
 			       MAP_SHARED, vm->mem_fd, (off_t)mem);
 	if (vm->pv.released == MAP_FAILED) {
 		vm->pv.released = NULL;
 		return hc_err(err, errlen, "mmap the balloon bitmap: %s", strerror(errno));
 	}
 	/* Backed by the shim now: hcall-dd's reads must not fault its pages in, on its cgroup. */
-	for (uint64_t o = 0; o < hc_released_map_bytes(mem); o += 4096)
+	for (uint64_t o = 0; o < hc_balloon_meta_bytes(mem); o += 4096)
 		__atomic_store_n(&vm->pv.released[o / 8], 0, __ATOMIC_RELAXED);
+	/* The counts are hcall-dd's to write: read-only here. */
+	vm->pv.mapcount = (const uint32_t *)(vm->pv.released + hc_released_map_bytes(mem) / 8);
+	if (mprotect((void *)(uintptr_t)vm->pv.mapcount, hc_mapcount_bytes(mem), PROT_READ))
+		return hc_err(err, errlen, "mprotect the map counts: %s", strerror(errno));
 	madvise(vm->ram, mem, MADV_HUGEPAGE);
 	r.slot = 0;
 	r.guest_phys_addr = 0;
@@ -373,6 +382,20 @@ void hc_vm_join(struct hc_vm *vm)
 		}
 }
 
+int hc_vm_populate(struct hc_vm *vm, uint64_t first, uint64_t n)
+{
+	uint8_t *p = vm->ram + first * 4096;
+
+	if (!madvise(p, n * 4096, MADV_POPULATE_WRITE))
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	/* Before Linux 5.14: a write a page, atomic so no guest write is lost. */
+	for (uint64_t i = 0; i < n; i++)
+		__atomic_fetch_add(p + i * 4096, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
 void hc_vm_destroy(struct hc_vm *vm)
 {
 	int i;
@@ -388,8 +411,9 @@ void hc_vm_destroy(struct hc_vm *vm)
 	if (vm->ram)
 		munmap(vm->ram, vm->mem);
 	if (vm->pv.released)
-		munmap(vm->pv.released, hc_released_map_bytes(vm->mem));
+		munmap(vm->pv.released, hc_balloon_meta_bytes(vm->mem));
 	vm->pv.released = NULL;
+	vm->pv.mapcount = NULL;
 	if (vm->mem_fd >= 0)
 		close(vm->mem_fd);
 	if (vm->vm_fd >= 0)

@@ -79,6 +79,13 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen);
  */
 int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, const struct hc_cpu_mode *mode,
 		 char *err, size_t errlen);
+/*
+ * Fault RAM pages [@first, @first + @n) (memfd offset / 4096) in, zeroed
+ * if they were holes, from this process: a page the shim fills is charged
+ * to the shim's memory cgroup, one the driver domain touches first to the
+ * driver domain's. 0 or -errno (ENOMEM: the cgroup is full).
+ */
+int hc_vm_populate(struct hc_vm *vm, uint64_t first, uint64_t n);
 /* Put the boot vCPU at the 64-bit entry point with @zero_page in rsi. */
 int hc_vm_setup_bsp(struct hc_vm *vm, uint64_t entry, uint64_t zero_page,
 		    char *err, size_t errlen);
