@@ -26,6 +26,7 @@
  * memory on the host: memory/current counts them.
  */
 #include <linux/crash_dump.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/list.h>
@@ -89,12 +90,23 @@ static int hb_size_get(char *buf, const struct kernel_param *kp)
 			  HB_KIB(READ_ONCE(hb.nr_given) + READ_ONCE(hb.nr_held)));
 }
 
+/* memory/status as last written: "ok", "floor", "pressure" or "error". */
+static int hb_status_get(char *buf, const struct kernel_param *kp)
+{
+	const char *status = READ_ONCE(hb.status);
+
+	return sysfs_emit(buf, "%s\n", status ? status : "ok");
+}
+
 static const struct kernel_param_ops hb_current_ops = { .get = hb_current_get };
 static const struct kernel_param_ops hb_size_ops = { .get = hb_size_get };
+static const struct kernel_param_ops hb_status_ops = { .get = hb_status_get };
 module_param_cb(current_kib, &hb_current_ops, NULL, 0444);
 MODULE_PARM_DESC(current_kib, "KiB of host memory the guest has now (static-max less given)");
 module_param_cb(balloon_kib, &hb_size_ops, NULL, 0444);
 MODULE_PARM_DESC(balloon_kib, "KiB in the balloon now");
+module_param_cb(status, &hb_status_ops, NULL, 0444);
+MODULE_PARM_DESC(status, "memory/status as last written (ok, floor, pressure, error)");
 
 static long hb_call(unsigned int op, unsigned int count)
 {
@@ -168,15 +180,25 @@ static long hb_inflate(unsigned long want, bool *short_of)
 		}
 		return ret;
 	}
-	/* Some frame the host keeps: find which, one frame a call. */
+	/*
+	 * Some frame the host keeps: find which, one frame a call. Only a
+	 * refusal holds a page; any other failure frees the rest and stops.
+	 */
 	i = 0;
 	list_for_each_entry_safe(page, tmp, &batch, lru) {
 		list_del(&page->lru);
-		hb.list->frames[0] = page_to_pfn(page);
-		hb_keep(page, !hb_call(HCALL_MEM_RELEASE, 1));
-		i++;
+		if (ret == -EPERM || ret == -EBUSY || !ret) {
+			hb.list->frames[0] = page_to_pfn(page);
+			ret = hb_call(HCALL_MEM_RELEASE, 1);
+		}
+		if (!ret || ret == -EPERM || ret == -EBUSY) {
+			hb_keep(page, !ret);
+			i++;
+		} else {
+			__free_page(page);
+		}
 	}
-	return i;
+	return i ? i : ret;
 }
 
 /* Take back and free up to @want pages: held ones first, no call needed. */
@@ -230,7 +252,7 @@ static void hb_publish(const char *status)
 	hcall_store_printf("memory", "current", "%llu", hb_current_kib());
 	if (status != hb.status) {
 		hcall_store_printf("memory", "status", "%s", status);
-		hb.status = status;
+		WRITE_ONCE(hb.status, status);
 	}
 }
 
@@ -343,14 +365,24 @@ static void hb_deflate_each(void)
 
 static void __exit hb_exit(void)
 {
+	unsigned int again = 0;
+	long ret;
+
 	hcall_watch_unregister(&hb.watch);
 	mutex_lock(&hb.lock);
 	hb.stopping = true;
 	mutex_unlock(&hb.lock);
 	cancel_delayed_work_sync(&hb.work);
 	mutex_lock(&hb.lock);
-	while (hb_size() && hb_deflate(hb_size()) > 0)
-		;
+	/* -EAGAIN: the host is short of memory for a moment; 5 s at most. */
+	while (hb_size()) {
+		ret = hb_deflate(hb_size());
+		if (ret > 0)
+			continue;
+		if (ret != -EAGAIN || ++again > 50)
+			break;
+		msleep(100);
+	}
 	/* A failed batch: one bad frame must not keep the others out. */
 	if (hb.nr_given)
 		hb_deflate_each();
