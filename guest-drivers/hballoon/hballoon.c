@@ -198,7 +198,8 @@ static long hb_inflate(unsigned long want, bool *short_of)
 			__free_page(page);
 		}
 	}
-	return i ? i : ret;
+	/* The pages kept are counted; a failure still makes the worker back off. */
+	return ret && ret != -EPERM && ret != -EBUSY ? ret : i;
 }
 
 /* Take back and free up to @want pages: held ones first, no call needed. */

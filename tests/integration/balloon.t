@@ -28,6 +28,14 @@ wait_step() {
 	done
 	diag "no step=$1 after $2 s (hcall-run $(kill -0 "$gpid" 2>/dev/null && echo running || echo gone)):"
 	diag_file "$OUT" 30
+	# Is the guest running at all: its exits over 5 s, by kind.
+	"$CTL" "$SOCK" stats > "$S/stats1" 2>/dev/null && sleep 5 &&
+	"$CTL" "$SOCK" stats > "$S/stats2" 2>/dev/null && python3 - "$S/stats1" "$S/stats2" <<'PY'
+import json, sys
+a, b = (json.load(open(p))["return"]["kvm"] for p in sys.argv[1:])
+moved = {k: b[k] - a[k] for k in b if k in a and b[k] != a[k]}
+print("# KVM counters over 5 s:", json.dumps(moved, sort_keys=True))
+PY
 	return 1
 }
 # field STEP NAME: NAME=VALUE on the guest's line for STEP.

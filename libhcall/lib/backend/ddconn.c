@@ -24,6 +24,7 @@
 #include "hcall/common/reap.h"
 #include "hcall/dd/gnttab.h"	/* Xen's grant_table.h */
 #include "hcall/guestmem.h"
+#include "hcall/pv/balloon.h"
 #include "hcall/vmm/vm.h"
 #include <xen/io/xenbus.h>
 
@@ -80,6 +81,7 @@ static void lose_dd(struct hc_vm *vm, int why)
 		for (i = 0; i < bs->n; i++)
 			hc_backend_forget_rings(vm, &bs->d[i]);
 		unpin_dead_dd(vm);
+		hc_balloon_forget_maps(vm);
 	} else {
 		if (bs->pid > 0)
 			fprintf(stderr, "hcall-run: the killed driver domain has not exited after %d ms: its rings count as running\n",

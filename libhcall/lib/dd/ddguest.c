@@ -29,9 +29,20 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 {
 	struct hc_dd_guest *g;
 	uint64_t map, counts;
+	struct stat now;
 	int seals, ret;
 
+	(void)st;	/* its size may predate the seals */
 	if (a->mem < (1u << 20) || a->mem > (1ull << 40) || (a->mem & 0xfff))
+		return -EINVAL;
+	/*
+	 * An unsealed memfd could be shrunk under us: SIGBUS for every guest.
+	 * Sealed first, then measured: the size cannot change after that.
+	 */
+	seals = fcntl(memfd, F_GET_SEALS);
+	if (seals < 0 || (seals & SEALS) != SEALS)
+		return -EPERM;
+	if (fstat(memfd, &now))
 		return -EINVAL;
 	/*
 	 * RAM, and after it the balloon's released-frame bitmap and our map
@@ -39,14 +50,10 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	 */
 	map = hc_released_map_bytes(a->mem);
 	counts = hc_mapcount_bytes(a->mem);
-	if ((uint64_t)st->st_size == a->mem)
+	if ((uint64_t)now.st_size == a->mem)
 		map = counts = 0;
-	else if ((uint64_t)st->st_size != a->mem + hc_balloon_meta_bytes(a->mem))
+	else if ((uint64_t)now.st_size != a->mem + hc_balloon_meta_bytes(a->mem))
 		return -EINVAL;
-	/* An unsealed memfd could be shrunk under us: SIGBUS for every guest. */
-	seals = fcntl(memfd, F_GET_SEALS);
-	if (seals < 0 || (seals & SEALS) != SEALS)
-		return -EPERM;
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;

@@ -74,17 +74,18 @@ static int pin(struct hc_gnttab *gt, grant_ref_t ref, int write, uint32_t *frame
 
 /*
  * Count a map of RAM page @idx where the shim looks before it punches;
- * -EBUSY if the count is full (a guest granting one frame 2^32 times).
+ * -EBUSY past 2^31 maps (a guest granting one frame that often). Wait-free:
+ * the shim can write the word too (it should not), and must not spin us.
+ * A shim that zeroes a count only wraps it: its own balloon then refuses.
  */
 static int count_map(struct hc_gnttab *gt, uint64_t idx)
 {
-	uint32_t *c = &gt->mapcount[idx], old = __atomic_load_n(c, __ATOMIC_RELAXED);
+	uint32_t *c = &gt->mapcount[idx];
 
-	do {
-		if (old == UINT32_MAX)
-			return -EBUSY;
-	} while (!__atomic_compare_exchange_n(c, &old, old + 1, 0, __ATOMIC_SEQ_CST,
-					      __ATOMIC_RELAXED));
+	if (__atomic_fetch_add(c, 1, __ATOMIC_SEQ_CST) >= 1u << 31) {
+		__atomic_fetch_sub(c, 1, __ATOMIC_RELAXED);
+		return -EBUSY;
+	}
 	return 0;
 }
 

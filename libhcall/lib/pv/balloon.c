@@ -219,6 +219,24 @@ void hc_balloon_reset(struct hc_vm *vm)
 	}
 }
 
+void hc_balloon_forget_maps(struct hc_vm *vm)
+{
+	uint64_t len = hc_mapcount_bytes(vm->mem);
+	uint32_t *c;
+
+	if (!vm->pv.mapcount)
+		return;
+	/* Read-only in our mapping on purpose: a second one, for this alone. */
+	c = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm->mem_fd,
+		 (off_t)(vm->mem + hc_released_map_bytes(vm->mem)));
+	if (c == MAP_FAILED)
+		return;	/* the frames it had stay unreleasable: safe */
+	for (uint64_t i = 0; i < len / 4; i++)
+		if (__atomic_load_n(&c[i], __ATOMIC_RELAXED))
+			__atomic_store_n(&c[i], 0, __ATOMIC_RELEASE);
+	munmap(c, len);
+}
+
 int hc_balloon_range_released(struct hc_vm *vm, const void *p, uint64_t len)
 {
 	uint64_t off = (uint64_t)((const uint8_t *)p - vm->ram);

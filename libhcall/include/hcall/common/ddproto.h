@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define HC_DD_MAGIC	0x44444348u	/* "HCDD" */
-#define HC_DD_VERSION	2		/* 2: device types, several refs and ports */
+#define HC_DD_VERSION	3		/* 2: device types, several refs and ports; 3: map counts */
 
 /* Device types: what the attach's @u is, and which fds follow the common ones. */
 #define HC_DD_TYPE_VBD	1	/* Xen blkif: one ring, one port; fds: the image */

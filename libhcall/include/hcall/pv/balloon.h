@@ -33,6 +33,11 @@ void hc_balloon_reset(struct hc_vm *vm);
  * (under pv.lock, so no batch is applied meanwhile).
  */
 int hc_balloon_range_released(struct hc_vm *vm, const void *p, uint64_t len);
+/*
+ * The private driver domain is dead and reaped: none of its map counts
+ * stand any more, so its frames may be released again.
+ */
+void hc_balloon_forget_maps(struct hc_vm *vm);
 /* Bytes the guest has given back now (no lock needed). */
 uint64_t hc_balloon_released(struct hc_vm *vm);
 
