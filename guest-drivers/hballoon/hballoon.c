@@ -142,6 +142,15 @@ static void hb_free(struct page *page)
 }
 
 /*
+ * The host will not take this frame as it is (its own page, granted, or
+ * one it holds already): hold it. -EAGAIN and the rest are passing.
+ */
+static bool hb_refused(long ret)
+{
+	return ret == -EPERM || ret == -EBUSY || ret == -EINVAL;
+}
+
+/*
  * Give up to @want pages. Returns how many went into the balloon (given or
  * held), or a negative errno when the host failed the call for a reason
  * other than refusing frames; sets *@short_of when allocation stopped it.
@@ -173,7 +182,7 @@ static long hb_inflate(unsigned long want, bool *short_of)
 		}
 		return n;
 	}
-	if (ret != -EPERM && ret != -EBUSY) {
+	if (!hb_refused(ret)) {
 		list_for_each_entry_safe(page, tmp, &batch, lru) {
 			list_del(&page->lru);
 			__free_page(page);
@@ -181,17 +190,18 @@ static long hb_inflate(unsigned long want, bool *short_of)
 		return ret;
 	}
 	/*
-	 * Some frame the host keeps: find which, one frame a call. Only a
-	 * refusal holds a page; any other failure frees the rest and stops.
+	 * Some frame the host keeps: find which, one frame a call. A refused
+	 * page is held (the next allocation must not hand it back); any other
+	 * failure frees the rest and stops.
 	 */
 	i = 0;
 	list_for_each_entry_safe(page, tmp, &batch, lru) {
 		list_del(&page->lru);
-		if (ret == -EPERM || ret == -EBUSY || !ret) {
+		if (!ret || hb_refused(ret)) {
 			hb.list->frames[0] = page_to_pfn(page);
 			ret = hb_call(HCALL_MEM_RELEASE, 1);
 		}
-		if (!ret || ret == -EPERM || ret == -EBUSY) {
+		if (!ret || hb_refused(ret)) {
 			hb_keep(page, !ret);
 			i++;
 		} else {
@@ -199,7 +209,7 @@ static long hb_inflate(unsigned long want, bool *short_of)
 		}
 	}
 	/* The pages kept are counted; a failure still makes the worker back off. */
-	return ret && ret != -EPERM && ret != -EBUSY ? ret : i;
+	return ret && !hb_refused(ret) ? ret : i;
 }
 
 /* Take back and free up to @want pages: held ones first, no call needed. */

@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "hcall/dd/ddguest.h"
 #include "hcall/guestmem.h"
@@ -29,10 +31,11 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 {
 	struct hc_dd_guest *g;
 	uint64_t map, counts;
+	struct statfs fs;
 	struct stat now;
 	int seals, ret;
 
-	(void)st;	/* its size may predate the seals */
+	/* @st's size may predate the seals: measured again below. */
 	if (a->mem < (1u << 20) || a->mem > (1ull << 40) || (a->mem & 0xfff))
 		return -EINVAL;
 	/*
@@ -41,6 +44,12 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	 */
 	seals = fcntl(memfd, F_GET_SEALS);
 	if (seals < 0 || (seals & SEALS) != SEALS)
+		return -EPERM;
+	/*
+	 * Only shmem: a hugetlbfs memfd seals as well, but a page with no huge
+	 * page behind it (a hole, an empty pool) is SIGBUS, not a zero page.
+	 */
+	if (fstatfs(memfd, &fs) || fs.f_type != TMPFS_MAGIC)
 		return -EPERM;
 	if (fstat(memfd, &now))
 		return -EINVAL;
