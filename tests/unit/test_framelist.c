@@ -331,6 +331,20 @@ static void a_bad_batch_releases_nothing(void **state)
 		assert_int_equal(f->vm.pv.released[i], 0);
 }
 
+/* hcall-dd's view of the fixture's grant table, bitmap and map counts. */
+static void dd_gnttab(struct fx *f, struct hc_gnttab *gt)
+{
+	assert_int_equal(hc_gnttab_init(gt, f->vm.ram, MEM, f->vm.pv.gnttab_gpa, 512, 0), 0);
+	gt->released = f->vm.pv.released;
+	gt->mapcount = (uint32_t *)(uintptr_t)f->vm.pv.mapcount;
+}
+
+static void grant_to_dd(struct grant_entry_v1 *t, grant_ref_t ref, uint32_t frame)
+{
+	t[ref].frame = frame;
+	t[ref].flags = GTF_permit_access;
+}
+
 static void the_driver_domain_cannot_map_a_released_frame(void **state)
 {
 	struct fx *f = *state;
@@ -342,13 +356,9 @@ static void the_driver_domain_cannot_map_a_released_frame(void **state)
 	list(f, 1, 0xd00);
 	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), 0);
 	/* The guest grants it afterwards (hostile or confused). */
-	t[5].frame = 0xd00;
-	t[5].flags = GTF_permit_access;
-	t[6].frame = 0xd01;
-	t[6].flags = GTF_permit_access;
-	assert_int_equal(hc_gnttab_init(&gt, f->vm.ram, MEM, f->vm.pv.gnttab_gpa, 512, 0), 0);
-	gt.released = f->vm.pv.released;
-	gt.mapcount = (uint32_t *)(uintptr_t)f->vm.pv.mapcount;
+	grant_to_dd(t, 5, 0xd00);
+	grant_to_dd(t, 6, 0xd01);
+	dd_gnttab(f, &gt);
 	assert_int_equal(hc_gnttab_map(&gt, 5, 0, &m), -EFAULT);
 	assert_int_equal(f->vm.pv.mapcount[0xd00], 0);	/* uncounted again */
 	assert_int_equal(t[5].flags, GTF_permit_access);	/* unpinned again */
@@ -358,8 +368,7 @@ static void the_driver_domain_cannot_map_a_released_frame(void **state)
 	memset(t, 0, 4096);
 	list(f, 1, 0xd00);
 	assert_int_equal(call(f, HCALL_MEM_RECLAIM, LIST_GPA), 0);
-	t[5].frame = 0xd00;
-	t[5].flags = GTF_permit_access;
+	grant_to_dd(t, 5, 0xd00);
 	assert_int_equal(hc_gnttab_map(&gt, 5, 0, &m), 0);
 	hc_gnttab_unmap(&gt, &m);
 	hc_gnttab_destroy(&gt);
@@ -378,13 +387,9 @@ static void a_frame_the_driver_domain_maps_is_busy(void **state)
 	struct hc_gnttab gt;
 
 	memset(t, 0, 4096);
-	t[7].frame = 0xd10;
-	t[7].flags = GTF_permit_access;
-	t[8].frame = 0xd10;
-	t[8].flags = GTF_permit_access;
-	assert_int_equal(hc_gnttab_init(&gt, f->vm.ram, MEM, f->vm.pv.gnttab_gpa, 512, 0), 0);
-	gt.released = f->vm.pv.released;
-	gt.mapcount = (uint32_t *)(uintptr_t)f->vm.pv.mapcount;
+	grant_to_dd(t, 7, 0xd10);
+	grant_to_dd(t, 8, 0xd10);
+	dd_gnttab(f, &gt);
 	assert_int_equal(hc_gnttab_map(&gt, 7, 1, &m), 0);
 	assert_int_equal(hc_gnttab_map(&gt, 8, 0, &m2), 0);
 	assert_int_equal(f->vm.pv.mapcount[0xd10], 2);
