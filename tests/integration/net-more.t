@@ -9,14 +9,10 @@
 # and removed. net-peers.t goes on from here (its own lab: a lab failure
 # costs one of the two a retry, not both).
 . "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/netns.sh"
 # Three guests with transfers: more than run_in_lab's default of 420 s.
 export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-900}
 need_kvm "$0" "$@"
 . "$(dirname "$0")/../lib/net-more.sh"
-
-netns_up "$NS" "$BR" "$PEER"
-ok $? "namespace $NS behind bridge $BR"
 
 # 1-3. sizes_run MTU ETHTOOL PORT: every size of ICMP and UDP, then TCP each
 # way, the guest at MTU with `ethtool-lite -K eth0 ETHTOOL` (commas for

@@ -6,15 +6,11 @@
 # (carrier 0 within seconds), not the VM. No oops anywhere. Every
 # namespace, bridge, veth and TAP is made here and removed.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/netns.sh"
 # Four guests, two of them at once, with transfers: more than run_in_lab's
 # default of 420 s.
 export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-900}
 need_kvm "$0" "$@"
 . "$(dirname "$0")/../lib/net-more.sh"
-
-netns_up "$NS" "$BR" "$PEER"
-ok $? "namespace $NS behind bridge $BR"
 
 # 1. Guest to guest: one hcall-dd --listen serves both; their TAPs share
 # the bridge. The server guest listens and waits; the client pings it and

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # What net-more.t and net-peers.t share, sourced after need_kvm: a scratch
-# directory, a namespace, bridge and TAP names of this process, a cleanup
-# that removes them, and the namespace's peers (tests/lib/netpeer.py).
+# directory, a namespace behind a bridge (its first check), TAP names of
+# this process, a cleanup that removes them, and the namespace's peers
+# (tests/lib/netpeer.py).
+# shellcheck source=netns.sh
+. "$TOP/tests/lib/netns.sh"
 S=$(scratch)
 OUT=$S/out
 NS=hcm$$ BR=hcmbr$$ TAP=hcmtap$$ TAP2=hcmtq$$
@@ -45,3 +48,6 @@ peer_json() {
 host_mtu() {
 	ip link set "v$NS" mtu "$1" && ip -n "$NS" link set eth0 mtu "$1" && ip link set "$BR" mtu "$1"
 }
+
+netns_up "$NS" "$BR" "$PEER"
+ok $? "namespace $NS behind bridge $BR"
