@@ -25,6 +25,26 @@ static int same(const struct hc_dd_guest *g, const struct stat *st, const struct
 	       g->domid == a->backend_domid;
 }
 
+/* Unmap what create() mapped (a NULL pointer was not) and free @g. */
+static void destroy(struct hc_dd_guest *g)
+{
+	if (g->released)
+		munmap((void *)(uintptr_t)g->released, g->released_len);
+	if (g->mapcount)
+		munmap(g->mapcount, g->mapcount_len);
+	if (g->ram)
+		munmap(g->ram, g->map_len);
+	free(g);
+}
+
+/* mmap() of @len bytes of @fd at @off, or NULL. */
+static void *map_or_null(uint64_t len, int prot, int fd, uint64_t off)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED | MAP_NORESERVE, fd, (off_t)off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 /* A new guest: check the memfd, map it, attach to its grant table. */
 static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a,
 		  struct hc_dd_guest **out)
@@ -66,29 +86,19 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	g->ram = mmap(NULL, a->mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
-	if (g->ram == MAP_FAILED) {
-		free(g);
-		return -ENOMEM;
-	}
-	/* The bitmap is the shim's alone to write: read-only here. */
-	if (map) {
-		g->released = mmap(NULL, map, PROT_READ, MAP_SHARED, memfd, (off_t)a->mem);
-		g->mapcount = mmap(NULL, counts, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
-				   (off_t)(a->mem + map));
-		if (g->released == MAP_FAILED || g->mapcount == MAP_FAILED) {
-			if (g->released != MAP_FAILED)
-				munmap((void *)(uintptr_t)g->released, map);
-			if (g->mapcount != MAP_FAILED)
-				munmap(g->mapcount, counts);
-			munmap(g->ram, a->mem);
-			free(g);
-			return -ENOMEM;
-		}
-	}
 	g->map_len = a->mem;
 	g->released_len = map;
 	g->mapcount_len = counts;
+	g->ram = map_or_null(a->mem, PROT_READ | PROT_WRITE, memfd, 0);
+	/* The bitmap is the shim's alone to write: read-only here. */
+	if (map) {
+		g->released = map_or_null(map, PROT_READ, memfd, a->mem);
+		g->mapcount = map_or_null(counts, PROT_READ | PROT_WRITE, memfd, a->mem + map);
+	}
+	if (!g->ram || (map && (!g->released || !g->mapcount))) {
+		destroy(g);
+		return -ENOMEM;
+	}
 	g->dev = st->st_dev;
 	g->ino = st->st_ino;
 	g->mem = a->mem;
@@ -102,12 +112,7 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 		g->gt.mapcount = g->mapcount;
 	}
 	if (ret) {
-		if (map) {
-			munmap((void *)(uintptr_t)g->released, map);
-			munmap(g->mapcount, counts);
-		}
-		munmap(g->ram, g->map_len);
-		free(g);
+		destroy(g);
 		return ret;
 	}
 	*out = g;
@@ -158,10 +163,5 @@ void hc_dd_guest_put(struct hc_dd_guest *g)
 	*p = g->next;
 	pthread_mutex_unlock(&guests_lock);
 	hc_gnttab_destroy(&g->gt);
-	if (g->released_len) {
-		munmap((void *)(uintptr_t)g->released, g->released_len);
-		munmap(g->mapcount, g->mapcount_len);
-	}
-	munmap(g->ram, g->map_len);
-	free(g);
+	destroy(g);
 }
