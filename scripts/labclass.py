@@ -12,6 +12,8 @@ evidence:
   lab-stack-overflow  the lab kernel overflowed its own stack
   lab-crash           the lab kernel panicked or oopsed
   lab-no-boot         the lab host never came up (scripts/lab tried twice)
+  lab-hang            the lab kernel stopped running lab-init's heartbeat
+                      (scripts/lab ends the lab after 90 s without one)
   guest-livelock      a guest timed out in the lab while nearly every KVM exit
                       was an emulated instruction injecting a page fault (the
                       nested-SVM livelock the README describes); the test
@@ -24,11 +26,13 @@ evidence:
                       lab's TCG-emulated AMD-V, in hcall and QEMU guests
                       alike; the test prints this evidence itself
 
-The first four need scripts/lab's status 125 (the lab reported no status of
+The first five need scripts/lab's status 125 (the lab reported no status of
 the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
 report, a fatal signal) anywhere in the output, even next to lab evidence; a
-failed test without such evidence; a lab that timed out without evidence
-(a hang may be ours); a lab that cannot even be prepared (retrying does not
+failed test without such evidence; a command that ran past the lab's
+deadline in a live lab (lab-init lists what still ran and the lab kernel's
+log, whose soft lockup, RCU stall or panic does count as evidence); a lab
+that timed out without evidence (a hang may be ours); a lab that cannot even be prepared (retrying does not
 help).
 
   labclass.py RC LOG           print "CLASS: evidence", exit 0 if retryable, 1 if not
@@ -45,7 +49,7 @@ import sys
 
 LAB_FAILED = 125	# scripts/lab: the lab itself failed
 
-RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot",
+RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot", "lab-hang",
              "guest-livelock", "guest-cpu-state")
 
 # Our own crashes: these always win, so a lab failure can never hide one.
@@ -66,6 +70,7 @@ LAB = [
                              r"BUG: kernel NULL pointer|BUG: unable to handle|"
                              r"Oops: |general protection fault)", re.M)),
     ("lab-no-boot", re.compile(r"^lab: the lab host did not come up \(attempt 2\)", re.M)),
+    ("lab-hang", re.compile(r"^lab: the lab host hung: its heartbeat stopped", re.M)),
 ]
 
 # Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
@@ -142,6 +147,9 @@ def classify(text, rc):
                 return cls, _line(text, m), True
         if re.search(r"^lab: (no lab kernel|module \S+ missing)", text, re.M):
             return "lab-setup", "the lab host cannot be prepared", False
+        if re.search(r"^lab: the command ran past the lab's deadline", text, re.M):
+            return "command-timeout", "the command hung in a live lab host (what ran is in " \
+                                      "its output): possibly ours", False
         return "lab-unknown", "the lab ended without a status and without evidence " \
                               "(a timeout: the hang may be ours)", False
     m = GUEST_MARK.search(text)

@@ -162,5 +162,39 @@ is "$(python3 "$TOP/scripts/labclass.py" 125 "$S/lab.out" | cut -d: -f1)" lab-so
 	"and the classifier calls it a lab soft lockup"
 pgrep -f "qlock/qemu-system" > /dev/null; is "$?" 1 "no fake lab left running"
 
+# A lab kernel that hangs without a word: lab-init's heartbeat (a file in
+# the project tree) stops, and scripts/lab ends the lab when it is 90 s old.
+mkdir -p "$S/qhang"
+cat > "$S/qhang/qemu-system-x86_64" <<'QEMU'
+#!/bin/bash
+run=$(printf '%s\n' "$@" | sed -n 's/.*hcall\.run=\([^ ]*\) .*/\1/p')
+echo "hcall-lab: up"
+echo "120.5 200.1" > "$run.beat"
+touch -d '-100 seconds' "$run.beat"
+exec sleep 600
+QEMU
+chmod +x "$S/qhang/qemu-system-x86_64"
+start=$SECONDS
+PATH=$S/qhang:$PATH HCALL_LAB_TIMEOUT=300 "$TOP/scripts/lab" true > "$S/lab.out" 2>&1
+rc=$?
+is "$rc $(( SECONDS - start < 30 ))" "125 1" "a lab host whose heartbeat stopped is ended from the host ($((SECONDS - start)) s)"
+grep -q '^lab: the lab host hung: its heartbeat stopped 1[0-9][0-9] s ago (at 120.5 s of uptime)' "$S/lab.out"
+ok $? "and says how long ago and when ($(grep -m1 'heartbeat' "$S/lab.out" | cut -c1-80))"
+is "$(python3 "$TOP/scripts/labclass.py" 125 "$S/lab.out" | cut -d: -f1)" lab-hang \
+	"which the classifier calls a lab hang, retried"
+pgrep -f "qhang/qemu-system" > /dev/null; is "$?" 1 "no fake lab left running"
+
+# lab-init's report of a command that ran past the lab's deadline: a hang
+# in a live lab is not retried, unless the lab kernel's log it prints shows
+# the lab's own failure.
+printf '%s\n' "ok 1 - a" "lab: the command ran past the lab's deadline (840 s of uptime); the lab host is alive. What ran:" \
+	"lab-ps: 812 S hcall-run wchan=do_sys_poll" "lab: the lab kernel's log, last 60 lines:" \
+	"[  700.1] tun: Universal TUN/TAP device driver, 1.6" > "$S/log"
+python3 "$TOP/scripts/labclass.py" 125 "$S/log" > "$S/cls"
+is "$? $(cut -d: -f1 "$S/cls")" "1 command-timeout" "a hang in a live lab host is never retried"
+echo "[  801.2] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" >> "$S/log"
+python3 "$TOP/scripts/labclass.py" 125 "$S/log" > "$S/cls"
+is "$? $(cut -d: -f1 "$S/cls")" "0 lab-soft-lockup" "but one whose lab kernel logged an RCU stall is the lab's"
+
 rm -rf "$S"
 done_testing
