@@ -61,6 +61,36 @@ ok $? "no doorbell of the data path reached the shim (all caught by ioeventfd)"
 ip link show "$TAP" > /dev/null 2>&1
 is "$?" 1 "the TAP hcall-run made is gone after it exits"
 
+# 2b. IPv6 on the same bridge: pings and a transfer each way, in TCPv6
+# segments larger than the MTU both ways (feature-gso-tcpv6 and IPv6
+# checksum offload on the rings; the namespace's veth and the TAP carry
+# them whole).
+ip -n "$NS" addr add fd77::1/64 dev eth0 nodad
+ok $? "the namespace has fd77::1"
+MB6=$((MB / 2))
+rm -f "$S/peer6.json" "$S/peer6.json.ready"
+ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netpeer.py" fd77::1 5011 5012 \
+	$((MB6 << 20)) "$S/peer6.json" 2> "$S/peer6.err" &
+peer=$!
+for _ in $(seq 50); do [ -e "$S/peer6.json.ready" ] && break; sleep 0.1; done
+net net-v6 --net "tap=$TAP,bridge=$BR" \
+	--cmdline "console=hvc0 quiet hcall.test=net-v6 hcall.ip=10.77.0.2/24 hcall.ip6=fd77::2/64 hcall.peer6=fd77::1 hcall.mb=$MB6"
+rc=$?
+wait "$peer"
+is "$rc" 0 "an IPv6 guest ran its transfers and powered off"
+[ $rc -eq 0 ] || { diag_file "$OUT" 40; diag_file "$S/peer6.err" 10; }
+is "$(first_field ping6)" 3 "3 of 3 IPv6 pings to the namespace answered"
+is "$(json "$S/peer6.json" recv_bytes) $(json "$S/peer6.json" recv_sha)" "$((MB6 << 20)) $(first_field tx_sha)" \
+	"the namespace received the guest's $MB6 MiB over TCPv6, byte for byte"
+is "$(first_field rx_bytes) $(first_field rx_sha)" "$((MB6 << 20)) $(json "$S/peer6.json" sent_sha)" \
+	"and the guest the namespace's"
+for d in tx rx; do
+	b=$(first_field ${d}_qbytes) p=$(first_field ${d}_qpackets)
+	[ "${p:-0}" -gt 0 ] && [ $((b / p)) -gt 1514 ]
+	ok $? "$d: TCPv6 crossed the ring in segments above the MTU ($b bytes in ${p:-0} packets)"
+done
+is "$(first_field oops)" 0 "no oops, BUG or WARNING in the guest"
+
 # 3. Host-only: a private bridge hcall-run makes, removed when it exits.
 net net-ping --net host \
 	--cmdline "console=hvc0 quiet hcall.test=net-ping hcall.ip=192.168.100.2/24 hcall.peer=192.168.100.1"

@@ -7,7 +7,7 @@ import socket
 
 
 def listener(addr, port, backlog=1, timeout=240):
-    s = socket.socket()
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(backlog)
