@@ -14,6 +14,8 @@ evidence:
   lab-no-boot         the lab host never came up (scripts/lab tried twice)
   lab-hang            the lab kernel stopped running lab-init's heartbeat
                       (scripts/lab ends the lab after 90 s without one)
+                      while the lab had memory left (256 MiB or more at
+                      the last beat; less is not the lab's evidence)
   guest-livelock      a guest timed out in the lab while nearly every KVM exit
                       was an emulated instruction injecting a page fault (the
                       nested-SVM livelock the README describes); the test
@@ -31,8 +33,8 @@ the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
 report, a fatal signal) anywhere in the output, even next to lab evidence; a
 failed test without such evidence; a command that ran past the lab's
 deadline in a live lab (lab-init lists what still ran and the lab kernel's
-log, whose soft lockup, RCU stall or panic does count as evidence); a lab
-that timed out without evidence (a hang may be ours); a lab that cannot even be prepared (retrying does not
+log, to show where); a lab that timed out without evidence (a hang may be
+ours); a lab that cannot even be prepared (retrying does not
 help).
 
   labclass.py RC LOG           print "CLASS: evidence", exit 0 if retryable, 1 if not
@@ -56,7 +58,7 @@ RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot"
 OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
                   r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction|"
                   r"Floating point exception)\b|"
-                  r"\bhcall-(run|dd)(-san)?\[\d+\]: segfault at")
+                  r"\bhcall-(run|dd)(-san)?\[\d+\]:? (segfault at|general protection|trap )")
 
 # (class, pattern) in order of precedence; all need status 125.
 LAB = [
@@ -72,6 +74,11 @@ LAB = [
     ("lab-no-boot", re.compile(r"^lab: the lab host did not come up \(attempt 2\)", re.M)),
     ("lab-hang", re.compile(r"^lab: the lab host hung: its heartbeat stopped", re.M)),
 ]
+
+# scripts/lab's stopped heartbeat, with the lab's MemAvailable at its last
+# beat: below this, a leak of ours may have starved lab-init.
+LAB_HANG = re.compile(r"^lab: the lab host hung: its heartbeat stopped .*MemAvailable (\d+) MiB", re.M)
+LAB_HANG_MIN_MEM_MIB = 256
 
 # Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
 # one of these patterns.
@@ -141,15 +148,22 @@ def classify(text, rc):
     if m:
         return "ours-crash", _line(text, m), False
     if rc == LAB_FAILED:
+        # lab-init's deadline report: the lab was alive, the command hung.
+        # Its dump of the lab kernel's log is there to show where, and is
+        # never evidence (a short stall may pass; only lasting ones end
+        # the lab, through the watchers, before the deadline).
+        if re.search(r"^lab: the command ran past the lab's deadline", text, re.M):
+            return "command-timeout", "the command hung in a live lab host (what ran is in " \
+                                      "its output): possibly ours", False
+        m = LAB_HANG.search(text)
+        if m and int(m.group(1)) < LAB_HANG_MIN_MEM_MIB:
+            return "lab-hang-low-memory", _line(text, m) + " (memory ran out: possibly ours)", False
         for cls, pat in LAB:
             m = pat.search(text)
             if m:
                 return cls, _line(text, m), True
         if re.search(r"^lab: (no lab kernel|module \S+ missing)", text, re.M):
             return "lab-setup", "the lab host cannot be prepared", False
-        if re.search(r"^lab: the command ran past the lab's deadline", text, re.M):
-            return "command-timeout", "the command hung in a live lab host (what ran is in " \
-                                      "its output): possibly ours", False
         return "lab-unknown", "the lab ended without a status and without evidence " \
                               "(a timeout: the hang may be ours)", False
     m = GUEST_MARK.search(text)

@@ -67,7 +67,7 @@ is "$?" 1 "the TAP hcall-run made is gone after it exits"
 # them whole).
 ip -n "$NS" addr add fd77::1/64 dev eth0 nodad
 ok $? "the namespace has fd77::1"
-MB6=$((MB / 2))
+MB6=$((MB > 1 ? MB / 2 : 1))
 rm -f "$S/peer6.json" "$S/peer6.json.ready"
 ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netpeer.py" fd77::1 5011 5012 \
 	$((MB6 << 20)) "$S/peer6.json" 2> "$S/peer6.err" &
