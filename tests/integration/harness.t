@@ -184,6 +184,9 @@ fakeq qlow 'echo "300.1 102400" > "$run.beat"; exec sleep 600'
 PATH=$S/qlow:$PATH HCALL_LAB_BEAT_STALE=3 HCALL_LAB_TIMEOUT=300 "$TOP/scripts/lab" true > "$S/lab.out" 2>&1
 python3 "$TOP/scripts/labclass.py" 125 "$S/lab.out" > "$S/cls"
 is "$? $(cut -d: -f1 "$S/cls")" "1 lab-hang-low-memory" "but not when the lab's memory ran out (100 MiB left): a leak of ours can do that"
+fakeq qtalk 'echo "5.0 2000000" > "$run.beat"; for i in 1 2 3 4 5 6; do echo "line $i"; sleep 1; done; echo 0 > "$run.rc"'
+PATH=$S/qtalk:$PATH HCALL_LAB_BEAT_STALE=3 HCALL_LAB_TIMEOUT=300 "$TOP/scripts/lab" true > "$S/lab.out" 2>&1
+is "$?" 0 "nor does a stopped heartbeat end a lab whose console still speaks"
 fakeq qbeat 'for i in 1 2 3 4 5 6; do echo "$i.0 2000000" > "$run.beat"; sleep 1; done; echo 0 > "$run.rc"'
 PATH=$S/qbeat:$PATH HCALL_LAB_BEAT_STALE=3 HCALL_LAB_TIMEOUT=300 "$TOP/scripts/lab" true > "$S/lab.out" 2>&1
 is "$?" 0 "a heartbeat that goes on keeps a lab that runs longer than the stale limit"
