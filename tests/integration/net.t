@@ -32,16 +32,7 @@ is "$?" 1 "and the TAP made for the refused bridge is gone"
 # where the peer runs.
 netns_up "$NS" "$BR" 10.77.0.1
 ok $? "namespace $NS behind bridge $BR"
-# start_peer NAME ADDR IN OUT BYTES: tests/lib/netpeer.py in the namespace
-# (summary in $S/NAME.json), its pid in $peer once it listens.
-start_peer() {
-	rm -f "$S/$1.json" "$S/$1.json.ready"
-	ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netpeer.py" "$2" "$3" "$4" "$5" \
-		"$S/$1.json" 2> "$S/$1.err" &
-	peer=$!
-	for _ in $(seq 50); do [ -e "$S/$1.json.ready" ] && break; sleep 0.1; done
-}
-start_peer peer 10.77.0.1 5001 5002 $((MB << 20))
+netpeer peer 10.77.0.1 5001 5002 $((MB << 20))
 net net-tcp --cpus 2 --net "tap=$TAP,bridge=$BR" --stats-json "$S/tcp.json" \
 	--cmdline "console=hvc0 quiet hcall.test=net-tcp hcall.ip=10.77.0.2/24 hcall.peer=10.77.0.1 hcall.mb=$MB"
 rc=$?
@@ -73,7 +64,7 @@ is "$?" 1 "the TAP hcall-run made is gone after it exits"
 ip -n "$NS" addr add fd77::1/64 dev eth0 nodad
 ok $? "the namespace has fd77::1"
 MB6=$((MB > 1 ? MB / 2 : 1))
-start_peer peer6 fd77::1 5011 5012 $((MB6 << 20))
+netpeer peer6 fd77::1 5011 5012 $((MB6 << 20))
 net net-v6 --net "tap=$TAP,bridge=$BR" \
 	--cmdline "console=hvc0 quiet hcall.test=net-v6 hcall.ip=10.77.0.2/24 hcall.ip6=fd77::2/64 hcall.peer6=fd77::1 hcall.mb=$MB6"
 rc=$?

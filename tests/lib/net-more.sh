@@ -27,13 +27,7 @@ args() { echo "console=hvc0 quiet hcall.test=$*"; }
 
 # peer NAME IN OUT BYTES: tests/lib/netpeer.py in the namespace, reading
 # port IN to its end and sending BYTES on OUT; its summary in $S/NAME.json.
-peer() {
-	rm -f "$S/$1.json" "$S/$1.json.ready" "$S/$1.late"
-	ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netpeer.py" "$PEER" "$2" "$3" "$4" \
-		"$S/$1.json" 2> "$S/$1.err" &
-	bg+=($!)
-	for _ in $(seq 50); do [ -e "$S/$1.json.ready" ] && break; sleep 0.1; done
-}
+peer() { netpeer "$1" "$PEER" "$2" "$3" "$4"; bg+=("$peer"); }
 # peer_json NAME KEY: KEY of the summary, once written (a guest that failed
 # leaves a peer waiting: 30 s at most, once, then whatever it has).
 peer_json() {

@@ -22,6 +22,16 @@ netns_down() {
 	return 0
 }
 
+# netpeer NAME ADDR IN OUT BYTES: tests/lib/netpeer.py in namespace $NS on
+# ADDR (its summary in $S/NAME.json); its pid in $peer once it listens.
+netpeer() {
+	rm -f "$S/$1.json" "$S/$1.json.ready" "$S/$1.late"
+	ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netpeer.py" "$2" "$3" "$4" "$5" \
+		"$S/$1.json" 2> "$S/$1.err" &
+	peer=$!
+	for _ in $(seq 50); do [ -e "$S/$1.json.ready" ] && break; sleep 0.1; done
+}
+
 # A PV guest with the network tests' memory; KEY of a JSON summary file.
 net() { local t=$1; shift; guest "$t" --mem 512M "$@"; }
 json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$@"; }
