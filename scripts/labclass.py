@@ -27,6 +27,14 @@ evidence:
                       itself faulting on that stack. Seen only under the
                       lab's TCG-emulated AMD-V, in hcall and QEMU guests
                       alike; the test prints this evidence itself
+  guest-shutdown      a guest in the lab triple-faulted while its CPU was
+                      delivering a page fault whose error code no correct
+                      CPU reports: a reserved bit found (RSVD) in an entry
+                      that was not present (P clear; the architecture
+                      checks reserved bits only in present entries, and
+                      hcall-run injects no exceptions). KVM clears the
+                      guest's state at a triple fault; scripts/lab-shutprobe
+                      records it first. The test prints this evidence itself
 
 The first five need scripts/lab's status 125 (the lab reported no status of
 the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
@@ -43,6 +51,11 @@ help).
   labclass.py --cpu-state CONSOLE SYSTEM.MAP
                                exit 0 and print the evidence if the guest
                                console shows the impossible-event oops
+  labclass.py --shutdown TRACE PID
+                               exit 0 and print the evidence if the lab's
+                               trace (scripts/lab-shutprobe) shows the
+                               impossible fault in a triple fault of the
+                               VMM with process id PID
   labclass.py --summary LOG    one line: the lab retries in a test log, by class
 """
 import json
@@ -52,7 +65,7 @@ import sys
 LAB_FAILED = 125	# scripts/lab: the lab itself failed
 
 RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot", "lab-hang",
-             "guest-livelock", "guest-cpu-state")
+             "guest-livelock", "guest-cpu-state", "guest-shutdown")
 
 # Our own crashes: these always win, so a lab failure can never hide one.
 OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
@@ -82,7 +95,8 @@ LAB_HANG_MIN_MEM_MIB = 256
 
 # Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
 # one of these patterns.
-GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state) (.*)$", re.M)
+GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state|guest-shutdown) (.*)$",
+                        re.M)
 
 # The livelock: at least this many emulated instructions, and nearly every
 # exit one of them, nearly each of which injected a page fault.
@@ -132,6 +146,39 @@ def cpu_state(text, entry):
         if rsp < USER_TOP and not flags & IF and rsp - 64 <= cr2 < rsp:
             return ("event at entry_SYSCALL_64 (%x) with IF clear (eflags %x) and the user "
                     "stack (rsp %x, fault at %x)" % (entry, flags, rsp, cr2))
+    return None
+
+
+# scripts/lab-shutprobe's record in the lab's trace: the VMM's pid
+# (vmpid=), then VMCB fields, each NAME=VALUE.
+SHUTDOWN = re.compile(r"\bshutdown: \([^)]*\)((?: \w+=\S+)+)\s*$", re.M)
+EII_VALID, EII_ERR_VALID = 1 << 31, 1 << 11
+EII_TYPE_EXCEPTION = 3
+PF_VECTOR = 14
+PF_P, PF_RSVD = 1 << 0, 1 << 3
+
+
+def shutdown(trace, pid):
+    """Evidence string if @trace holds a shutdown record of process @pid
+    whose event in delivery (EXITINTINFO: the first of the chain that
+    ended in the triple fault) is a #PF with RSVD set and P clear, else
+    None."""
+    for m in SHUTDOWN.finditer(trace):
+        f = {}
+        for kv in m.group(1).split():
+            k, _, v = kv.partition("=")
+            try:
+                f[k] = int(v, 0)
+            except ValueError:
+                pass
+        if f.get("vmpid") != pid:
+            continue
+        eii, err = f.get("exit_int_info", 0), f.get("exit_int_info_err", 0)
+        if (eii & EII_VALID and eii & EII_ERR_VALID and (eii >> 8) & 7 == EII_TYPE_EXCEPTION and
+                eii & 0xff == PF_VECTOR and err & PF_RSVD and not err & PF_P):
+            return ("triple fault while delivering a #PF with error code %#x (reserved bit in "
+                    "a not-present entry) at rip %#x, cr2 %#x" %
+                    (err, f.get("rip", 0), f.get("cr2", 0)))
     return None
 
 
@@ -220,9 +267,18 @@ def main(argv):
         if ev:
             print(ev)
         return 0 if ev else 1
+    if len(argv) == 4 and argv[1] == "--shutdown":
+        try:
+            with open(argv[2], errors="replace") as f:
+                ev = shutdown(f.read(), int(argv[3]))
+        except (OSError, ValueError):
+            ev = None	# no trace, no evidence
+        if ev:
+            print(ev)
+        return 0 if ev else 1
     if len(argv) != 3:
         print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
-              "SYSTEM.MAP | --summary LOG",
+              "SYSTEM.MAP | --shutdown TRACE PID | --summary LOG",
               file=sys.stderr)
         return 2
     with open(argv[2], errors="replace") as f:

@@ -143,6 +143,36 @@ printf '%s\n' "# lab-evidence guest-cpu-state net-mq: event at entry_SYSCALL_64"
 is "$(python3 "$TOP/scripts/labclass.py" 1 "$S/log")" "guest-cpu-state: net-mq: event at entry_SYSCALL_64" \
 	"and a test's evidence line makes the failure the lab's"
 
+# A guest's triple fault as scripts/lab-shutprobe records it (a net-mq storm
+# round in the lab): the #PF being delivered has RSVD without P, which no
+# correct CPU reports. Near misses: RSVD with P (corrupt page tables do
+# that: maybe ours), another vector, no valid event, another process.
+shut() {	# shut TGID EXIT_INT_INFO ERR
+	echo "# tracer: nop"
+	echo "       hcall-run-688     [000] .....    89.651048: shutdown:" \
+		"(shutdown_interception+0x0/0x80 [kvm_amd]) vmpid=$1 rip=0xffffffff8139c35b cr2=0xfffffe0000000080" \
+		"cr3=0x434000 cpl=0 exit_code=0x7f exit_int_info=$2 exit_int_info_err=$3 event_inj=0x0"
+}
+v=0
+for c in "685 0x80000b0e 0x18 0" "685 0x80000b0e 0x19 1" "685 0x80000b0d 0x18 1" \
+	 "685 0x00000b0e 0x18 1" "685 0x80000e0e 0x18 1" "686 0x80000b0e 0x18 1"; do
+	set -- $c
+	shut "$1" "$2" "$3" > "$S/trace"
+	python3 "$TOP/scripts/labclass.py" --shutdown "$S/trace" 685 > /dev/null
+	[ $? -eq "$4" ] || { v=1; diag "shutdown record $c: wrong answer"; }
+done
+is "$v" 0 "a triple fault delivering a #PF with RSVD and no P is the lab's evidence, near misses are not"
+python3 "$TOP/scripts/labclass.py" --shutdown "$S/no-such-trace" 685 > /dev/null
+is "$?" 1 "no trace (no probe in this lab) is no evidence"
+printf '%s\n' "# lab-evidence guest-shutdown blk-noflush: triple fault while delivering a #PF" \
+	"not ok 1 - x" > "$S/log"
+is "$(python3 "$TOP/scripts/labclass.py" 1 "$S/log")" \
+	"guest-shutdown: blk-noflush: triple fault while delivering a #PF" "and its evidence line makes the failure the lab's"
+printf '%s\n' "# lab-evidence guest-shutdown blk-noflush: triple fault" \
+	"==123==ERROR: AddressSanitizer: heap-buffer-overflow" "not ok 1 - x" > "$S/log"
+is "$(python3 "$TOP/scripts/labclass.py" 1 "$S/log" | cut -d: -f1)" ours-crash \
+	"but never next to a crash of ours"
+
 # scripts/lab itself, with a fake QEMU whose lab kernel soft-locks every
 # CPU: the host side reads the lockup off the console and ends the lab
 # (status 125, the lab's) in seconds, not at the lab's timeout. Each fake

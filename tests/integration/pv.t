@@ -80,6 +80,19 @@ pv triple
 is "$?" 3 "a PV guest's triple fault is a crash: exit 3"
 grep -q 'hcall-run: guest crashed: triple fault on vCPU 0' "$OUT" && ! grep -q 'HCALL-TRIPLE survived' "$OUT"
 ok $? "and one clear line on stderr"
+# In the lab, scripts/lab-shutprobe keeps the state KVM clears at a triple
+# fault: here the guest's own, the empty IDT it loaded, which the lab's
+# classifier must not take for the lab's failure.
+if [ "${HCALL_SUBSTRATE:-}" = lab ]; then
+	rec=$(grep -E "shutdown: .* vmpid=$(cat "$OUT.pid") " /sys/kernel/tracing/trace 2>&1)
+	case "$rec" in
+	*" idt_limit=0 "*" exit_code=0x7f "*) ok 0 "the lab's shutdown probe recorded the guest's empty IDT" ;;
+	*) ok 1 "the lab's shutdown probe recorded the guest's empty IDT" ;;
+	esac
+	diag "record: ${rec#*shutdown: }"
+	python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")"
+	is "$?" 1 "and a triple fault of the guest's own making is no evidence of the lab's"
+fi
 
 # The shim under ASan + UBSan: any bad access it made would fail the run.
 RUN=$B/bin/hcall-run-san pv fuzz --stats-json "$S/fuzz.json"
