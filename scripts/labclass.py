@@ -159,10 +159,12 @@ PF_P, PF_RSVD = 1 << 0, 1 << 3
 
 
 def shutdown(trace, pid):
-    """Evidence string if @trace holds a shutdown record of process @pid
-    whose event in delivery (EXITINTINFO: the first of the chain that
-    ended in the triple fault) is a #PF with RSVD set and P clear, else
-    None."""
+    """Evidence string if the last shutdown record of process @pid in
+    @trace (an earlier one may be of another process that had the same
+    pid) shows, as the event in delivery (EXITINTINFO: the first of the
+    chain that ended in the triple fault), a #PF with RSVD set and P
+    clear; else None."""
+    last = None
     for m in SHUTDOWN.finditer(trace):
         f = {}
         for kv in m.group(1).split():
@@ -171,14 +173,16 @@ def shutdown(trace, pid):
                 f[k] = int(v, 0)
             except ValueError:
                 pass
-        if f.get("vmpid") != pid:
-            continue
-        eii, err = f.get("exit_int_info", 0), f.get("exit_int_info_err", 0)
-        if (eii & EII_VALID and eii & EII_ERR_VALID and (eii >> 8) & 7 == EII_TYPE_EXCEPTION and
-                eii & 0xff == PF_VECTOR and err & PF_RSVD and not err & PF_P):
-            return ("triple fault while delivering a #PF with error code %#x (reserved bit in "
-                    "a not-present entry) at rip %#x, cr2 %#x" %
-                    (err, f.get("rip", 0), f.get("cr2", 0)))
+        if f.get("vmpid") == pid:
+            last = f
+    if last is None:
+        return None
+    eii, err = last.get("exit_int_info", 0), last.get("exit_int_info_err", 0)
+    if (eii & EII_VALID and eii & EII_ERR_VALID and (eii >> 8) & 7 == EII_TYPE_EXCEPTION and
+            eii & 0xff == PF_VECTOR and err & PF_RSVD and not err & PF_P):
+        return ("triple fault while delivering a #PF with error code %#x (reserved bit in "
+                "a not-present entry) at rip %#x, cr2 %#x" %
+                (err, last.get("rip", 0), last.get("cr2", 0)))
     return None
 
 

@@ -162,6 +162,9 @@ for c in "685 0x80000b0e 0x18 0" "685 0x80000b0e 0x19 1" "685 0x80000b0d 0x18 1"
 	[ $? -eq "$4" ] || { v=1; diag "shutdown record $c: wrong answer"; }
 done
 is "$v" 0 "a triple fault delivering a #PF with RSVD and no P is the lab's evidence, near misses are not"
+{ shut 685 0x80000b0e 0x18; shut 685 0x80000b0d 0x0 | tail -n1; } > "$S/trace"
+python3 "$TOP/scripts/labclass.py" --shutdown "$S/trace" 685 > /dev/null
+is "$?" 1 "only a pid's last record counts (an earlier one may be another process's)"
 python3 "$TOP/scripts/labclass.py" --shutdown "$S/no-such-trace" 685 > /dev/null
 is "$?" 1 "no trace (no probe in this lab) is no evidence"
 printf '%s\n' "# lab-evidence guest-shutdown blk-noflush: triple fault while delivering a #PF" \
