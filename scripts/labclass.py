@@ -27,14 +27,6 @@ evidence:
                       itself faulting on that stack. Seen only under the
                       lab's TCG-emulated AMD-V, in hcall and QEMU guests
                       alike; the test prints this evidence itself
-  guest-shutdown      a guest in the lab triple-faulted while its CPU was
-                      delivering a page fault whose error code no correct
-                      CPU reports: a reserved bit found (RSVD) in an entry
-                      that was not present (P clear; the architecture
-                      checks reserved bits only in present entries, and
-                      hcall-run injects no exceptions). KVM clears the
-                      guest's state at a triple fault; scripts/lab-shutprobe
-                      records it first. The test prints this evidence itself
 
 The first five need scripts/lab's status 125 (the lab reported no status of
 the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
@@ -52,10 +44,14 @@ help).
                                exit 0 and print the evidence if the guest
                                console shows the impossible-event oops
   labclass.py --shutdown TRACE PID
-                               exit 0 and print the evidence if the lab's
-                               trace (scripts/lab-shutprobe) shows the
-                               impossible fault in a triple fault of the
-                               VMM with process id PID
+                               exit 0 and print the state a guest of the
+                               VMM with process id PID triple-faulted in,
+                               as scripts/lab-shutprobe recorded it in the
+                               lab's trace after the guest's start marker
+                               (tests/lib/tap.sh guest()); a diagnostic,
+                               never evidence: in the lab a page fault
+                               on corrupt page tables (possibly ours) and
+                               one the emulated CPU made up look alike
   labclass.py --summary LOG    one line: the lab retries in a test log, by class
 """
 import json
@@ -65,7 +61,7 @@ import sys
 LAB_FAILED = 125	# scripts/lab: the lab itself failed
 
 RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot", "lab-hang",
-             "guest-livelock", "guest-cpu-state", "guest-shutdown")
+             "guest-livelock", "guest-cpu-state")
 
 # Our own crashes: these always win, so a lab failure can never hide one.
 OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
@@ -95,8 +91,7 @@ LAB_HANG_MIN_MEM_MIB = 256
 
 # Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
 # one of these patterns.
-GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state|guest-shutdown) (.*)$",
-                        re.M)
+GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state) (.*)$", re.M)
 
 # The livelock: at least this many emulated instructions, and nearly every
 # exit one of them, nearly each of which injected a page fault.
@@ -149,41 +144,30 @@ def cpu_state(text, entry):
     return None
 
 
-# scripts/lab-shutprobe's record in the lab's trace: the VMM's pid
-# (vmpid=), then VMCB fields, each NAME=VALUE.
-SHUTDOWN = re.compile(r"\bshutdown: \([^)]*\)((?: \w+=\S+)+)\s*$", re.M)
-EII_VALID, EII_ERR_VALID = 1 << 31, 1 << 11
-EII_TYPE_EXCEPTION = 3
-PF_VECTOR = 14
-PF_P, PF_RSVD = 1 << 0, 1 << 3
+# scripts/lab-shutprobe's record in the lab's trace (the kprobe's own
+# line, not a trace_marker write that looks like one): VMM pid (vmpid=),
+# then VMCB fields, each NAME=VALUE; and tap.sh's start marker of a guest.
+SHUTDOWN = re.compile(r"^\s*\S+-\d+\s+\[\d+\] \S+\s+[\d.]+: shutdown: "
+                      r"\(shutdown_interception\+0x0/[^)]*\)((?: \w+=\S+)+)\s*$", re.M)
+START = re.compile(r"^\s*\S+-\d+\s+\[\d+\] \S+\s+[\d.]+: tracing_mark_write: "
+                   r"hcall-guest-start pid=(\d+)\s*$", re.M)
 
 
 def shutdown(trace, pid):
-    """Evidence string if the last shutdown record of process @pid in
-    @trace (an earlier one may be of another process that had the same
-    pid) shows, as the event in delivery (EXITINTINFO: the first of the
-    chain that ended in the triple fault), a #PF with RSVD set and P
-    clear; else None."""
-    last = None
-    for m in SHUTDOWN.finditer(trace):
-        f = {}
-        for kv in m.group(1).split():
-            k, _, v = kv.partition("=")
-            try:
-                f[k] = int(v, 0)
-            except ValueError:
-                pass
-        if f.get("vmpid") == pid:
-            last = f
-    if last is None:
+    """The fields (NAME=VALUE ...) of the last shutdown record of process
+    @pid after its last start marker in @trace, or None: a record from
+    before it is another process's that had the same pid."""
+    start = None
+    for m in START.finditer(trace):
+        if int(m.group(1)) == pid:
+            start = m.end()
+    if start is None:
         return None
-    eii, err = last.get("exit_int_info", 0), last.get("exit_int_info_err", 0)
-    if (eii & EII_VALID and eii & EII_ERR_VALID and (eii >> 8) & 7 == EII_TYPE_EXCEPTION and
-            eii & 0xff == PF_VECTOR and err & PF_RSVD and not err & PF_P):
-        return ("triple fault while delivering a #PF with error code %#x (reserved bit in "
-                "a not-present entry) at rip %#x, cr2 %#x" %
-                (err, last.get("rip", 0), last.get("cr2", 0)))
-    return None
+    last = None
+    for m in SHUTDOWN.finditer(trace, start):
+        if re.search(r"\bvmpid=%d\b" % pid, m.group(1)):
+            last = m.group(1).strip()
+    return last
 
 
 def _line(text, m):
@@ -213,7 +197,7 @@ def classify(text, rc):
             m = pat.search(text)
             if m:
                 return cls, _line(text, m), True
-        if re.search(r"^lab: (no lab kernel|module \S+ missing)", text, re.M):
+        if re.search(r"^lab: (no lab kernel|module \S+ missing|no QEMU )", text, re.M):
             return "lab-setup", "the lab host cannot be prepared", False
         return "lab-unknown", "the lab ended without a status and without evidence " \
                               "(a timeout: the hang may be ours)", False
@@ -274,12 +258,12 @@ def main(argv):
     if len(argv) == 4 and argv[1] == "--shutdown":
         try:
             with open(argv[2], errors="replace") as f:
-                ev = shutdown(f.read(), int(argv[3]))
+                rec = shutdown(f.read(), int(argv[3]))
         except (OSError, ValueError):
-            ev = None	# no trace, no evidence
-        if ev:
-            print(ev)
-        return 0 if ev else 1
+            rec = None	# no trace: no probe in this lab
+        if rec:
+            print(rec)
+        return 0 if rec else 1
     if len(argv) != 3:
         print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
               "SYSTEM.MAP | --shutdown TRACE PID | --summary LOG",

@@ -81,17 +81,16 @@ is "$?" 3 "a PV guest's triple fault is a crash: exit 3"
 grep -q 'hcall-run: guest crashed: triple fault on vCPU 0' "$OUT" && ! grep -q 'HCALL-TRIPLE survived' "$OUT"
 ok $? "and one clear line on stderr"
 # In the lab, scripts/lab-shutprobe keeps the state KVM clears at a triple
-# fault: here the guest's own, the empty IDT it loaded, which the lab's
-# classifier must not take for the lab's failure.
-if [ "${HCALL_SUBSTRATE:-}" = lab ]; then
-	rec=$(grep -E "shutdown: .* vmpid=$(cat "$OUT.pid") " /sys/kernel/tracing/trace 2>&1)
-	case "$rec" in
+# fault (when the lab kernel let it arm): here the empty IDT the guest loaded.
+if [ "${HCALL_SUBSTRATE:-}" = lab ] && grep -q hcall/shutdown /sys/kernel/tracing/kprobe_events 2>/dev/null; then
+	rec=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")")
+	case " $rec " in
 	*" idt_limit=0 "*" exit_code=0x7f "*) ok 0 "the lab's shutdown probe recorded the guest's empty IDT" ;;
 	*) ok 1 "the lab's shutdown probe recorded the guest's empty IDT" ;;
 	esac
-	diag "record: ${rec#*shutdown: }"
-	python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")"
-	is "$?" 1 "and a triple fault of the guest's own making is no evidence of the lab's"
+	diag "record: $rec"
+elif [ "${HCALL_SUBSTRATE:-}" = lab ]; then
+	skip "the lab's shutdown probe is not armed"
 fi
 
 # The shim under ASan + UBSan: any bad access it made would fail the run.
