@@ -27,6 +27,16 @@ evidence:
                       itself faulting on that stack. Seen only under the
                       lab's TCG-emulated AMD-V, in hcall and QEMU guests
                       alike; the test prints this evidence itself
+  guest-shutdown      a guest in the lab triple-faulted with its CPU failing
+                      to read its own IDT (cr2 within it) although the
+                      guest's page tables, walked in its memory after the
+                      crash, map the IDT present and valid: no correct CPU
+                      faults there, and Linux never changes that mapping
+                      after boot, while page tables corrupted by a bug of
+                      ours fail the walk. The state is what
+                      scripts/lab-shutprobe recorded before KVM cleared it,
+                      the memory hcall-run's --crash-dump; the test prints
+                      this evidence itself
 
 The first five need scripts/lab's status 125 (the lab reported no status of
 the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
@@ -43,25 +53,30 @@ help).
   labclass.py --cpu-state CONSOLE SYSTEM.MAP
                                exit 0 and print the evidence if the guest
                                console shows the impossible-event oops
-  labclass.py --shutdown TRACE PID
-                               exit 0 and print the state a guest of the
-                               VMM with process id PID triple-faulted in,
-                               as scripts/lab-shutprobe recorded it in the
-                               lab's trace after the guest's start marker
-                               (tests/lib/tap.sh guest()); a diagnostic,
-                               never evidence: in the lab a page fault
-                               on corrupt page tables (possibly ours) and
-                               one the emulated CPU made up look alike
+  labclass.py --shutdown TRACE PID [DUMP]
+                               the state a guest of the VMM with process id
+                               PID triple-faulted in, as scripts/lab-shutprobe
+                               recorded it in the lab's trace after the
+                               guest's start marker (tests/lib/tap.sh
+                               guest()): printed, exit 0 if there is one;
+                               with DUMP (its --crash-dump), exit 0 and
+                               print the evidence only if it is the lab's
+  labclass.py --walk DUMP CR3 CR4 VA
+                               the guest-physical address of VA through the
+                               page tables at CR3 in a crash dump, as the
+                               evidence above walks them (exit 1: no
+                               translation)
   labclass.py --summary LOG    one line: the lab retries in a test log, by class
 """
 import json
+import os
 import re
 import sys
 
 LAB_FAILED = 125	# scripts/lab: the lab itself failed
 
 RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot", "lab-hang",
-             "guest-livelock", "guest-cpu-state")
+             "guest-livelock", "guest-cpu-state", "guest-shutdown")
 
 # Our own crashes: these always win, so a lab failure can never hide one.
 OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
@@ -91,7 +106,8 @@ LAB_HANG_MIN_MEM_MIB = 256
 
 # Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
 # one of these patterns.
-GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state) (.*)$", re.M)
+GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state|guest-shutdown) (.*)$",
+                        re.M)
 
 # The livelock: at least this many emulated instructions, and nearly every
 # exit one of them, nearly each of which injected a page fault.
@@ -168,6 +184,99 @@ def shutdown(trace, pid):
         if re.search(r"\bvmpid=%d\b" % pid, m.group(1)):
             last = m.group(1).strip()
     return last
+
+
+def _fields(rec):
+    f = {}
+    for kv in rec.split():
+        k, _, v = kv.partition("=")
+        try:
+            f[k] = int(v, 0)
+        except ValueError:
+            pass
+    return f
+
+
+# Page-table entry bits (x86-64, 4-level paging).
+PTE_P, PTE_U, PTE_PS = 1 << 0, 1 << 2, 1 << 7
+PTE_HIGH_RSVD = 0x000ff00000000000	# bits 51:44: no RAM of a lab guest is that high
+ADDR = 0x000ffffffffff000
+CR4_LA57, CR4_SMAP, CR4_PCIDE = 1 << 12, 1 << 21, 1 << 17
+
+
+def walk(read, cr3, cr4, va):
+    """Translate @va as a correct CPU would for a supervisor read, through
+    the page tables at @cr3 (4 or, with CR4.LA57, 5 levels) in guest
+    memory (read(gpa) -> 8 bytes or None). The guest-physical address, or
+    None if the walk finds a not-present entry, a reserved bit, a table
+    outside memory or a user page under SMAP: where a correct CPU may
+    fault."""
+    table, user = cr3 & ADDR & ~(0xfff if cr4 & CR4_PCIDE else 0), True
+    levels = ((5, 48),) if cr4 & CR4_LA57 else ()
+    for level, shift in levels + ((4, 39), (3, 30), (2, 21), (1, 12)):
+        raw = read(table + ((va >> shift) & 0x1ff) * 8)
+        if raw is None:
+            return None
+        e = int.from_bytes(raw, "little")
+        if not e & PTE_P or e & PTE_HIGH_RSVD:
+            return None
+        user = user and bool(e & PTE_U)
+        if level >= 4 and e & PTE_PS:
+            return None	# reserved in a PML5E or PML4E
+        if level in (3, 2) and e & PTE_PS:
+            size = 1 << shift
+            if e & ADDR & (size - 1) & ~0x1fff:	# bits below the page but PAT
+                return None
+            base = e & ADDR & ~(size - 1)
+            break
+        table = e & ADDR
+    else:
+        size, base = 4096, table
+    if user and cr4 & CR4_SMAP:
+        return None
+    return base + (va & (size - 1))
+
+
+def dump_walk(dump_path, cr3, cr4, va):
+    """walk() over a crash dump (byte A of the file is guest-physical A):
+    (guest-physical address or None, the dump's size)."""
+    try:
+        fd = os.open(dump_path, os.O_RDONLY)
+    except OSError:
+        return None, 0
+    try:
+        size = os.fstat(fd).st_size
+
+        def read(gpa):
+            if gpa + 8 > size:
+                return None
+            b = os.pread(fd, 8, gpa)
+            return b if len(b) == 8 else None
+        return walk(read, cr3, cr4, va), size
+    finally:
+        os.close(fd)
+
+
+def shutdown_evidence(rec, dump_path):
+    """Evidence string if the triple fault in @rec (scripts/lab-shutprobe's
+    fields) ended with the CPU faulting on a read of its own IDT (cr2 within
+    it) that the guest's page tables, walked in the crash dump
+    (hcall-run --crash-dump), map present and valid: a fault no correct CPU
+    takes, whatever the guest did, since Linux never changes that mapping
+    after boot. Else None (corrupt page tables may be ours)."""
+    f = _fields(rec)
+    need = ("cr2", "cr3", "cr4", "idt_base", "idt_limit", "exit_code")
+    if any(k not in f for k in need) or f["exit_code"] != 0x7f:
+        return None
+    cr2, base, limit = f["cr2"], f["idt_base"], f["idt_limit"]
+    if not (base >> 63 and base <= cr2 <= base + limit):
+        return None
+    pa, size = dump_walk(dump_path, f["cr3"], f["cr4"], cr2)
+    if pa is None or pa + 8 > size:
+        return None
+    return ("triple fault: the CPU faulted reading IDT gate %d (cr2 %#x) though the guest's "
+            "page tables (cr3 %#x) map it present and valid (at %#x) in its memory after the "
+            "crash" % ((cr2 - base) // 16, cr2, f["cr3"], pa))
 
 
 def _line(text, m):
@@ -255,18 +364,31 @@ def main(argv):
         if ev:
             print(ev)
         return 0 if ev else 1
-    if len(argv) == 4 and argv[1] == "--shutdown":
+    if len(argv) in (4, 5) and argv[1] == "--shutdown":
         try:
             with open(argv[2], errors="replace") as f:
                 rec = shutdown(f.read(), int(argv[3]))
         except (OSError, ValueError):
             rec = None	# no trace: no probe in this lab
-        if rec:
-            print(rec)
-        return 0 if rec else 1
+        if len(argv) == 4:
+            if rec:
+                print(rec)
+            return 0 if rec else 1
+        ev = shutdown_evidence(rec, argv[4]) if rec else None
+        if ev:
+            print(ev)
+        return 0 if ev else 1
+    if len(argv) == 6 and argv[1] == "--walk":
+        try:
+            pa, _ = dump_walk(argv[2], *(int(a, 0) for a in argv[3:6]))
+        except ValueError:
+            pa = None
+        if pa is not None:
+            print("%#x" % pa)
+        return 0 if pa is not None else 1
     if len(argv) != 3:
         print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
-              "SYSTEM.MAP | --shutdown TRACE PID | --summary LOG",
+              "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --walk DUMP CR3 CR4 VA | --summary LOG",
               file=sys.stderr)
         return 2
     with open(argv[2], errors="replace") as f:

@@ -19,6 +19,7 @@
 #include "hcall/common/toolpath.h"
 #include "hcall/pv/console.h"
 #include "hcall/vmm/control.h"
+#include "hcall/vmm/crashdump.h"
 #include "hcall/vmm/report.h"
 #include "hcall/vmm/vm.h"
 
@@ -53,6 +54,8 @@ static const char usage_head[] =
 "  --stats           print VM exit counts by reason at exit (stderr)\n"
 "  --stats-json FILE write the same counts as JSON\n"
 "  --timeout SEC     stop the guest after SEC seconds\n"
+"  --crash-dump FILE if the guest panics or triple-faults, write its memory to FILE:\n"
+"                    byte A of the file is guest-physical address A (sparse)\n"
 "  --hvm             plain HVM guest: full virtualization, no hcall platform and no\n"
 "                    KVM paravirt leaves (xAPIC, no kvmclock, no PV EOI/IPI/...)\n"
 "  --kvm-pv          with --hvm: show KVM's paravirt leaves, as a KVM user gets them\n"
@@ -76,7 +79,7 @@ struct dev_opt {
 };
 
 struct opts {
-	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket, *control;
+	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket, *control, *crash_dump;
 	struct dev_opt devs[HC_BACKEND_MAX_DEVS];
 	int ndevs;
 	int cpus, stats, hvm, kvm_pv, prealloc;
@@ -156,6 +159,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "pv-off", required_argument, 0, 'O' },
 		{ "control", required_argument, 0, 'C' },
 		{ "dd-socket", required_argument, 0, 'D' },
+		{ "crash-dump", required_argument, 0, 'X' },
 		{ "help", no_argument, 0, 'h' },
 	};
 	/* The fixed options, then one per device type. */
@@ -192,6 +196,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'j': o->stats_json = optarg; break;
 		case 'D': o->dd_socket = optarg; break;
 		case 'C': o->control = optarg; break;
+		case 'X': o->crash_dump = optarg; break;
 		case 't':
 			o->timeout = strtod(optarg, &end);
 			if (*end || !(o->timeout > 0))
@@ -575,6 +580,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%shcall-run: %s\n", vm.console_midline ? "\n" : "", vm.stop_msg);
 	if (o.stats || o.stats_json)
 		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);
+	/* Every vCPU has stopped: the memory is as the crash left it. */
+	if (status == EXIT_PANIC && o.crash_dump) {
+		if (hc_crash_dump(vm.ram, vm.mem, o.crash_dump, err, sizeof(err)))
+			fprintf(stderr, "hcall-run: --crash-dump %s\n", err);
+		else
+			fprintf(stderr, "hcall-run: guest memory written to %s\n", o.crash_dump);
+	}
 	hc_vm_destroy(&vm);
 	return status;
 }

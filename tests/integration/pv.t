@@ -76,12 +76,23 @@ is "$?" 3 "a PV guest panic gives exit 3"
 grep -q 'panicked (reported by hypercall)' "$OUT"; ok $? "reported by the crash hypercall"
 
 # A PV guest restarts by hypercall, so a triple fault can only be a crash.
-pv triple
+CRASH_DUMP=$S/triple.dump pv triple
 is "$?" 3 "a PV guest's triple fault is a crash: exit 3"
 grep -q 'hcall-run: guest crashed: triple fault on vCPU 0' "$OUT" && ! grep -q 'HCALL-TRIPLE survived' "$OUT"
 ok $? "and one clear line on stderr"
+# --crash-dump: the crashed guest's memory at guest-physical offsets, the
+# zero pages left out.
+dsize=$(stat -c %s "$S/triple.dump" 2>/dev/null) dblocks=$(stat -c %b "$S/triple.dump" 2>/dev/null)
+is "$dsize" $((256 << 20)) "--crash-dump wrote the guest's 256 MiB of memory"
+[ -n "$dblocks" ] && [ $((dblocks * 512)) -lt $((dsize / 2)) ]
+ok $? "as a sparse file ($((${dblocks:-0} / 2048)) MiB allocated)"
+grep -qa "HCALL-TRIPLE survived" "$S/triple.dump"
+ok $? "holding the guest's own bytes (its test script)"
 # In the lab, scripts/lab-shutprobe keeps the state KVM clears at a triple
-# fault (when the lab kernel let it arm): here the empty IDT the guest loaded.
+# fault (when the lab kernel let it arm): here the empty IDT the guest
+# loaded. Its cr3, walked in the dump, maps the kernel's SYSCALL entry
+# (LSTAR) where the kernel is loaded: the walk labclass.py's evidence rests
+# on, over a real guest's page tables.
 if [ "${HCALL_SUBSTRATE:-}" = lab ] && grep -q hcall/shutdown /sys/kernel/tracing/kprobe_events 2>/dev/null; then
 	rec=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")")
 	case " $rec " in
@@ -89,9 +100,21 @@ if [ "${HCALL_SUBSTRATE:-}" = lab ] && grep -q hcall/shutdown /sys/kernel/tracin
 	*) ok 1 "the lab's shutdown probe recorded the guest's empty IDT" ;;
 	esac
 	diag "record: $rec"
+	recf() { echo " $rec " | sed -n "s/.* $1=\([^ ]*\) .*/\1/p"; }
+	lstar=$(recf lstar)
+	is "$(python3 "$TOP/scripts/labclass.py" --walk "$S/triple.dump" "$(recf cr3)" "$(recf cr4)" "${lstar:-0}")" \
+		"$(printf '%#x' $((${lstar:-0} - 0xffffffff80000000)))" \
+		"its cr3 walked in the dump maps LSTAR ($lstar) to the kernel's load address"
+	python3 "$TOP/scripts/labclass.py" --walk "$S/triple.dump" "$(recf cr3)" "$(recf cr4)" \
+		0xfffffe0000000080 > /dev/null
+	ok $? "and the kernel's own IDT (gate 8 at 0xfffffe0000000080, what the lab's CPU failed to read)"
+	python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")" \
+		"$S/triple.dump" > /dev/null
+	is "$?" 1 "and a triple fault of the guest's own making is no evidence of the lab's"
 elif [ "${HCALL_SUBSTRATE:-}" = lab ]; then
 	skip "the lab's shutdown probe is not armed"
 fi
+rm -f "$S/triple.dump"
 
 # The shim under ASan + UBSan: any bad access it made would fail the run.
 RUN=$B/bin/hcall-run-san pv fuzz --stats-json "$S/fuzz.json"
