@@ -27,16 +27,6 @@ evidence:
                       itself faulting on that stack. Seen only under the
                       lab's TCG-emulated AMD-V, in hcall and QEMU guests
                       alike; the test prints this evidence itself
-  guest-shutdown      a guest in the lab triple-faulted with its CPU failing
-                      to read its own IDT (cr2 within it) although the
-                      guest's page tables, walked in its memory after the
-                      crash, map the IDT present and valid: no correct CPU
-                      faults there, and Linux never changes that mapping
-                      after boot, while page tables corrupted by a bug of
-                      ours fail the walk. The state is what
-                      scripts/lab-shutprobe recorded before KVM cleared it,
-                      the memory hcall-run's --crash-dump; the test prints
-                      this evidence itself
 
 The first five need scripts/lab's status 125 (the lab reported no status of
 the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
@@ -58,14 +48,19 @@ help).
                                PID triple-faulted in, as scripts/lab-shutprobe
                                recorded it in the lab's trace after the
                                guest's start marker (tests/lib/tap.sh
-                               guest()): printed, exit 0 if there is one;
-                               with DUMP (its --crash-dump), exit 0 and
-                               print the evidence only if it is the lab's
-  labclass.py --walk DUMP CR3 CR4 VA
+                               guest()), and with DUMP (its --crash-dump)
+                               what its page tables map cr2 and rip to;
+                               exit 0 if there is a record. A diagnostic,
+                               never evidence: the error code cannot tell
+                               the lab's CPU from corrupt page tables
+                               (QEMU reports RSVD without P for both), and
+                               the dump is taken after the other vCPUs
+                               and the driver domain stopped, not at the
+                               fault
+  labclass.py --walk DUMP CR3 CR4 EFER VA
                                the guest-physical address of VA through the
-                               page tables at CR3 in a crash dump, as the
-                               evidence above walks them (exit 1: no
-                               translation)
+                               page tables at CR3 in a crash dump (exit 1:
+                               no translation)
   labclass.py --summary LOG    one line: the lab retries in a test log, by class
 """
 import json
@@ -76,7 +71,7 @@ import sys
 LAB_FAILED = 125	# scripts/lab: the lab itself failed
 
 RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot", "lab-hang",
-             "guest-livelock", "guest-cpu-state", "guest-shutdown")
+             "guest-livelock", "guest-cpu-state")
 
 # Our own crashes: these always win, so a lab failure can never hide one.
 OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
@@ -106,8 +101,7 @@ LAB_HANG_MIN_MEM_MIB = 256
 
 # Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
 # one of these patterns.
-GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state|guest-shutdown) (.*)$",
-                        re.M)
+GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state) (.*)$", re.M)
 
 # The livelock: at least this many emulated instructions, and nearly every
 # exit one of them, nearly each of which injected a page fault.
@@ -197,20 +191,21 @@ def _fields(rec):
     return f
 
 
-# Page-table entry bits (x86-64, 4-level paging).
-PTE_P, PTE_U, PTE_PS = 1 << 0, 1 << 2, 1 << 7
+# Page-table entry bits (x86-64, 4- or 5-level paging).
+PTE_P, PTE_U, PTE_PS, PTE_NX = 1 << 0, 1 << 2, 1 << 7, 1 << 63
 PTE_HIGH_RSVD = 0x000ff00000000000	# bits 51:44: no RAM of a lab guest is that high
 ADDR = 0x000ffffffffff000
 CR4_LA57, CR4_SMAP, CR4_PCIDE = 1 << 12, 1 << 21, 1 << 17
+EFER_NXE = 1 << 11
 
 
-def walk(read, cr3, cr4, va):
+def walk(read, cr3, cr4, efer, va):
     """Translate @va as a correct CPU would for a supervisor read, through
     the page tables at @cr3 (4 or, with CR4.LA57, 5 levels) in guest
     memory (read(gpa) -> 8 bytes or None). The guest-physical address, or
-    None if the walk finds a not-present entry, a reserved bit, a table
-    outside memory or a user page under SMAP: where a correct CPU may
-    fault."""
+    None if the walk finds a not-present entry, a reserved bit (NX without
+    EFER.NXE among them), a table outside memory or a user page under
+    SMAP."""
     table, user = cr3 & ADDR & ~(0xfff if cr4 & CR4_PCIDE else 0), True
     levels = ((5, 48),) if cr4 & CR4_LA57 else ()
     for level, shift in levels + ((4, 39), (3, 30), (2, 21), (1, 12)):
@@ -218,7 +213,7 @@ def walk(read, cr3, cr4, va):
         if raw is None:
             return None
         e = int.from_bytes(raw, "little")
-        if not e & PTE_P or e & PTE_HIGH_RSVD:
+        if not e & PTE_P or e & PTE_HIGH_RSVD or (e & PTE_NX and not efer & EFER_NXE):
             return None
         user = user and bool(e & PTE_U)
         if level >= 4 and e & PTE_PS:
@@ -237,13 +232,13 @@ def walk(read, cr3, cr4, va):
     return base + (va & (size - 1))
 
 
-def dump_walk(dump_path, cr3, cr4, va):
-    """walk() over a crash dump (byte A of the file is guest-physical A):
-    (guest-physical address or None, the dump's size)."""
+def dump_walk(dump_path, cr3, cr4, efer, va):
+    """walk() over a crash dump (byte A of the file is guest-physical A);
+    None as well where the dump ends."""
     try:
         fd = os.open(dump_path, os.O_RDONLY)
     except OSError:
-        return None, 0
+        return None
     try:
         size = os.fstat(fd).st_size
 
@@ -252,31 +247,25 @@ def dump_walk(dump_path, cr3, cr4, va):
                 return None
             b = os.pread(fd, 8, gpa)
             return b if len(b) == 8 else None
-        return walk(read, cr3, cr4, va), size
+        pa = walk(read, cr3, cr4, efer, va)
+        return pa if pa is not None and pa < size else None
     finally:
         os.close(fd)
 
 
-def shutdown_evidence(rec, dump_path):
-    """Evidence string if the triple fault in @rec (scripts/lab-shutprobe's
-    fields) ended with the CPU faulting on a read of its own IDT (cr2 within
-    it) that the guest's page tables, walked in the crash dump
-    (hcall-run --crash-dump), map present and valid: a fault no correct CPU
-    takes, whatever the guest did, since Linux never changes that mapping
-    after boot. Else None (corrupt page tables may be ours)."""
+def shutdown_walk(rec, dump_path):
+    """What the guest's page tables in its crash dump map the recorded
+    cr2 (the last address the CPU faulted on) and rip to, as one phrase."""
     f = _fields(rec)
-    need = ("cr2", "cr3", "cr4", "idt_base", "idt_limit", "exit_code")
-    if any(k not in f for k in need) or f["exit_code"] != 0x7f:
-        return None
-    cr2, base, limit = f["cr2"], f["idt_base"], f["idt_limit"]
-    if not (base >> 63 and base <= cr2 <= base + limit):
-        return None
-    pa, size = dump_walk(dump_path, f["cr3"], f["cr4"], cr2)
-    if pa is None or pa + 8 > size:
-        return None
-    return ("triple fault: the CPU faulted reading IDT gate %d (cr2 %#x) though the guest's "
-            "page tables (cr3 %#x) map it present and valid (at %#x) in its memory after the "
-            "crash" % ((cr2 - base) // 16, cr2, f["cr3"], pa))
+    if any(k not in f for k in ("cr2", "cr3", "cr4", "efer", "rip")):
+        return "no walk: the record lacks cr2, cr3, cr4, efer or rip"
+    out = []
+    for name in ("cr2", "rip"):
+        pa = dump_walk(dump_path, f["cr3"], f["cr4"], f["efer"], f[name])
+        out.append("%s %#x %s" % (name, f[name], "-> %#x" % pa if pa is not None else "unmapped"))
+    base, limit = f.get("idt_base", 0), f.get("idt_limit", 0)
+    idt = " (IDT gate %d)" % ((f["cr2"] - base) // 16) if base <= f["cr2"] <= base + limit else ""
+    return "in the dump: %s%s, %s" % (out[0], idt, out[1])
 
 
 def _line(text, m):
@@ -370,17 +359,12 @@ def main(argv):
                 rec = shutdown(f.read(), int(argv[3]))
         except (OSError, ValueError):
             rec = None	# no trace: no probe in this lab
-        if len(argv) == 4:
-            if rec:
-                print(rec)
-            return 0 if rec else 1
-        ev = shutdown_evidence(rec, argv[4]) if rec else None
-        if ev:
-            print(ev)
-        return 0 if ev else 1
-    if len(argv) == 6 and argv[1] == "--walk":
+        if rec:
+            print(rec + ("; " + shutdown_walk(rec, argv[4]) if len(argv) == 5 else ""))
+        return 0 if rec else 1
+    if len(argv) == 7 and argv[1] == "--walk":
         try:
-            pa, _ = dump_walk(argv[2], *(int(a, 0) for a in argv[3:6]))
+            pa = dump_walk(argv[2], *(int(a, 0) for a in argv[3:7]))
         except ValueError:
             pa = None
         if pa is not None:
@@ -388,7 +372,7 @@ def main(argv):
         return 0 if pa is not None else 1
     if len(argv) != 3:
         print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
-              "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --walk DUMP CR3 CR4 VA | --summary LOG",
+              "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --walk DUMP CR3 CR4 EFER VA | --summary LOG",
               file=sys.stderr)
         return 2
     with open(argv[2], errors="replace") as f:

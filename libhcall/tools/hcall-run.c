@@ -580,9 +580,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%shcall-run: %s\n", vm.console_midline ? "\n" : "", vm.stop_msg);
 	if (o.stats || o.stats_json)
 		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);
-	/* Every vCPU has stopped: the memory is as the crash left it. */
+	/*
+	 * Every vCPU has stopped and the driver domain is gone; both ran on
+	 * for a moment after the crash, so this is the memory then, not
+	 * exactly at the crash.
+	 */
 	if (status == EXIT_PANIC && o.crash_dump) {
-		if (hc_crash_dump(vm.ram, vm.mem, o.crash_dump, err, sizeof(err)))
+		if (hc_crash_dump(vm.mem_fd, vm.mem, o.crash_dump, err, sizeof(err)))
 			fprintf(stderr, "hcall-run: --crash-dump %s\n", err);
 		else
 			fprintf(stderr, "hcall-run: guest memory written to %s\n", o.crash_dump);

@@ -98,9 +98,9 @@ scratch() {
 # Boot the test guest: guest TEST-NAME [hcall-run args...]; output in $OUT.
 # The console is hvc0 for a PV guest, ttyS0 with --hvm (a later --cmdline
 # wins). In the lab, a guest that times out is checked for the lab's guest
-# livelock, and one that crashed or triple-faulted for the lab's emulated
-# CPU (all in scripts/labclass.py), whose evidence goes out as a "#" line
-# that lets run_in_lab retry the file.
+# livelock, and one that crashed for the lab's emulated CPU (both in
+# scripts/labclass.py), whose evidence goes out as a "#" line that lets
+# run_in_lab retry the file.
 guest() {
 	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next=0 dump
 	shift
@@ -119,7 +119,8 @@ guest() {
 		--cmdline "console=$con quiet hcall.test=$test" "$@"
 	# In the lab: its stats and, if it crashes, its memory (the lab's
 	# private /tmp), for the checks below; $CRASH_DUMP: a caller's own.
-	dump=${CRASH_DUMP:-/tmp/hcall-crash.$$.$RANDOM}
+	dump=${CRASH_DUMP:-/tmp/hcall-crash.$BASHPID.$RANDOM}
+	rm -f "$dump"
 	[ "${HCALL_SUBSTRATE:-}" != lab ] || set -- "$@" --stats-json "$stats"
 	[ "${HCALL_SUBSTRATE:-}" != lab ] && [ -z "${CRASH_DUMP:-}" ] || set -- "$@" --crash-dump "$dump"
 	# Its pid, and in the lab a start marker in the trace of
@@ -144,15 +145,14 @@ guest() {
 	   a=$(python3 "$TOP/scripts/labclass.py" --cpu-state "$OUT" "$B/kobj/System.map"); then
 		echo "# lab-evidence guest-cpu-state $test: $a"
 	fi
-	# Where a triple-faulted guest was: KVM clears that on AMD, the lab's
-	# probe keeps it; with its memory it may show a fault no correct CPU
-	# takes (scripts/labclass.py).
+	# Where a triple-faulted guest was (KVM clears that on AMD, the lab's
+	# probe keeps it) and what its page tables in its memory map there.
+	# A diagnostic: nothing in it tells the lab's CPU from a bug of ours
+	# for sure (scripts/labclass.py).
 	if [ $rc -eq 3 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   grep -qE '^hcall-run: guest crashed: triple fault on vCPU [0-9]+' "$OUT" &&
-	   a=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")"); then
+	   a=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")" "$dump"); then
 		echo "# lab-shutdown $test: $a"
-		a=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace \
-			"$(cat "$OUT.pid")" "$dump") && echo "# lab-evidence guest-shutdown $test: $a"
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"
 	return $rc

@@ -184,57 +184,73 @@ with tempfile.TemporaryDirectory() as d:
     ok(res is None and "no good" in how and "exit 1" in how
        and os.path.exists(os.path.join(d, "m.2.log")), "a peer failing twice is failed", how)
 
-# A triple fault's evidence (labclass.shutdown_evidence): the CPU failed
-# to read its IDT, and the page tables in the guest's crash dump map it.
-# A dump with 4-level tables for the IDT's page (PML4 at 0x1000, PDPT
-# 0x2000, PD 0x3000, PT 0x4000, the IDT at 0x5000), broken one way at a time.
+# The page walk that tells what a crashed guest's tables map (labclass.walk,
+# shown with a triple fault's record, never evidence): 4-level tables for
+# the IDT's page (PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000, the
+# IDT at 0x5000), broken one way at a time; memory is a dict, so the size
+# of a dump plays no part.
 IDT = 0xfffffe0000000000
+NXE = 1 << 11
 
 
-def shutdown_case(edit=None, cr2=IDT + 0x80, cr4=0x7106f0, **rec):
-    tables = {0x1000 + ((IDT >> 39) & 0x1ff) * 8: 0x2000 | 0x63,
-              0x2000 + ((IDT >> 30) & 0x1ff) * 8: 0x3000 | 0x63,
-              0x3000 + ((IDT >> 21) & 0x1ff) * 8: 0x4000 | 0x63,
-              0x4000 + ((IDT >> 12) & 0x1ff) * 8: 0x5000 | 0x8000000000000161}
+def idx(level, va=IDT):
+    return (va >> (12 + 9 * (level - 1))) & 0x1ff
+
+
+def tables():
+    return {0x1000 + idx(4) * 8: 0x2000 | 0x63, 0x2000 + idx(3) * 8: 0x3000 | 0x63,
+            0x3000 + idx(2) * 8: 0x4000 | 0x63, 0x4000 + idx(1) * 8: 0x5000 | 1 << 63 | 0x161}
+
+
+def walk_case(edit=None, cr3=0x1000, cr4=0x7106f0, efer=0x1d01, va=IDT + 0x80):
+    t = tables()
     if edit:
-        edit(tables)
-    fields = dict(cr2=cr2, cr3=0x1000, cr4=cr4, idt_base=IDT, idt_limit=0xfff, exit_code=0x7f)
-    fields.update(rec)
-    with tempfile.TemporaryDirectory() as d:
-        dump = os.path.join(d, "dump")
-        with open(dump, "wb") as f:
-            f.truncate(0x6000)
-            for at, e in tables.items():
-                f.seek(at)
-                f.write(e.to_bytes(8, "little"))
-        return labclass.shutdown_evidence(" ".join("%s=%#x" % kv for kv in fields.items()), dump)
+        edit(t)
+
+    def read(gpa):	# 4 GiB of memory; address bits 51:44 ignored, so only walk() sees them
+        gpa &= (1 << 44) - 1
+        return t.get(gpa, 0).to_bytes(8, "little") if gpa < 1 << 32 else None
+    return labclass.walk(read, cr3, cr4, efer, va)
 
 
-def pte(level):	# the entry address of @level (4 = PML4) in shutdown_case's tables
-    return {4: 0x1000, 3: 0x2000, 2: 0x3000, 1: 0x4000}[level] + \
-        ((IDT >> (12 + 9 * (level - 1))) & 0x1ff) * 8
-
-
-ok(shutdown_case() is not None, "triple fault reading an IDT the dump maps: the lab's evidence")
-ok(shutdown_case(lambda t: t.update({0x3000 + ((IDT >> 21) & 0x1ff) * 8: 0x200000 | 0xe3}))
-   is None, "a 2 MiB leaf pointing past the dump is no evidence")
-for name, edit in (("a not-present PTE", lambda t: t.update({pte(1): 0x5000})),
-                   ("a reserved bit in a PDE", lambda t: t.update({pte(2): t[pte(2)] | 1 << 50})),
-                   ("PS in a PML4E", lambda t: t.update({pte(4): t[pte(4)] | 0x80})),
-                   ("a table outside the dump", lambda t: t.update({pte(3): 0x900000 | 0x63})),
-                   ("a user page under SMAP", lambda t: [t.update({k: v | 4}) for k, v in
-                                                        list(t.items())])):
-    ok(shutdown_case(edit) is None, "no evidence with %s on the walk" % name)
-ok(shutdown_case(cr2=IDT + 0x1000) is None, "no evidence when cr2 is past the IDT")
-ok(shutdown_case(idt_base=0, idt_limit=0, cr2=0) is None, "nor with the guest's own empty IDT")
-ok(shutdown_case(exit_code=0x400) is None, "nor for another exit than a shutdown")
-# 5-level paging (the guest's, with LA57): one more table at 0x6000 on top.
-ok(shutdown_case(lambda t: t.update({0x6000 + ((IDT >> 48) & 0x1ff) * 8: 0x1000 | 0x63}),
-                 cr3=0x6000, cr4=0x7116f0) is not None, "and with 5-level paging")
-ok(shutdown_case(lambda t: t.update({0x6000 + ((IDT >> 48) & 0x1ff) * 8: 0x1000 | 0xe3}),
-                 cr3=0x6000, cr4=0x7116f0) is None, "but not with PS in a PML5E")
-ok(labclass.shutdown_evidence("cr2=0x1 exit_code=0x7f", "/nonexistent") is None,
-   "a record without its fields or dump is no evidence")
+E = {4: 0x1000 + idx(4) * 8, 3: 0x2000 + idx(3) * 8, 2: 0x3000 + idx(2) * 8, 1: 0x4000 + idx(1) * 8}
+ok(walk_case() == 0x5080, "the walk maps the IDT's gate 8 through 4 levels", walk_case())
+for name, edit, kw in (
+        ("a not-present PTE", lambda t: t.update({E[1]: 0x5000}), {}),
+        ("a reserved bit in a PDE", lambda t: t.update({E[2]: t[E[2]] | 1 << 50}), {}),
+        ("PS in a PML4E", lambda t: t.update({E[4]: t[E[4]] | 0x80}), {}),
+        ("NX without EFER.NXE", None, {"efer": 0x1d01 & ~NXE}),
+        ("a user page under SMAP", lambda t: [t.update({k: v | 4}) for k, v in list(t.items())],
+         {}),
+        ("reserved bits in a 2 MiB leaf", lambda t: t.update({E[2]: 0x200000 | 1 << 13 | 0xe3}), {}),
+        ("a table past memory", lambda t: t.update({E[3]: 1 << 33 | 0x63}), {})):
+    ok(walk_case(edit, **kw) is None, "no translation with %s" % name)
+ok(walk_case(lambda t: [t.update({k: v | 4}) for k, v in list(t.items())], cr4=0x5106f0) ==
+   0x5080, "a user page without SMAP is mapped")
+ok(walk_case(lambda t: t.update({E[2]: 0x600000 | 0xe3})) == 0x600000 + (IDT + 0x80) % (2 << 20),
+   "a 2 MiB leaf maps")
+ok(walk_case(lambda t: t.update({E[3]: 0x40000000 | 0xe3})) == 0x40000000 +
+   (IDT + 0x80) % (1 << 30), "a 1 GiB leaf maps")
+ok(walk_case(lambda t: t.update({0x6000 + idx(5) * 8: 0x1000 | 0x63}), cr3=0x6000,
+             cr4=0x7116f0) == 0x5080, "5-level paging (LA57, the guest's) adds a level on top")
+ok(walk_case(lambda t: t.update({0x6000 + idx(5) * 8: 0x1000 | 0xe3}), cr3=0x6000,
+             cr4=0x7116f0) is None, "PS in a PML5E is reserved")
+ok(walk_case(cr3=0x1000 | 0x7ff, cr4=0x7106f0 | 1 << 17) == 0x5080, "PCID bits in cr3 are no address")
+with tempfile.TemporaryDirectory() as d:
+    dump = os.path.join(d, "dump")
+    with open(dump, "wb") as f:
+        f.truncate(0x6000)
+        for at, e in tables().items():
+            f.seek(at)
+            f.write(e.to_bytes(8, "little"))
+    rec = ("vmpid=1 rip=%#x cr2=%#x cr3=0x1000 cr4=0x7106f0 efer=0x1d01 idt_base=%#x "
+           "idt_limit=4095 exit_code=0x7f" % (IDT + 0x100, IDT + 0x80, IDT))
+    got = labclass.shutdown_walk(rec, dump)
+    ok(got == "in the dump: cr2 %#x -> 0x5080 (IDT gate 8), rip %#x -> 0x5100" % (IDT + 0x80,
+                                                                                 IDT + 0x100),
+       "a record's cr2 and rip walked in a crash dump file", got)
+    ok(labclass.dump_walk(dump, 0x1000, 0x7106f0, 0x1d01, 0x1234) is None,
+       "an address the dump's tables do not map")
 
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

@@ -2,8 +2,9 @@
 /*
  * A crashed guest's memory, kept for a post-mortem (as xl dump-core or
  * QEMU's dump-guest-memory do): a sparse file whose byte at offset A is
- * the guest's at guest-physical address A, all-zero pages left as holes.
- * Page-table walks over it need no map of the RAM layout.
+ * the guest's at guest-physical address A, pages never touched or all
+ * zero left as holes. Page-table walks over it need no map of the RAM
+ * layout.
  */
 #ifndef HCALL_VMM_CRASHDUMP_H
 #define HCALL_VMM_CRASHDUMP_H
@@ -12,10 +13,12 @@
 #include <stdint.h>
 
 /*
- * Write the guest RAM at @ram (@mem bytes, hcall/layout.h's layout) to a
- * new file @path (mode 0600, replaced if there). 0, or -1 with a message
- * in @err.
+ * Write the guest RAM in @mem_fd (its first @mem bytes, laid out as
+ * hcall/layout.h says) to the regular file @path (created mode 0600, or
+ * truncated). Only the memfd's data extents are read, so untouched and
+ * ballooned-out memory costs nothing. 0, or -1 with a message in @err (a
+ * partial file may stay).
  */
-int hc_crash_dump(const uint8_t *ram, uint64_t mem, const char *path, char *err, size_t errlen);
+int hc_crash_dump(int mem_fd, uint64_t mem, const char *path, char *err, size_t errlen);
 
 #endif
