@@ -27,6 +27,22 @@ evidence:
                       itself faulting on that stack. Seen only under the
                       lab's TCG-emulated AMD-V, in hcall and QEMU guests
                       alike; the test prints this evidence itself
+  guest-shutdown      a one-vCPU guest in the lab triple-faulted with its
+                      CPU failing to read its own IDT's #DF or #PF gate
+                      (cr2) in a chain begun by a page fault, although in
+                      the guest's memory (hcall-run --crash-dump) its page
+                      tables, walked from the recorded cr3, map that gate
+                      and the faulting rip present and valid, and the gate
+                      is a present interrupt gate into the kernel. Linux
+                      maps its IDT once at boot and never changes it, and
+                      page tables corrupted by a bug of ours fail the walk.
+                      One vCPU only: the dump is taken once the driver
+                      domain has stopped, milliseconds after the fault,
+                      and with a second vCPU a page directory freed while
+                      still loaded (a bug) could be reused as a new one
+                      in that time and pass the walk. The state is what
+                      scripts/lab-shutprobe recorded before KVM cleared it;
+                      the test prints this evidence itself
 
 The first five need scripts/lab's status 125 (the lab reported no status of
 the command). Never the lab's: a crash of hcall-run or hcall-dd (a sanitizer
@@ -50,13 +66,14 @@ help).
                                guest's start marker (tests/lib/tap.sh
                                guest()), and with DUMP (its --crash-dump)
                                what its page tables map cr2 and rip to;
-                               exit 0 if there is a record. A diagnostic,
-                               never evidence: the error code cannot tell
-                               the lab's CPU from corrupt page tables
-                               (QEMU reports RSVD without P for both), and
-                               the dump is taken after the other vCPUs
-                               and the driver domain stopped, not at the
-                               fault
+                               exit 0 if there is a record (the error
+                               code alone cannot tell the lab's CPU from
+                               corrupt page tables: QEMU reports RSVD
+                               without P for both)
+  labclass.py --shutdown-evidence TRACE PID DUMP NCPUS
+                               exit 0 and print the evidence if that record,
+                               its crash dump and its vCPU count show the
+                               guest-shutdown pattern above
   labclass.py --walk DUMP CR3 CR4 EFER VA
                                the guest-physical address of VA through the
                                page tables at CR3 in a crash dump (exit 1:
@@ -71,7 +88,7 @@ import sys
 LAB_FAILED = 125	# scripts/lab: the lab itself failed
 
 RETRYABLE = ("lab-soft-lockup", "lab-stack-overflow", "lab-crash", "lab-no-boot", "lab-hang",
-             "guest-livelock", "guest-cpu-state")
+             "guest-livelock", "guest-cpu-state", "guest-shutdown")
 
 # Our own crashes: these always win, so a lab failure can never hide one.
 OURS = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |"
@@ -101,7 +118,8 @@ LAB_HANG_MIN_MEM_MIB = 256
 
 # Printed by a test (tap.sh guest()) for a guest that timed out or crashed in
 # one of these patterns.
-GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state) (.*)$", re.M)
+GUEST_MARK = re.compile(r"^# lab-evidence (guest-livelock|guest-cpu-state|guest-shutdown) (.*)$",
+                        re.M)
 
 # The livelock: at least this many emulated instructions, and nearly every
 # exit one of them, nearly each of which injected a page fault.
@@ -268,6 +286,51 @@ def shutdown_walk(rec, dump_path):
     return "in the dump: %s%s, %s" % (out[0], idt, out[1])
 
 
+LINUX_IDT, LINUX_IDT_LIMIT = 0xfffffe0000000000, 0xfff	# cpu_entry_area's read-only IDT
+EII_VALID = 1 << 31
+PF_VECTOR, DF_VECTOR = 14, 8
+CR0_PG, CR4_PAE, EFER_LMA = 1 << 31, 1 << 5, 1 << 10
+KERNEL_TEXT = 0xffffffff80000000
+
+
+def shutdown_evidence(rec, dump_path, ncpus):
+    """Evidence string if the record @rec of a guest with @ncpus vCPUs and
+    its crash dump show the guest-shutdown pattern (module docstring),
+    else None."""
+    f = _fields(rec)
+    need = ("rip", "cr0", "cr2", "cr3", "cr4", "efer", "idt_base", "idt_limit", "exit_code",
+            "exit_int_info")
+    if ncpus != 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f:
+        return None
+    if not (f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and f["efer"] & EFER_LMA):
+        return None
+    eii = f["exit_int_info"]
+    if not (eii & EII_VALID and (eii >> 8) & 7 == 3 and eii & 0xff == PF_VECTOR):
+        return None	# the chain did not begin with a page fault
+    if f["idt_base"] != LINUX_IDT or f["idt_limit"] != LINUX_IDT_LIMIT:
+        return None
+    gate = (f["cr2"] - LINUX_IDT) // 16
+    if f["cr2"] != LINUX_IDT + 16 * gate or gate not in (DF_VECTOR, PF_VECTOR):
+        return None
+    args = (f["cr3"], f["cr4"], f["efer"])
+    pa, text = dump_walk(dump_path, *args, f["cr2"]), dump_walk(dump_path, *args, f["rip"])
+    if pa is None or text is None or f["rip"] < KERNEL_TEXT:
+        return None
+    try:
+        with open(dump_path, "rb") as d:
+            d.seek(pa)
+            g = d.read(16)
+    except OSError:
+        return None
+    target = int.from_bytes(g[0:2] + g[6:8] + g[8:12], "little") if len(g) == 16 else 0
+    if len(g) != 16 or g[5] & 0x80 == 0 or g[5] & 0x1f != 0x0e or target < KERNEL_TEXT:
+        return None
+    return ("triple fault: the CPU failed to read IDT gate %d (cr2 %#x) after a page fault at "
+            "rip %#x, but the guest's page tables (cr3 %#x) map both (gate at %#x, a present "
+            "interrupt gate to %#x) in its memory" % (gate, f["cr2"], f["rip"], f["cr3"], pa,
+                                                      target))
+
+
 def _line(text, m):
     start = text.rfind("\n", 0, m.start()) + 1
     end = text.find("\n", m.end())
@@ -362,6 +425,16 @@ def main(argv):
         if rec:
             print(rec + ("; " + shutdown_walk(rec, argv[4]) if len(argv) == 5 else ""))
         return 0 if rec else 1
+    if len(argv) == 6 and argv[1] == "--shutdown-evidence":
+        try:
+            with open(argv[2], errors="replace") as f:
+                rec = shutdown(f.read(), int(argv[3]))
+            ev = shutdown_evidence(rec, argv[4], int(argv[5])) if rec else None
+        except (OSError, ValueError):
+            ev = None
+        if ev:
+            print(ev)
+        return 0 if ev else 1
     if len(argv) == 7 and argv[1] == "--walk":
         try:
             pa = dump_walk(argv[2], *(int(a, 0) for a in argv[3:7]))
@@ -372,7 +445,8 @@ def main(argv):
         return 0 if pa is not None else 1
     if len(argv) != 3:
         print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
-              "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --walk DUMP CR3 CR4 EFER VA | --summary LOG",
+              "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --shutdown-evidence TRACE PID DUMP NCPUS | "
+              "--walk DUMP CR3 CR4 EFER VA | --summary LOG",
               file=sys.stderr)
         return 2
     with open(argv[2], errors="replace") as f:

@@ -36,12 +36,16 @@ for i in 1 2 3; do
 done
 
 tagged_field_in() { sed -n "s/.*$2 $3=\([^[:space:]]*\).*/\1/p" "$1" | tr -d '\r'; }
-# all_step STEP SECONDS: every guest printed "HCALL-BALLOON step=STEP".
+# all_step STEP SECONDS: every guest printed "HCALL-BALLOON step=STEP"; not
+# once one of them has ended without it (a crashed guest never will).
 all_step() {
 	local i
 	for _ in $(seq 1 $(($2 * 2))); do
 		for i in 1 2 3; do
-			grep -q "HCALL-BALLOON step=$1" "$S/out.$i" 2>/dev/null || break
+			if ! grep -q "HCALL-BALLOON step=$1" "$S/out.$i" 2>/dev/null; then
+				kill -0 "${gpids[$((i - 1))]}" 2>/dev/null || return 1
+				break
+			fi
 			[ $i = 3 ] && return 0
 		done
 		sleep 0.5

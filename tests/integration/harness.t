@@ -167,6 +167,15 @@ printf '%s\n' "# lab-shutdown blk-noflush: vmpid=685 exit_int_info=0x80000b0e ex
 	"not ok 1 - x" > "$S/log"
 is "$(python3 "$TOP/scripts/labclass.py" 1 "$S/log" | cut -d: -f1)" test-failure \
 	"and a shown record is no evidence of the lab's: the failure stays"
+printf '%s\n' "# lab-evidence guest-shutdown balloon-oc: triple fault: the CPU failed to read IDT gate 8" \
+	"not ok 1 - x" > "$S/log"
+is "$(python3 "$TOP/scripts/labclass.py" 1 "$S/log")" \
+	"guest-shutdown: balloon-oc: triple fault: the CPU failed to read IDT gate 8" \
+	"but the walk's evidence line is (tests/lib/test_harness.py checks the walk)"
+printf '%s\n' "# lab-evidence guest-shutdown balloon-oc: triple fault" \
+	"==123==ERROR: AddressSanitizer: heap-buffer-overflow" "not ok 1 - x" > "$S/log"
+is "$(python3 "$TOP/scripts/labclass.py" 1 "$S/log" | cut -d: -f1)" ours-crash \
+	"except next to a crash of ours"
 
 # scripts/lab itself, with a fake QEMU whose lab kernel soft-locks every
 # CPU: the host side reads the lockup off the console and ends the lab

@@ -108,6 +108,9 @@ if [ "${HCALL_SUBSTRATE:-}" = lab ] && grep -q hcall/shutdown /sys/kernel/tracin
 	python3 "$TOP/scripts/labclass.py" --walk "$S/triple.dump" "$(recf cr3)" "$(recf cr4)" "$(recf efer)" \
 		0xfffffe0000000080 > /dev/null
 	ok $? "and the kernel's own IDT (gate 8 at 0xfffffe0000000080, what the lab's CPU failed to read)"
+	python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
+		"$(cat "$OUT.pid")" "$S/triple.dump" 1 > /dev/null
+	is "$?" 1 "a triple fault of the guest's own making (its empty IDT) is no evidence of the lab's"
 elif [ "${HCALL_SUBSTRATE:-}" = lab ]; then
 	skip "the lab's shutdown probe is not armed"
 fi

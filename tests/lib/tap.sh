@@ -98,21 +98,23 @@ scratch() {
 # Boot the test guest: guest TEST-NAME [hcall-run args...]; output in $OUT.
 # The console is hvc0 for a PV guest, ttyS0 with --hvm (a later --cmdline
 # wins). In the lab, a guest that times out is checked for the lab's guest
-# livelock, and one that crashed for the lab's emulated CPU (both in
-# scripts/labclass.py), whose evidence goes out as a "#" line that lets
-# run_in_lab retry the file.
+# livelock, and one that crashed or triple-faulted for the lab's emulated
+# CPU (all in scripts/labclass.py), whose evidence goes out as a "#" line
+# that lets run_in_lab retry the file.
 guest() {
-	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next=0 dump
+	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1
 	shift
 	for a in "$@"; do
-		if [ $next = 1 ]; then
-			stats=$a next=0
-			continue
-		fi
+		case "$next" in
+		stats) stats=$a next= ; continue ;;
+		cpus) cpus=$a next= ; continue ;;
+		esac
 		case "$a" in
 		--hvm) con=ttyS0 ;;
-		--stats-json) next=1 ;;
+		--stats-json) next=stats ;;
 		--stats-json=*) stats=${a#--stats-json=} ;;
+		--cpus) next=cpus ;;
+		--cpus=*) cpus=${a#--cpus=} ;;
 		esac
 	done
 	set -- --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \
@@ -146,13 +148,15 @@ guest() {
 		echo "# lab-evidence guest-cpu-state $test: $a"
 	fi
 	# Where a triple-faulted guest was (KVM clears that on AMD, the lab's
-	# probe keeps it) and what its page tables in its memory map there.
-	# A diagnostic: nothing in it tells the lab's CPU from a bug of ours
-	# for sure (scripts/labclass.py).
+	# probe keeps it) and what its page tables in its memory map there;
+	# in a one-vCPU guest that may show a fault no correct CPU takes
+	# (scripts/labclass.py).
 	if [ $rc -eq 3 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   grep -qE '^hcall-run: guest crashed: triple fault on vCPU [0-9]+' "$OUT" &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")" "$dump"); then
 		echo "# lab-shutdown $test: $a"
+		a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
+			"$(cat "$OUT.pid")" "$dump" "$cpus") && echo "# lab-evidence guest-shutdown $test: $a"
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"
 	return $rc

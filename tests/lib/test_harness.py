@@ -252,5 +252,60 @@ with tempfile.TemporaryDirectory() as d:
     ok(labclass.dump_walk(dump, 0x1000, 0x7106f0, 0x1d01, 0x1234) is None,
        "an address the dump's tables do not map")
 
+# The guest-shutdown evidence: a one-vCPU guest's CPU failed to read its
+# IDT's gate 8 after a page fault at a kernel rip, though the dump maps both
+# and the gate is a present interrupt gate into the kernel. The tables
+# above, plus kernel text at 0xffffffff81000000 (a 2 MiB page at 0x200000)
+# and gate 8 at 0x5080.
+TEXT = 0xffffffff81000000
+REC = ("vmpid=7 rip=%#x cr0=0x80050033 cr2=%#x cr3=0x1000 cr4=0x7106f0 efer=0x1d01 "
+       "idt_base=%#x idt_limit=4095 exit_code=0x7f exit_int_info=0x80000b0e "
+       "exit_int_info_err=0x10" % (TEXT + 0x9c35b, IDT + 0x80, IDT))
+
+
+def gate(target, typ=0x8e):
+    return (target & 0xffff | 0x10 << 16 | 1 << 32 | typ << 40 | (target >> 16 & 0xffff) << 48,
+            target >> 32)
+
+
+def evidence_case(rec=REC, ncpus=1, edit=None):
+    t = tables()
+    t.update({0x1000 + idx(4, TEXT) * 8: 0x7000 | 0x63, 0x7000 + idx(3, TEXT) * 8: 0x8000 | 0x63,
+              0x8000 + idx(2, TEXT) * 8: 0x200000 | 0xe3})
+    lo, hi = gate(TEXT + 0x1200)
+    t.update({0x5080: lo, 0x5088: hi})
+    if edit:
+        edit(t)
+    with tempfile.TemporaryDirectory() as d:
+        dump = os.path.join(d, "dump")
+        with open(dump, "wb") as f:
+            f.truncate(0x400000)
+            for at, e in t.items():
+                f.seek(at)
+                f.write(e.to_bytes(8, "little"))
+        return labclass.shutdown_evidence(rec, dump, ncpus)
+
+
+got = evidence_case()
+ok(got is not None and "gate 8" in got, "a one-vCPU guest's failed read of a mapped IDT gate is "
+   "the lab's evidence", got)
+for name, kw in (
+        ("a guest with two vCPUs", {"ncpus": 2}),
+        ("a gate that is not present", {"edit": lambda t: t.update({0x5080: gate(TEXT)[0] & ~(1 << 47)})}),
+        ("a trap gate", {"edit": lambda t: t.update({0x5080: gate(TEXT, 0x8f)[0]})}),
+        ("a gate into user space", {"edit": lambda t: t.update(dict(zip((0x5080, 0x5088),
+                                                                        gate(0x401000))))}),
+        ("a not-present PTE for the gate", {"edit": lambda t: t.update({E[1]: 0x5000})}),
+        ("the rip's page unmapped", {"edit": lambda t: t.update({0x8000 + idx(2, TEXT) * 8: 0})}),
+        ("cr2 inside a gate", {"rec": REC.replace("cr2=%#x" % (IDT + 0x80), "cr2=%#x" % (IDT + 0x88))}),
+        ("cr2 at gate 13", {"rec": REC.replace("cr2=%#x" % (IDT + 0x80), "cr2=%#x" % (IDT + 0xd0))}),
+        ("another IDT limit", {"rec": REC.replace("idt_limit=4095", "idt_limit=0")}),
+        ("a chain begun by int3", {"rec": REC.replace("exit_int_info=0x80000b0e",
+                                                      "exit_int_info=0x80000403")}),
+        ("a user rip", {"rec": REC.replace("rip=%#x" % (TEXT + 0x9c35b), "rip=0x401000")}),
+        ("paging off", {"rec": REC.replace("cr0=0x80050033", "cr0=0x50033")})):
+    got = evidence_case(**kw)
+    ok(got is None, "no evidence with %s" % name, got)
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
