@@ -36,11 +36,12 @@ evidence:
                       is a present interrupt gate into the kernel. Linux
                       maps its IDT once at boot and never changes it, and
                       page tables corrupted by a bug of ours fail the walk.
-                      One vCPU only: the dump is taken once the driver
-                      domain has stopped, milliseconds after the fault,
-                      and with a second vCPU a page directory freed while
-                      still loaded (a bug) could be reused as a new one
-                      in that time and pass the walk. The state is what
+                      One vCPU only (as KVM counts them), nested paging,
+                      no write fault, and its own driver domain: the dump
+                      is taken once that has stopped, milliseconds after
+                      the fault, and with a second vCPU a page directory
+                      freed while still loaded (a bug) could be reused as
+                      a new one in that time and pass the walk. The state is what
                       scripts/lab-shutprobe recorded before KVM cleared it;
                       the test prints this evidence itself
 
@@ -213,18 +214,18 @@ def _fields(rec):
 PTE_P, PTE_U, PTE_PS, PTE_NX = 1 << 0, 1 << 2, 1 << 7, 1 << 63
 PTE_HIGH_RSVD = 0x000ff00000000000	# bits 51:44: no RAM of a lab guest is that high
 ADDR = 0x000ffffffffff000
-CR4_LA57, CR4_SMAP, CR4_PCIDE = 1 << 12, 1 << 21, 1 << 17
+CR4_LA57, CR4_SMAP, CR4_PKS = 1 << 12, 1 << 21, 1 << 24
 EFER_NXE = 1 << 11
 
 
-def walk(read, cr3, cr4, efer, va):
+def walk(read, cr3, cr4, efer, va, want=None):
     """Translate @va as a correct CPU would for a supervisor read, through
     the page tables at @cr3 (4 or, with CR4.LA57, 5 levels) in guest
     memory (read(gpa) -> 8 bytes or None). The guest-physical address, or
     None if the walk finds a not-present entry, a reserved bit (NX without
     EFER.NXE among them), a table outside memory or a user page under
     SMAP."""
-    table, user = cr3 & ADDR & ~(0xfff if cr4 & CR4_PCIDE else 0), True
+    table, user, nx = cr3 & ADDR, True, False	# ADDR drops CR4.PCIDE's PCID too
     levels = ((5, 48),) if cr4 & CR4_LA57 else ()
     for level, shift in levels + ((4, 39), (3, 30), (2, 21), (1, 12)):
         raw = read(table + ((va >> shift) & 0x1ff) * 8)
@@ -234,6 +235,7 @@ def walk(read, cr3, cr4, efer, va):
         if not e & PTE_P or e & PTE_HIGH_RSVD or (e & PTE_NX and not efer & EFER_NXE):
             return None
         user = user and bool(e & PTE_U)
+        nx = nx or bool(e & PTE_NX)
         if level >= 4 and e & PTE_PS:
             return None	# reserved in a PML5E or PML4E
         if level in (3, 2) and e & PTE_PS:
@@ -247,10 +249,14 @@ def walk(read, cr3, cr4, efer, va):
         size, base = 4096, table
     if user and cr4 & CR4_SMAP:
         return None
+    # want="kernel": a supervisor page (no protection keys on it: none
+    # with CR4.PKS off); "text": that, and executable.
+    if want and (user or cr4 & CR4_PKS or (want == "text" and nx)):
+        return None
     return base + (va & (size - 1))
 
 
-def dump_walk(dump_path, cr3, cr4, efer, va):
+def dump_walk(dump_path, cr3, cr4, efer, va, want=None):
     """walk() over a crash dump (byte A of the file is guest-physical A);
     None as well where the dump ends."""
     try:
@@ -265,7 +271,7 @@ def dump_walk(dump_path, cr3, cr4, efer, va):
                 return None
             b = os.pread(fd, 8, gpa)
             return b if len(b) == 8 else None
-        pa = walk(read, cr3, cr4, efer, va)
+        pa = walk(read, cr3, cr4, efer, va, want)
         return pa if pa is not None and pa < size else None
     finally:
         os.close(fd)
@@ -290,7 +296,10 @@ LINUX_IDT, LINUX_IDT_LIMIT = 0xfffffe0000000000, 0xfff	# cpu_entry_area's read-o
 EII_VALID = 1 << 31
 PF_VECTOR, DF_VECTOR = 14, 8
 CR0_PG, CR4_PAE, EFER_LMA = 1 << 31, 1 << 5, 1 << 10
-KERNEL_TEXT = 0xffffffff80000000
+KERNEL_TEXT, KERNEL_TEXT_END = 0xffffffff80000000, 0xffffffffc0000000	# modules above
+KERNEL_CS = 0x10
+NP_ENABLE = 1 << 0	# VMCB nested_ctl
+PF_W = 1 << 1
 
 
 def shutdown_evidence(rec, dump_path, ncpus):
@@ -299,21 +308,25 @@ def shutdown_evidence(rec, dump_path, ncpus):
     else None."""
     f = _fields(rec)
     need = ("rip", "cr0", "cr2", "cr3", "cr4", "efer", "idt_base", "idt_limit", "exit_code",
-            "exit_int_info")
-    if ncpus != 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f:
+            "exit_int_info", "exit_int_info_err", "vcpus", "nested_ctl")
+    if ncpus != 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f or f["vcpus"] != 1:
         return None
-    if not (f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and f["efer"] & EFER_LMA):
+    # Nested paging (else cr3 is KVM's shadow root), 64-bit paging.
+    if not (f["nested_ctl"] & NP_ENABLE and f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and
+            f["efer"] & EFER_LMA):
         return None
     eii = f["exit_int_info"]
     if not (eii & EII_VALID and (eii >> 8) & 7 == 3 and eii & 0xff == PF_VECTOR):
         return None	# the chain did not begin with a page fault
+    if f["exit_int_info_err"] & PF_W:
+        return None	# a write: cr2 may be that fault's own, on the read-only IDT
     if f["idt_base"] != LINUX_IDT or f["idt_limit"] != LINUX_IDT_LIMIT:
         return None
     gate = (f["cr2"] - LINUX_IDT) // 16
     if f["cr2"] != LINUX_IDT + 16 * gate or gate not in (DF_VECTOR, PF_VECTOR):
         return None
-    args = (f["cr3"], f["cr4"], f["efer"])
-    pa, text = dump_walk(dump_path, *args, f["cr2"]), dump_walk(dump_path, *args, f["rip"])
+    args = (dump_path, f["cr3"], f["cr4"], f["efer"])
+    pa, text = dump_walk(*args, f["cr2"], "kernel"), dump_walk(*args, f["rip"], "text")
     if pa is None or text is None or f["rip"] < KERNEL_TEXT:
         return None
     try:
@@ -322,8 +335,14 @@ def shutdown_evidence(rec, dump_path, ncpus):
             g = d.read(16)
     except OSError:
         return None
-    target = int.from_bytes(g[0:2] + g[6:8] + g[8:12], "little") if len(g) == 16 else 0
-    if len(g) != 16 or g[5] & 0x80 == 0 or g[5] & 0x1f != 0x0e or target < KERNEL_TEXT:
+    if len(g) != 16:
+        return None
+    target = int.from_bytes(g[0:2] + g[6:8] + g[8:12], "little")
+    sel, ist, typ = int.from_bytes(g[2:4], "little"), g[4] & 7, g[5]
+    # A present DPL-0 interrupt gate into the kernel's text, through
+    # __KERNEL_CS; #DF's on its own stack (IST), as Linux sets it.
+    if (typ != 0x8e or sel != KERNEL_CS or g[4] & 0xf8 or g[12:16] != bytes(4) or
+            not KERNEL_TEXT <= target < KERNEL_TEXT_END or (gate == DF_VECTOR and not ist)):
         return None
     return ("triple fault: the CPU failed to read IDT gate %d (cr2 %#x) after a page fault at "
             "rip %#x, but the guest's page tables (cr3 %#x) map both (gate at %#x, a present "

@@ -102,7 +102,7 @@ scratch() {
 # CPU (all in scripts/labclass.py), whose evidence goes out as a "#" line
 # that lets run_in_lab retry the file.
 guest() {
-	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1
+	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 shared=
 	shift
 	for a in "$@"; do
 		case "$next" in
@@ -115,6 +115,7 @@ guest() {
 		--stats-json=*) stats=${a#--stats-json=} ;;
 		--cpus) next=cpus ;;
 		--cpus=*) cpus=${a#--cpus=} ;;
+		--dd-socket*) shared=1 ;;
 		esac
 	done
 	set -- --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \
@@ -155,7 +156,8 @@ guest() {
 	   grep -qE '^hcall-run: guest crashed: triple fault on vCPU [0-9]+' "$OUT" &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")" "$dump"); then
 		echo "# lab-shutdown $test: $a"
-		a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
+		# Not with a shared driver domain: it outlives the guest's dump.
+		[ -z "$shared" ] && a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
 			"$(cat "$OUT.pid")" "$dump" "$cpus") && echo "# lab-evidence guest-shutdown $test: $a"
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"

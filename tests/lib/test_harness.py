@@ -236,6 +236,10 @@ ok(walk_case(lambda t: t.update({0x6000 + idx(5) * 8: 0x1000 | 0x63}), cr3=0x600
 ok(walk_case(lambda t: t.update({0x6000 + idx(5) * 8: 0x1000 | 0xe3}), cr3=0x6000,
              cr4=0x7116f0) is None, "PS in a PML5E is reserved")
 ok(walk_case(cr3=0x1000 | 0x7ff, cr4=0x7106f0 | 1 << 17) == 0x5080, "PCID bits in cr3 are no address")
+ok(walk_case(lambda t: t.update({E[1]: t[E[1]] & ~(1 << 63)})) == 0x5080 and
+   walk_case(va=IDT + 0x80) is not None and
+   labclass.walk(lambda g: tables().get(g & ((1 << 44) - 1), 0).to_bytes(8, "little"), 0x1000,
+                 0x7106f0, 0x1d01, IDT + 0x80, "text") is None, "an NX page is no text")
 with tempfile.TemporaryDirectory() as d:
     dump = os.path.join(d, "dump")
     with open(dump, "wb") as f:
@@ -258,7 +262,7 @@ with tempfile.TemporaryDirectory() as d:
 # above, plus kernel text at 0xffffffff81000000 (a 2 MiB page at 0x200000)
 # and gate 8 at 0x5080.
 TEXT = 0xffffffff81000000
-REC = ("vmpid=7 rip=%#x cr0=0x80050033 cr2=%#x cr3=0x1000 cr4=0x7106f0 efer=0x1d01 "
+REC = ("vmpid=7 vcpus=1 nested_ctl=0x1 rip=%#x cr0=0x80050033 cr2=%#x cr3=0x1000 cr4=0x7106f0 efer=0x1d01 "
        "idt_base=%#x idt_limit=4095 exit_code=0x7f exit_int_info=0x80000b0e "
        "exit_int_info_err=0x10" % (TEXT + 0x9c35b, IDT + 0x80, IDT))
 
@@ -303,7 +307,21 @@ for name, kw in (
         ("a chain begun by int3", {"rec": REC.replace("exit_int_info=0x80000b0e",
                                                       "exit_int_info=0x80000403")}),
         ("a user rip", {"rec": REC.replace("rip=%#x" % (TEXT + 0x9c35b), "rip=0x401000")}),
-        ("paging off", {"rec": REC.replace("cr0=0x80050033", "cr0=0x50033")})):
+        ("paging off", {"rec": REC.replace("cr0=0x80050033", "cr0=0x50033")}),
+        ("two vCPUs in the VM (KVM's count)", {"rec": REC.replace("vcpus=1", "vcpus=2")}),
+        ("shadow paging", {"rec": REC.replace("nested_ctl=0x1", "nested_ctl=0x0")}),
+        ("a write fault (on the read-only IDT itself)",
+         {"rec": REC.replace("exit_int_info_err=0x10", "exit_int_info_err=0x3")}),
+        ("protection keys for supervisor pages", {"rec": REC.replace("cr4=0x7106f0", "cr4=0x17106f0")}),
+        ("a user page for the gate (SMAP off)", {
+            "rec": REC.replace("cr4=0x7106f0", "cr4=0x5106f0"),
+            "edit": lambda t: [t.update({k: v | 4}) for k, v in list(t.items()) if k < 0x5000]}),
+        ("a rip on a no-execute page", {"edit": lambda t: t.update(
+            {0x8000 + idx(2, TEXT) * 8: 0x200000 | 0xe3 | 1 << 63})}),
+        ("a #DF gate without its own stack", {"edit": lambda t: t.update(
+            {0x5080: gate(TEXT + 0x1200)[0] & ~(7 << 32)})}),
+        ("a gate through another selector", {"edit": lambda t: t.update(
+            {0x5080: gate(TEXT + 0x1200)[0] & ~(0xffff << 16) | 0x33 << 16})})):
     got = evidence_case(**kw)
     ok(got is None, "no evidence with %s" % name, got)
 

@@ -3,7 +3,8 @@
  * hcall-run --crash-dump: a guest's memfd written at guest-physical
  * offsets. Bytes land where the guest had them (RAM past the 3 GiB hole at
  * 4 GiB on), untouched and all-zero pages stay holes, and a path that is
- * not a regular file is refused and left alone.
+ * not a regular file (a device, a FIFO without a reader, a symlink) is
+ * refused without blocking and left alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,7 +84,8 @@ static void bytes_land_at_their_guest_physical_address(void **state)
 	expect_at(out, 5 * MIB + 17, "GUEST-BYTES");
 	expect_at(out, low - 4096, "GUEST-BYTES");
 	expect_at(out, HC_4G + 8192, "GUEST-BYTES");
-	/* Nothing in the hole, and the file holds four pages, not 3 GiB. */
+	/* The zero page and the hole are holes; the file holds four pages, not 3 GiB. */
+	assert_int_equal(lseek(out, (off_t)(100 * MIB), SEEK_DATA), (off_t)(low - 4096));
 	assert_int_equal(lseek(out, (off_t)low, SEEK_DATA), (off_t)HC_4G + 8192);
 	assert_true((uint64_t)st.st_blocks * 512 <= 64 * 4096);
 	close(out);
@@ -124,6 +126,12 @@ static void a_path_that_is_not_a_regular_file_is_refused(void **state)
 	assert_non_null(strstr(err, "not a regular file"));
 	assert_int_equal(stat("/dev/null", &after), 0);
 	assert_true(S_ISCHR(after.st_mode) && after.st_rdev == before.st_rdev);
+	/* A FIFO is neither opened for good (no reader: that would block) nor replaced. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(hc_crash_dump(ram, MIB, path, err, sizeof(err)), -1);
+	assert_int_equal(lstat(path, &after), 0);
+	assert_true(S_ISFIFO(after.st_mode));
+	unlink(path);
 	/* A symlink is not followed. */
 	assert_int_equal(symlink("/dev/null", path), 0);
 	assert_int_equal(hc_crash_dump(ram, MIB, path, err, sizeof(err)), -1);

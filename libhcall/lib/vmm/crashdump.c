@@ -13,7 +13,7 @@
 #define PAGE	4096u
 #define CHUNK	(256u * PAGE)
 
-static uint8_t buf[CHUNK];	/* one dump per process, at its end */
+static uint8_t buf[CHUNK];	/* one dump per process, at its end: not reentrant */
 
 static int page_is_zero(const uint8_t *p)
 {
@@ -48,7 +48,8 @@ static int copy_extent(int mem_fd, int out, uint64_t off, uint64_t end, uint64_t
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		/* A memfd read is whole; a short one would shift pages across the hole. */
+		if (n != (ssize_t)len)
 			return n < 0 ? -errno : -EIO;
 		for (i = 0; i < (size_t)n; i += PAGE) {
 			size_t part = (size_t)n - i < PAGE ? (size_t)n - i : PAGE;
@@ -74,7 +75,8 @@ int hc_crash_dump(int mem_fd, uint64_t mem, const char *path, char *err, size_t 
 	off_t data, hole;
 	int out, rc = 0;
 
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Non-blocking and not truncated until known to be a regular file (a FIFO, a device). */
+	out = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0)
 		return hc_err(err, errlen, "%s: %s", path, strerror(errno));
 	if (fstat(out, &st) || !S_ISREG(st.st_mode)) {
@@ -82,7 +84,7 @@ int hc_crash_dump(int mem_fd, uint64_t mem, const char *path, char *err, size_t 
 		return hc_err(err, errlen, "%s: not a regular file", path);
 	}
 	/* The file's size is the end of RAM, holes and all. */
-	if (ftruncate(out, (off_t)(mem > low ? HC_4G + (mem - low) : mem)))
+	if (ftruncate(out, 0) || ftruncate(out, (off_t)(mem > low ? HC_4G + (mem - low) : mem)))
 		rc = -errno;
 	while (!rc && off < mem) {
 		data = lseek(mem_fd, (off_t)off, SEEK_DATA);
@@ -91,7 +93,11 @@ int hc_crash_dump(int mem_fd, uint64_t mem, const char *path, char *err, size_t 
 			break;
 		}
 		hole = lseek(mem_fd, data, SEEK_HOLE);
-		end = hole < 0 || (uint64_t)hole > mem ? mem : (uint64_t)hole;
+		if (hole < 0) {
+			rc = -errno;
+			break;
+		}
+		end = (uint64_t)hole > mem ? mem : (uint64_t)hole;
 		rc = copy_extent(mem_fd, out, (uint64_t)data, end, low);
 		off = end;
 	}
