@@ -405,6 +405,22 @@ def summary(text):
     return line
 
 
+def _answer(found):
+    """A query's answer: printed, and exit 0, if there is one; else 1."""
+    if found:
+        print(found)
+    return 0 if found else 1
+
+
+def _record(trace_path, pid):
+    """shutdown() of a trace file; None without one (no probe in this lab)."""
+    try:
+        with open(trace_path, errors="replace") as f:
+            return shutdown(f.read(), int(pid))
+    except (OSError, ValueError):
+        return None
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "--summary":
         with open(argv[2], errors="replace") as f:
@@ -413,12 +429,9 @@ def main(argv):
     if len(argv) == 3 and argv[1] == "--livelock":
         try:
             with open(argv[2]) as f:
-                ev = livelock(json.load(f))
+                return _answer(livelock(json.load(f)))
         except (OSError, ValueError):
-            ev = None
-        if ev:
-            print(ev)
-        return 0 if ev else 1
+            return 1
     if len(argv) == 4 and argv[1] == "--cpu-state":
         with open(argv[2], errors="replace") as f:
             text = f.read()
@@ -431,37 +444,22 @@ def main(argv):
                         entry = int(w[0], 16)
         except OSError:
             pass	# no map, no evidence
-        ev = cpu_state(text, entry) if entry is not None else None
-        if ev:
-            print(ev)
-        return 0 if ev else 1
+        return _answer(cpu_state(text, entry) if entry is not None else None)
     if len(argv) in (4, 5) and argv[1] == "--shutdown":
-        try:
-            with open(argv[2], errors="replace") as f:
-                rec = shutdown(f.read(), int(argv[3]))
-        except (OSError, ValueError):
-            rec = None	# no trace: no probe in this lab
-        if rec:
-            print(rec + ("; " + shutdown_walk(rec, argv[4]) if len(argv) == 5 else ""))
-        return 0 if rec else 1
+        rec = _record(argv[2], argv[3])
+        return _answer(rec and rec + ("; " + shutdown_walk(rec, argv[4]) if len(argv) == 5 else ""))
     if len(argv) == 6 and argv[1] == "--shutdown-evidence":
+        rec = _record(argv[2], argv[3])
         try:
-            with open(argv[2], errors="replace") as f:
-                rec = shutdown(f.read(), int(argv[3]))
-            ev = shutdown_evidence(rec, argv[4], int(argv[5])) if rec else None
+            return _answer(rec and shutdown_evidence(rec, argv[4], int(argv[5])))
         except (OSError, ValueError):
-            ev = None
-        if ev:
-            print(ev)
-        return 0 if ev else 1
+            return 1
     if len(argv) == 7 and argv[1] == "--walk":
         try:
             pa = dump_walk(argv[2], *(int(a, 0) for a in argv[3:7]))
         except ValueError:
             pa = None
-        if pa is not None:
-            print("%#x" % pa)
-        return 0 if pa is not None else 1
+        return _answer(None if pa is None else "%#x" % pa)
     if len(argv) != 3:
         print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
               "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --shutdown-evidence TRACE PID DUMP NCPUS | "
