@@ -581,9 +581,9 @@ int main(int argc, char **argv)
 	if (o.stats || o.stats_json)
 		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);
 	/*
-	 * Every vCPU has stopped and the driver domain is gone; both ran on
-	 * for a moment after the crash, so this is the memory then, not
-	 * exactly at the crash.
+	 * Every vCPU has stopped and our own driver domain is gone (a shared
+	 * one may still run); both ran on for a moment after the crash, so
+	 * this is the memory then, not exactly at the crash.
 	 */
 	if (status == EXIT_PANIC && o.crash_dump) {
 		if (hc_crash_dump(vm.mem_fd, vm.mem, o.crash_dump, err, sizeof(err)))
