@@ -48,6 +48,9 @@ static const char usage_head[] =
 "  --cmdline STR     kernel command line\n"
 "  --cpus N          vCPUs, 1-8 (default 1)\n"
 "  --mem SIZE        guest RAM, e.g. 256M or 1G; bare numbers are MiB (default 256M)\n"
+"  --page-reporting  offer free page reporting: the guest's balloon driver tells the\n"
+"                    host which memory is free, and the host drops it (as QEMU's\n"
+"                    virtio-balloon free-page-reporting=on)\n"
 "  --mem-prealloc    allocate all guest RAM at start, charged to hcall-run's memory\n"
 "                    cgroup (else a page is charged to whoever touches it first,\n"
 "                    which may be the driver domain)\n"
@@ -82,7 +85,7 @@ struct opts {
 	const char *kernel, *initrd, *cmdline, *stats_json, *dd_socket, *control, *crash_dump;
 	struct dev_opt devs[HC_BACKEND_MAX_DEVS];
 	int ndevs;
-	int cpus, stats, hvm, kvm_pv, prealloc;
+	int cpus, stats, hvm, kvm_pv, prealloc, page_reporting;
 	uint64_t mem, pv_off;
 	double timeout;
 };
@@ -151,6 +154,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "cpus", required_argument, 0, 'n' },
 		{ "mem", required_argument, 0, 'm' },
 		{ "mem-prealloc", no_argument, 0, 'A' },
+		{ "page-reporting", no_argument, 0, 'R' },
 		{ "stats", no_argument, 0, 's' },
 		{ "stats-json", required_argument, 0, 'j' },
 		{ "timeout", required_argument, 0, 't' },
@@ -186,6 +190,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'm': o->mem = parse_size(optarg); break;
 		case 'A': o->prealloc = 1; break;
+		case 'R': o->page_reporting = 1; break;
 		case 's': o->stats = 1; break;
 		case 'v': o->hvm = 1; break;
 		case 'P': o->kvm_pv = 1; break;
@@ -220,6 +225,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("%s", "--kvm-pv goes with --hvm (a PV guest sees KVM's leaves anyway)");
 	if (o->pv_off && o->hvm && !o->kvm_pv)
 		die_usage("%s", "--pv-off masks KVM's paravirt leaves: plain --hvm has none (add --kvm-pv)");
+	if (o->hvm && o->page_reporting)
+		die_usage("%s", "--page-reporting is the hcall balloon's: not with --hvm");
 	if (o->hvm && o->ndevs) {
 		snprintf(msg, sizeof(msg), "--%s is a PV device: not with --hvm",
 			 hc_backend_types[o->devs[0].type]->option);
@@ -486,7 +493,8 @@ int main(int argc, char **argv)
 	}
 	if (hc_vm_create(&vm, o.mem, o.cpus,
 			 &(struct hc_cpu_mode){ .hcall = !o.hvm, .kvm_pv = !o.hvm || o.kvm_pv,
-						.pv_off = o.pv_off },
+						.pv_off = o.pv_off,
+						.page_reporting = o.page_reporting },
 			 err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_destroy(&vm);

@@ -98,7 +98,7 @@ static void info_describes_the_vm(void **state)
 
 	expect(f, "{\"execute\":\"info\"}", "{\"return\":{\"vcpus\":2,\"memory\":536870912,"
 	       "\"memory-mib\":512,\"mode\":\"pv\",\"state\":\"running\",\"balloon\":{");
-	expect(f, "{\"execute\":\"info\"}", "\"status\":\"\"},\"devices\":[]");
+	expect(f, "{\"execute\":\"info\"}", "\"discarded-kib\":0},\"devices\":[]");
 	expect(f, " { \"id\" : [ 1, \"x y\" ] , \"execute\" : \"info\" } \r",
 	       "},\"id\":[1,\"x y\"]}");
 	f->vm.pv.enabled = 0;
@@ -169,7 +169,8 @@ static void mem_set_sets_the_balloon_target(void **state)
 	size_t n = 0;
 
 	expect(f, "{\"execute\":\"info\"}", "\"balloon\":{\"target-kib\":-1,\"current-kib\":-1,"
-	       "\"released-kib\":0,\"status\":\"\"}");
+	       "\"released-kib\":0,\"status\":\"\",\"page-reporting\":false,"
+	       "\"discarded-kib\":0}");
 	expect(f, "{\"execute\":\"mem-set\",\"arguments\":{\"size\":\"384M\"}}",
 	       "{\"return\":{\"target-kib\":393216}}");
 	assert_int_equal(hc_store_read(f->vm.pv.store, "memory/target", val, sizeof(val), &n), 0);
@@ -183,7 +184,8 @@ static void mem_set_sets_the_balloon_target(void **state)
 	assert_int_not_equal(hc_store_write(f->vm.pv.store, HC_STORE_GUEST, "memory/target", "1",
 					    1), 0);
 	expect(f, "{\"execute\":\"info\"}", "\"balloon\":{\"target-kib\":393216,"
-	       "\"current-kib\":400000,\"released-kib\":0,\"status\":\"pressure\"}");
+	       "\"current-kib\":400000,\"released-kib\":0,\"status\":\"pressure\","
+	       "\"page-reporting\":false,\"discarded-kib\":0}");
 	expect(f, "{\"execute\":\"mem-set\",\"arguments\":{\"size\":\"513M\"}}",
 	       "more than the guest");
 }

@@ -190,6 +190,126 @@ static void frames_above_the_hole(void **state)
 	assert_int_equal(hc_frames_check(&c, HCALL_MEM_RELEASE, &l, idx, &why), -HCALL_EINVAL);
 }
 
+static int extents(const struct hc_frame_ctx *c, const uint64_t (*e)[2], uint32_t n,
+		   struct hc_page_run *runs, const char **why)
+{
+	static struct hcall_extent_list l;
+
+	memset(&l, 0, sizeof(l));
+	l.count = n;
+	for (uint32_t i = 0; i < n; i++)
+		l.extents[i] = (struct hcall_extent){ e[i][0], e[i][1] };
+	return hc_extents_check(c, &l, runs, why);
+}
+
+/* Free page reporting's list: every reason it fails, runs when it is good. */
+static void extents_are_checked(void **state)
+{
+	static const struct {
+		uint64_t e[2][2];
+		int err;
+		const char *why;
+	} bad[] = {
+		{ { { 0x400, 0 } }, -HCALL_EINVAL, "extent empty or longer than 1 GiB" },
+		{ { { 0x400, HCALL_EXTENT_MAX_FRAMES + 1 } }, -HCALL_EINVAL,
+		  "extent empty or longer than 1 GiB" },
+		{ { { PAGES - 1, 2 } }, -HCALL_EINVAL, "extent outside guest RAM" },
+		{ { { PAGES, 1 } }, -HCALL_EINVAL, "extent outside guest RAM" },
+		{ { { ~0ull >> 12, 1 } }, -HCALL_EINVAL, "extent outside guest RAM" },
+		{ { { ~0ull, 1 } }, -HCALL_EINVAL, "extent outside guest RAM" },
+		{ { { 0xf0, 0x20 } }, -HCALL_EPERM, "extent holds a page the hypervisor uses" },
+		{ { { 0x1f0, 0x20 } }, -HCALL_EPERM, "extent holds a page the hypervisor uses" },
+		{ { { 0x800, 0x10 }, { 0x80f, 1 } }, -HCALL_EINVAL, "extents overlap" },
+		{ { { 0x810, 1 }, { 0x800, 0x11 } }, -HCALL_EINVAL, "extents overlap" },
+		{ { { 0x900, 0x10 }, { 0x800, 0x200 } }, -HCALL_EINVAL, "extents overlap" },
+		{ { { 0xa00, 0x10 } }, -HCALL_EINVAL, "extent holds a released frame" },
+	};
+	struct hc_page_run runs[HCALL_EXTENT_LIST_MAX];
+	struct hc_frame_ctx c = ctx();
+	static struct hcall_extent_list l;
+	const char *why;
+
+	(void)state;
+	memset(released, 0, sizeof(released));
+	released[0xa0f / 64] |= 1ull << (0xa0f % 64);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint32_t n = bad[i].e[1][1] ? 2 : 1;
+
+		assert_int_equal(extents(&c, bad[i].e, n, runs, &why), bad[i].err);
+		assert_string_equal(why, bad[i].why);
+	}
+	/* Good: sorted, touching is not overlapping, the page after a released one. */
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { 0xa10, 0x100 }, { 0x800, 0x200 },
+							    { 0x400, 0x400 } }, 3, runs, &why), 3);
+	assert_int_equal(runs[0].first, 0x400);
+	assert_int_equal(runs[0].n, 0x400);
+	assert_int_equal(runs[1].first, 0x800);
+	assert_int_equal(runs[2].first, 0xa10);
+	assert_int_equal(runs[2].n, 0x100);
+	assert_int_equal(extents(&c, NULL, 0, runs, &why), 0);
+	/* The count and the reserved word. */
+	memset(&l, 0, sizeof(l));
+	for (uint32_t i = 0; i < HCALL_EXTENT_LIST_MAX; i++)
+		l.extents[i] = (struct hcall_extent){ 0x400 + 2 * i, 2 };
+	l.count = HCALL_EXTENT_LIST_MAX;
+	assert_int_equal(hc_extents_check(&c, &l, runs, &why), HCALL_EXTENT_LIST_MAX);
+	l.count = HCALL_EXTENT_LIST_MAX + 1;
+	assert_int_equal(hc_extents_check(&c, &l, runs, &why), -HCALL_EINVAL);
+	l.count = 0xffffffffu;
+	assert_int_equal(hc_extents_check(&c, &l, runs, &why), -HCALL_EINVAL);
+	l.count = 1;
+	l.reserved = 1;
+	assert_int_equal(hc_extents_check(&c, &l, runs, &why), -HCALL_EINVAL);
+	assert_string_equal(why, "reserved word not zero");
+	memset(released, 0, sizeof(released));
+}
+
+/* An extent lies in one stretch of RAM: below the hole or above 4 GiB. */
+static void extents_do_not_span_the_hole(void **state)
+{
+	struct hc_frame_ctx c = { .mem = HC_MMIO_HOLE + (1ull << 20) };
+	struct hc_page_run runs[HCALL_EXTENT_LIST_MAX];
+	const uint64_t low = HC_MMIO_HOLE >> 12, high = HC_4G >> 12;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { high, 256 }, { low - 16, 16 } }, 2,
+				 runs, &why), 2);
+	assert_int_equal(runs[0].first, low - 16);
+	assert_int_equal(runs[1].first, low);
+	assert_int_equal(runs[1].n, 256);
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { low - 16, 17 } }, 1, runs, &why),
+			 -HCALL_EINVAL);
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { high, 257 } }, 1, runs, &why),
+			 -HCALL_EINVAL);
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { low, 1 } }, 1, runs, &why),
+			 -HCALL_EINVAL);
+}
+
+/* Busy runs: a grant entry of a frame inside one, not one beside it. */
+static void granted_runs_are_busy(void **state)
+{
+	struct hc_frame_ctx c = ctx();
+	const struct hc_page_run runs[] = { { 0x400, 0x10 }, { 0x800, 0x200 } };
+
+	(void)state;
+	memset(table, 0, sizeof(table));
+	table[3].frame = 0x410;
+	table[3].flags = GTF_permit_access;
+	table[4].frame = 0x7ff;
+	table[4].flags = GTF_permit_access;
+	table[5].frame = 0xa00;
+	table[5].flags = GTF_reading;
+	assert_int_equal(hc_runs_granted(&c, runs, 2), 0);
+	table[4].frame = 0x9ff;
+	assert_int_equal(hc_runs_granted(&c, runs, 2), 1);
+	assert_int_equal(hc_runs_granted(&c, runs, 1), 0);
+	table[4].flags = 0;
+	table[5].frame = 0x40f;
+	assert_int_equal(hc_runs_granted(&c, runs, 2), 1);
+	memset(table, 0, sizeof(table));
+}
+
 /* A KVM-free VM on a memfd laid out as hc_vm_create() lays it out. */
 struct fx {
 	struct hc_vm vm;
@@ -411,6 +531,100 @@ static void a_frame_the_driver_domain_maps_is_busy(void **state)
 	hc_gnttab_destroy(&gt);
 }
 
+#define EXT_GPA 0x301000ull
+
+static struct hcall_extent_list *ext(struct fx *f, uint32_t n, const uint64_t (*e)[2])
+{
+	struct hcall_extent_list *l = (void *)(f->vm.ram + EXT_GPA);
+
+	memset(l, 0, sizeof(*l));
+	l->count = n;
+	for (uint32_t i = 0; i < n; i++)
+		l->extents[i] = (struct hcall_extent){ e[i][0], e[i][1] };
+	return l;
+}
+
+/*
+ * Free page reporting: offered or not, the memory behind the extents
+ * leaves the memfd, the frames stay the guest's (no released bit; it uses
+ * them again with no call and reads zeroes), and info counts them.
+ */
+static void discard_drops_memory_the_guest_keeps(void **state)
+{
+	struct fx *f = *state;
+	long long before = blocks(f);
+
+	ext(f, 2, (const uint64_t[][2]){ { 0xc00, 0x200 }, { 0x800, 0x100 } });
+	assert_int_equal(call(f, HCALL_MEM_DISCARD, EXT_GPA), -HCALL_ENOSYS);
+	assert_int_equal(blocks(f), before);
+	f->vm.mode.page_reporting = 1;
+	assert_int_equal(call(f, HCALL_MEM_DISCARD, EXT_GPA), 0);
+	assert_true(before - blocks(f) >= 0x300 * 4096);
+	assert_int_equal(hc_balloon_discarded(&f->vm), 0x300 * 4096);
+	assert_int_equal(hc_balloon_released(&f->vm), 0);
+	assert_false(hc_released_test(f->vm.pv.released, 0x800));
+	for (uint64_t p = 0x800; p < 0xe00; p += 0x80)
+		assert_int_equal(f->vm.ram[p * 4096], p < 0x900 || p >= 0xc00 ? 0 : 0xaa);
+	assert_int_equal(f->vm.ram[0x900 * 4096], 0xaa);
+	/* The guest's again, no call: written, then a balloon may take it. */
+	f->vm.ram[0x850 * 4096] = 7;
+	assert_int_equal(f->vm.ram[0x850 * 4096], 7);
+	list(f, 1, 0x850);
+	assert_int_equal(call(f, HCALL_MEM_RELEASE, LIST_GPA), 0);
+	/* A released frame is the host's already: not discarded again. */
+	ext(f, 1, (const uint64_t[][2]){ { 0x840, 0x20 } });
+	assert_int_equal(call(f, HCALL_MEM_DISCARD, EXT_GPA), -HCALL_EINVAL);
+	assert_int_equal(hc_balloon_discarded(&f->vm), 0x300 * 4096);
+}
+
+static void a_bad_discard_drops_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct grant_entry_v1 *t = (void *)(f->vm.ram + f->vm.pv.gnttab_gpa);
+	long long before = blocks(f);
+	static const struct {
+		uint64_t e[2];
+		int64_t err;
+	} cases[] = {
+		{ { PAGES - 4, 8 }, -HCALL_EINVAL },	/* past RAM */
+		{ { 0x800, 4 }, -HCALL_EINVAL },	/* overlaps the good one */
+		{ { 0x1ff, 2 }, -HCALL_EPERM },		/* the grant table */
+		{ { 0xf0, 0x20 }, -HCALL_EPERM },	/* below 1 MiB */
+		{ { 0xdf0, 0x20 }, -HCALL_EBUSY },	/* granted */
+		{ { 0xe01, 1 }, -HCALL_EBUSY },		/* pinned, type cleared */
+	};
+	struct hc_grant_map m;
+	struct hc_gnttab gt;
+
+	f->vm.mode.page_reporting = 1;
+	memset(t, 0, 4096);
+	t[3].frame = 0xe00;
+	t[3].flags = GTF_permit_access;
+	t[4].frame = 0xe01;
+	t[4].flags = GTF_reading | GTF_writing;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ext(f, 2, (const uint64_t[][2]){ { 0x800, 0x10 }, { cases[i].e[0], cases[i].e[1] } });
+		assert_int_equal(call(f, HCALL_MEM_DISCARD, EXT_GPA), cases[i].err);
+	}
+	/* A frame hcall-dd maps, with no grant left to show it. */
+	memset(t, 0, 4096);
+	grant_to_dd(t, 7, 0xd10);
+	dd_gnttab(f, &gt);
+	assert_int_equal(hc_gnttab_map(&gt, 7, 1, &m), 0);
+	memset(t, 0, 4096);
+	ext(f, 1, (const uint64_t[][2]){ { 0xd00, 0x20 } });
+	assert_int_equal(call(f, HCALL_MEM_DISCARD, EXT_GPA), -HCALL_EBUSY);
+	/* The list page itself: misaligned, outside RAM. */
+	assert_int_equal(call(f, HCALL_MEM_DISCARD, EXT_GPA + 8), -HCALL_EINVAL);
+	assert_int_equal(call(f, HCALL_MEM_DISCARD, MEM), -HCALL_EFAULT);
+	assert_int_equal(blocks(f), before);
+	assert_int_equal(hc_balloon_discarded(&f->vm), 0);
+	hc_gnttab_unmap(&gt, &m);
+	assert_int_equal(call(f, HCALL_MEM_DISCARD, EXT_GPA), 0);
+	assert_true(before - blocks(f) >= 0x20 * 4096);
+	hc_gnttab_destroy(&gt);
+}
+
 /* A soft reset hands released frames to the next kernel zeroed and backed. */
 static void a_reset_fills_released_frames(void **state)
 {
@@ -521,6 +735,9 @@ int main(void)
 		cmocka_unit_test(granted_frames_are_busy),
 		cmocka_unit_test(count_and_reserved_are_checked),
 		cmocka_unit_test(frames_above_the_hole),
+		cmocka_unit_test(extents_are_checked),
+		cmocka_unit_test(extents_do_not_span_the_hole),
+		cmocka_unit_test(granted_runs_are_busy),
 		cmocka_unit_test_setup_teardown(release_punches_and_reclaim_reads_zeroes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_bad_batch_releases_nothing, setup, teardown),
@@ -529,6 +746,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_frame_the_driver_domain_maps_is_busy, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_reset_fills_released_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(discard_drops_memory_the_guest_keeps, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_bad_discard_drops_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(released_frames_cannot_be_registered, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(the_driver_domain_maps_the_bitmap_read_only, setup,

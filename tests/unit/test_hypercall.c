@@ -286,13 +286,21 @@ static void cpuid_and_start_info_agree_on_features(void **state)
 		table |= hc_hypercalls[i].feature;
 	assert_int_equal(table, HC_HYPERCALL_FEATURES);
 	assert_int_equal(table | HC_PV_FEATURES_OTHER, HC_PV_FEATURES);
-	assert_int_equal(hc_pv_features(), HC_PV_FEATURES);
+	assert_int_equal(hc_pv_features(&f->vm), HC_PV_FEATURES);
 	hc_pv_cpuid(&f->vm, &k.c);
 	assert_int_equal(call(&f->vm, HCALL_start_info, 0x5000), 0);
 	assert_int_equal(si->abi_version, HCALL_ABI_VERSION);
 	assert_int_equal(leaf(&k.c, HCALL_CPUID_FEATURES)->ebx, si->features);
 	assert_int_equal(si->features, HC_PV_FEATURES);
 	assert_int_equal(si->features, want);	/* the word guests have always seen */
+	/* Free page reporting only when asked for, in both places. */
+	f->vm.mode.page_reporting = 1;
+	k.c.nent = 0;
+	hc_pv_cpuid(&f->vm, &k.c);
+	assert_int_equal(call(&f->vm, HCALL_start_info, 0x5000), 0);
+	assert_int_equal(si->features, want | HCALL_FEAT_PAGE_REPORTING);
+	assert_int_equal(leaf(&k.c, HCALL_CPUID_FEATURES)->ebx, si->features);
+	f->vm.mode.page_reporting = 0;
 }
 
 /* A row a number, in order, named once; the doorbell runs evtchn_send. */

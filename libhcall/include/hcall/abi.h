@@ -45,6 +45,7 @@
 #define HCALL_FEAT_STORE		(1u << 4)	/* store, bus and backend ports */
 #define HCALL_FEAT_SOFT_RESET		(1u << 5)	/* HCALL_SHUTDOWN_SOFT_RESET */
 #define HCALL_FEAT_BALLOON		(1u << 6)	/* HCALL_memory_op: a balloon */
+#define HCALL_FEAT_PAGE_REPORTING	(1u << 7)	/* HCALL_MEM_DISCARD: free pages */
 
 /*
  * Transports. The guest emits the instruction that reaches the hypervisor
@@ -162,6 +163,32 @@ struct hcall_frame_list {
 	__u32 count;			/* frames[0 .. count), at most HCALL_FRAME_LIST_MAX */
 	__u32 reserved;			/* 0 */
 	__u64 frames[HCALL_FRAME_LIST_MAX];	/* guest frame numbers (gpa >> 12) */
+};
+
+/*
+ * Free page reporting (HCALL_FEAT_PAGE_REPORTING, offered when the host's
+ * user asks for it): HCALL_memory_op(HCALL_MEM_DISCARD, gpa) with @gpa a
+ * page holding a struct hcall_extent_list of free guest memory. The host
+ * frees the memory behind the extents but the guest keeps the frames: it
+ * may use any of them again at any time, with no call, and a frame used
+ * again reads as zeroes. Checked as a balloon batch is, the whole list
+ * before anything changes: an extent empty, longer than
+ * HCALL_EXTENT_MAX_FRAMES, not inside one stretch of RAM, overlapping
+ * another or holding a released frame (-EINVAL), holding a page the
+ * hypervisor uses (-EPERM), or one under a grant or mapped by a backend
+ * (-EBUSY) fails it.
+ */
+#define HCALL_MEM_DISCARD		2
+#define HCALL_EXTENT_LIST_MAX		255
+#define HCALL_EXTENT_MAX_FRAMES		(1u << 18)	/* 1 GiB */
+struct hcall_extent {
+	__u64 frame;			/* first guest frame number (gpa >> 12) */
+	__u64 count;			/* frames, 1 .. HCALL_EXTENT_MAX_FRAMES */
+};
+struct hcall_extent_list {
+	__u32 count;			/* extents[0 .. count), at most HCALL_EXTENT_LIST_MAX */
+	__u32 reserved;			/* 0 */
+	struct hcall_extent extents[HCALL_EXTENT_LIST_MAX];
 };
 
 #define HCALL_START_MAGIC		0x49534348	/* "HCSI" */

@@ -73,12 +73,74 @@ static int mapped(const struct hc_vm *vm, const uint64_t *idx, int n)
 	return 0;
 }
 
+/* What a batch may not touch: the shim's own pages, the grant table. */
+static void frame_ctx(struct hc_vm *vm, struct hc_frame_ctx *c, struct hc_gpa_range owned[5])
+{
+	*c = (struct hc_frame_ctx){ .mem = vm->mem, .owned = owned };
+	owned[c->nowned++] = (struct hc_gpa_range){ 0, LOW_RESERVED };
+	if (vm->pv.shared)
+		owned[c->nowned++] = (struct hc_gpa_range){ vm->pv.shared_gpa,
+							   vm->pv.shared_gpa + PAGE };
+	if (vm->pv.cons)
+		owned[c->nowned++] = (struct hc_gpa_range){ vm->pv.cons_gpa, vm->pv.cons_gpa + PAGE };
+	if (vm->pv.start_info_gpa)
+		owned[c->nowned++] = (struct hc_gpa_range){ vm->pv.start_info_gpa,
+							   vm->pv.start_info_gpa + PAGE };
+	if (vm->pv.gnttab_frames) {
+		uint64_t len = (uint64_t)vm->pv.gnttab_frames * PAGE;
+
+		owned[c->nowned++] = (struct hc_gpa_range){ vm->pv.gnttab_gpa,
+							   vm->pv.gnttab_gpa + len };
+		c->gnttab = hc_gpa(vm->ram, vm->mem, vm->pv.gnttab_gpa, len);
+		c->gnttab_entries = c->gnttab ? (uint32_t)(len / 8) : 0;
+	}
+	c->released = vm->pv.released;
+}
+
+/*
+ * Free page reporting: the frames stay the guest's, so no released bit
+ * keeps hcall-dd out. A frame it maps meanwhile (the guest offered a page
+ * it calls free) only loses the guest's own data, as would a write by
+ * the guest: the busy checks are for an honest guest's mistakes.
+ */
+static int64_t discard(struct hc_vm *vm, const void *p)
+{
+	struct hc_page_run runs[HCALL_EXTENT_LIST_MAX];
+	struct hcall_extent_list l;
+	struct hc_gpa_range owned[5];
+	struct hc_frame_ctx c;
+	const char *why;
+	uint64_t pages = 0;
+	int n;
+
+	if (!vm->mode.page_reporting)
+		return -HCALL_ENOSYS;
+	memcpy(&l, p, sizeof(l));	/* once: the checks see what is applied */
+	frame_ctx(vm, &c, owned);
+	n = hc_extents_check(&c, &l, runs, &why);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		for (uint64_t k = 0; vm->pv.mapcount && k < runs[i].n; k++)
+			if (__atomic_load_n(&vm->pv.mapcount[runs[i].first + k], __ATOMIC_SEQ_CST))
+				return -HCALL_EBUSY;
+	if (hc_runs_granted(&c, runs, (uint32_t)n))
+		return -HCALL_EBUSY;
+	for (int i = 0; i < n; i++) {
+		if (punch(vm, runs[i].first, runs[i].n))
+			return -HCALL_EAGAIN;	/* the rest stays: still the guest's */
+		pages += runs[i].n;
+	}
+	__atomic_fetch_add(&vm->pv.discarded_pages, pages, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 {
 	uint64_t idx[HCALL_FRAME_LIST_MAX];
 	struct hcall_frame_list l;
 	struct hc_gpa_range owned[5];
-	struct hc_frame_ctx c = { .mem = vm->mem, .owned = owned };
+	struct hc_frame_ctx c;
 	const char *why;
 	const void *p;
 	int n;
@@ -90,26 +152,10 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 	p = hc_gpa(vm->ram, vm->mem, gpa, PAGE);
 	if (!p)
 		return -HCALL_EFAULT;
+	if (op == HCALL_MEM_DISCARD)
+		return discard(vm, p);
 	memcpy(&l, p, sizeof(l));	/* once: the checks see what is applied */
-
-	owned[c.nowned++] = (struct hc_gpa_range){ 0, LOW_RESERVED };
-	if (vm->pv.shared)
-		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.shared_gpa,
-							   vm->pv.shared_gpa + PAGE };
-	if (vm->pv.cons)
-		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.cons_gpa, vm->pv.cons_gpa + PAGE };
-	if (vm->pv.start_info_gpa)
-		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.start_info_gpa,
-							   vm->pv.start_info_gpa + PAGE };
-	if (vm->pv.gnttab_frames) {
-		uint64_t len = (uint64_t)vm->pv.gnttab_frames * PAGE;
-
-		owned[c.nowned++] = (struct hc_gpa_range){ vm->pv.gnttab_gpa,
-							   vm->pv.gnttab_gpa + len };
-		c.gnttab = hc_gpa(vm->ram, vm->mem, vm->pv.gnttab_gpa, len);
-		c.gnttab_entries = c.gnttab ? (uint32_t)(len / 8) : 0;
-	}
-	c.released = vm->pv.released;
+	frame_ctx(vm, &c, owned);
 	n = hc_frames_check(&c, op, &l, idx, &why);
 	if (n < 0)
 		return n;
@@ -250,4 +296,9 @@ int hc_balloon_range_released(struct hc_vm *vm, const void *p, uint64_t len)
 uint64_t hc_balloon_released(struct hc_vm *vm)
 {
 	return __atomic_load_n(&vm->pv.released_pages, __ATOMIC_RELAXED) * PAGE;
+}
+
+uint64_t hc_balloon_discarded(struct hc_vm *vm)
+{
+	return __atomic_load_n(&vm->pv.discarded_pages, __ATOMIC_RELAXED) * PAGE;
 }

@@ -41,7 +41,7 @@ static int64_t start_info(struct hc_vm *vm, uint64_t gpa)
 		.magic = HCALL_START_MAGIC,
 		.abi_version = HCALL_ABI_VERSION,
 		.nr_vcpus = (uint32_t)vm->ncpus,
-		.features = hc_pv_features(),	/* the word CPUID shows */
+		.features = hc_pv_features(vm),	/* the word CPUID shows */
 		.nr_pages = vm->mem / PAGE,
 		.tsc_khz = vm->pv.tsc_khz,
 	};

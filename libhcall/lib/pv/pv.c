@@ -44,9 +44,9 @@ void hc_pvclock_scale(uint32_t khz, uint32_t *mul, int8_t *shift)
 	*shift = (int8_t)s;
 }
 
-uint32_t hc_pv_features(void)
+uint32_t hc_pv_features(const struct hc_vm *vm)
 {
-	return HC_PV_FEATURES;
+	return HC_PV_FEATURES | (vm->mode.page_reporting ? HCALL_FEAT_PAGE_REPORTING : 0);
 }
 
 void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
@@ -71,7 +71,7 @@ void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
 	};
 	c->entries[n++] = (struct kvm_cpuid_entry2){
 		.function = HCALL_CPUID_FEATURES, .eax = HCALL_ABI_VERSION,
-		.ebx = hc_pv_features(), .ecx = (uint32_t)vm->ncpus,
+		.ebx = hc_pv_features(vm), .ecx = (uint32_t)vm->ncpus,
 	};
 	c->entries[n++] = (struct kvm_cpuid_entry2){
 		.function = HCALL_CPUID_TRANSPORT, .eax = HCALL_XPORT_PIO,

@@ -110,7 +110,10 @@ static void cmd_info_balloon(struct ctl_call *k)
 		store_num(vm, "memory/current"),
 		(unsigned long long)(hc_balloon_released(vm) >> 10));
 	hc_json_put_string(k->out, status, n);
-	putc('}', k->out);
+	/* Free page reporting: offered, and what the guest reported in all. */
+	fprintf(k->out, ",\"page-reporting\":%s,\"discarded-kib\":%llu}",
+		vm->mode.page_reporting ? "true" : "false",
+		(unsigned long long)(hc_balloon_discarded(vm) >> 10));
 }
 
 static int cmd_info(struct ctl_call *k)

@@ -2,7 +2,9 @@
 /*
  * The shim's half of the balloon: HCALL_memory_op (abi.h) releases guest
  * frames (punched out of the guest-memory memfd) or takes them back, and
- * the store's memory/ nodes carry the target and the guest's answer.
+ * the store's memory/ nodes carry the target and the guest's answer. With
+ * free page reporting, it also drops the memory behind frames the guest
+ * says are free and keeps (HCALL_MEM_DISCARD).
  *
  * Released frames are a bitmap by RAM page index that lives in the memfd
  * itself, in the pages past guest RAM (hc_released_map_bytes()): no KVM
@@ -40,5 +42,7 @@ int hc_balloon_range_released(struct hc_vm *vm, const void *p, uint64_t len);
 void hc_balloon_forget_maps(struct hc_vm *vm);
 /* Bytes the guest has given back now (no lock needed). */
 uint64_t hc_balloon_released(struct hc_vm *vm);
+/* Bytes of free memory the guest reported (HCALL_MEM_DISCARD), in all. */
+uint64_t hc_balloon_discarded(struct hc_vm *vm);
 
 #endif

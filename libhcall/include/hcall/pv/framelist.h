@@ -43,6 +43,26 @@ struct hc_frame_ctx {
 int hc_frames_check(const struct hc_frame_ctx *c, uint64_t op, const struct hcall_frame_list *l,
 		    uint64_t idx[HCALL_FRAME_LIST_MAX], const char **why);
 
+/* A run of RAM page indices (memfd offset / 4096): [first, first + n). */
+struct hc_page_run {
+	uint64_t first, n;
+};
+
+/*
+ * Check @l (the shim's copy of the guest's page) for HCALL_MEM_DISCARD.
+ * On success returns the extent count and fills @runs[0 .. count) with
+ * each extent's RAM page indices, ascending and apart. On failure returns
+ * -HCALL_EINVAL (a bad count, reserved word, an extent empty, too long,
+ * not inside one stretch of RAM, overlapping another, or holding a
+ * released frame) or -HCALL_EPERM (a page of @owned), *@why saying which.
+ * Grants: hc_runs_granted().
+ */
+int hc_extents_check(const struct hc_frame_ctx *c, const struct hcall_extent_list *l,
+		     struct hc_page_run runs[HCALL_EXTENT_LIST_MAX], const char **why);
+
+/* hc_frames_granted() for the sorted, disjoint runs @runs[0 .. n). */
+int hc_runs_granted(const struct hc_frame_ctx *c, const struct hc_page_run *runs, uint32_t n);
+
 /*
  * 1 if a grant entry of @c's table holds a frame of @idx[0 .. n) (sorted
  * RAM page indices, as hc_frames_check() returns them): it permits access

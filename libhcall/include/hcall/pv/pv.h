@@ -46,6 +46,7 @@ struct hc_pv {
 	/* The balloon (balloon.c): frames the guest gave back, by RAM page index. */
 	uint64_t *released;	/* bitmap in the memfd past RAM: hcall-dd maps it too */
 	uint64_t released_pages;	/* bits set in it (atomic loads from outside pv.lock) */
+	uint64_t discarded_pages;	/* HCALL_MEM_DISCARD's, in all (atomic, as above) */
 	const uint32_t *mapcount;	/* after it: hcall-dd's maps per page (guestmem.h) */
 	uint64_t start_info_gpa;	/* the last start info page filled */
 	uint64_t cons_gpa;		/* the console ring, while pv.cons is set */
@@ -59,8 +60,11 @@ int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen);
 #define HC_PV_FEATURES_OTHER	HCALL_FEAT_SOFT_RESET
 /* HCALL_FEAT_* the shim offers: the hypercall table's and the others. */
 #define HC_PV_FEATURES		(HC_HYPERCALL_FEATURES | HC_PV_FEATURES_OTHER)
-/* HC_PV_FEATURES: the one word CPUID leaf 0x40000001 and start info show. */
-uint32_t hc_pv_features(void);
+/*
+ * The one word CPUID leaf 0x40000001 and start info show: HC_PV_FEATURES,
+ * and what @vm's user asked for (HCALL_FEAT_PAGE_REPORTING).
+ */
+uint32_t hc_pv_features(const struct hc_vm *vm);
 /*
  * Add hcall's CPUID leaves at HCALL_CPUID_BASE, beside KVM's at 0x40000000
  * (hc_cpuid_kvm_leaves() decides what is left of those); @c needs room

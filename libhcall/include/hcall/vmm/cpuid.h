@@ -22,6 +22,7 @@ struct hc_cpu_mode {
 	int hcall;		/* the hcall PV platform (leaves at HCALL_CPUID_BASE) */
 	int kvm_pv;		/* KVM's paravirt leaves at 0x40000000 */
 	uint64_t pv_off;	/* (1 << KVM_FEATURE_*) bits and HC_PV_OFF_X2APIC */
+	int page_reporting;	/* hcall offers HCALL_FEAT_PAGE_REPORTING */
 };
 
 /*
