@@ -24,6 +24,14 @@
  * refuses are held in the balloon without being given, so the next
  * allocation does not hand them back. Held pages are still the guest's
  * memory on the host: memory/current counts them.
+ *
+ * Free page reporting (when the host offers HCALL_FEAT_PAGE_REPORTING):
+ * the balloon also registers with mm/page_reporting.c, which hands it
+ * blocks of free memory (2 MiB and up) a while after they come free; it
+ * passes them on in one HCALL_MEM_DISCARD call a report, and the host
+ * drops the memory behind them. The pages stay in the page allocator: one
+ * allocated again reads as zeroes, so not with page poisoning, whose
+ * pattern the allocator checks.
  */
 #include <linux/crash_dump.h>
 #include <linux/delay.h>
@@ -34,7 +42,9 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/page_reporting.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
@@ -64,6 +74,10 @@ static struct {
 	bool stopping;
 	struct delayed_work work;
 	struct hcall_watch watch;
+	/* Free page reporting: calls serialized by page_reporting itself. */
+	struct page_reporting_dev_info reporting;
+	struct hcall_extent_list *extents;	/* the report page the host reads */
+	atomic64_t reported;		/* pages reported, in all */
 } hb;
 
 static unsigned long hb_size(void)
@@ -98,7 +112,13 @@ static int hb_status_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%s\n", status ? status : "ok");
 }
 
+static int hb_reported_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", HB_KIB(atomic64_read(&hb.reported)));
+}
+
 static const struct kernel_param_ops hb_current_ops = { .get = hb_current_get };
+static const struct kernel_param_ops hb_reported_ops = { .get = hb_reported_get };
 static const struct kernel_param_ops hb_size_ops = { .get = hb_size_get };
 static const struct kernel_param_ops hb_status_ops = { .get = hb_status_get };
 module_param_cb(current_kib, &hb_current_ops, NULL, 0444);
@@ -107,6 +127,76 @@ module_param_cb(balloon_kib, &hb_size_ops, NULL, 0444);
 MODULE_PARM_DESC(balloon_kib, "KiB in the balloon now");
 module_param_cb(status, &hb_status_ops, NULL, 0444);
 MODULE_PARM_DESC(status, "memory/status as last written (ok, floor, pressure, error)");
+module_param_cb(reported_kib, &hb_reported_ops, NULL, 0444);
+MODULE_PARM_DESC(reported_kib, "KiB of free memory reported to the host, in all (0: not offered)");
+
+/*
+ * page_reporting's callback: @nents blocks of free memory, isolated from
+ * the allocator until we return. One call for them all; on an error they
+ * go back unreported and page_reporting tries again later.
+ */
+static int hb_report(struct page_reporting_dev_info *prd, struct scatterlist *sgl,
+		     unsigned int nents)
+{
+	struct hcall_extent_list *l = hb.extents;
+	struct scatterlist *sg;
+	unsigned long pages = 0;
+	unsigned int i;
+	long ret;
+
+	BUILD_BUG_ON(PAGE_REPORTING_CAPACITY > HCALL_EXTENT_LIST_MAX);
+	if (WARN_ON_ONCE(nents > HCALL_EXTENT_LIST_MAX))
+		return -EINVAL;
+	for_each_sg(sgl, sg, nents, i) {
+		l->extents[i].frame = page_to_pfn(sg_page(sg));
+		l->extents[i].count = sg->length >> PAGE_SHIFT;
+		pages += sg->length >> PAGE_SHIFT;
+	}
+	l->count = nents;
+	l->reserved = 0;
+	ret = hcall_call2(HCALL_memory_op, HCALL_MEM_DISCARD, virt_to_phys(l));
+	if (ret) {
+		pr_warn_ratelimited("hballoon: the host refused a free page report: %ld\n", ret);
+		return ret;
+	}
+	atomic64_add(pages, &hb.reported);
+	return 0;
+}
+
+/* Register with page reporting if the host offers it: 0 or -errno. */
+static int hb_reporting_start(void)
+{
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_PAGE_REPORTING) ||
+	    !hcall_has_feature(HCALL_FEAT_PAGE_REPORTING))
+		return 0;
+	if (page_poisoning_enabled_static()) {
+		pr_info("hballoon: page poisoning on: free pages not reported\n");
+		return 0;
+	}
+	hb.extents = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!hb.extents)
+		return -ENOMEM;
+	hb.reporting.report = hb_report;
+	hb.reporting.order = get_order(SZ_2M);
+	ret = page_reporting_register(&hb.reporting);
+	if (ret) {
+		free_page((unsigned long)hb.extents);
+		hb.extents = NULL;
+	}
+	return ret;
+}
+
+static void hb_reporting_stop(void)
+{
+	if (!IS_ENABLED(CONFIG_PAGE_REPORTING) || !hb.extents)
+		return;
+	/* Returns once no report runs: the host reads the page only in one. */
+	page_reporting_unregister(&hb.reporting);
+	free_page((unsigned long)hb.extents);
+	hb.extents = NULL;
+}
 
 static long hb_call(unsigned int op, unsigned int count)
 {
@@ -348,13 +438,20 @@ static int __init hb_init(void)
 	INIT_DELAYED_WORK(&hb.work, hb_work_fn);
 	hb.watch.path = "memory/target";
 	hb.watch.callback = hb_target_changed;
-	ret = hcall_watch_register(&hb.watch);
+	ret = hb_reporting_start();
 	if (ret) {
 		free_page((unsigned long)hb.list);
 		return ret;
 	}
-	pr_info("hballoon: %llu KiB here (%llu KiB static-max), following memory/target\n",
-		HB_KIB(hb.start_pages), hb.static_max_kib);
+	ret = hcall_watch_register(&hb.watch);
+	if (ret) {
+		hb_reporting_stop();
+		free_page((unsigned long)hb.list);
+		return ret;
+	}
+	pr_info("hballoon: %llu KiB here (%llu KiB static-max), following memory/target%s\n",
+		HB_KIB(hb.start_pages), hb.static_max_kib,
+		hb.extents ? ", reporting free pages" : "");
 	return 0;
 }
 module_init(hb_init);
@@ -380,6 +477,7 @@ static void __exit hb_exit(void)
 	long ret;
 
 	hcall_watch_unregister(&hb.watch);
+	hb_reporting_stop();
 	mutex_lock(&hb.lock);
 	hb.stopping = true;
 	mutex_unlock(&hb.lock);

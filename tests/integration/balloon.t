@@ -20,12 +20,7 @@ MIB=$((1024 * 1024))
 # wait_step STEP SECONDS: the guest printed "HCALL-BALLOON step=STEP"; if
 # not, the console's end says where it stopped.
 wait_step() {
-	local end=$((SECONDS + $2))
-	while [ $SECONDS -lt $end ]; do
-		grep -q "HCALL-BALLOON step=$1 " "$OUT" 2>/dev/null && return 0
-		kill -0 "$gpid" 2>/dev/null || break
-		sleep 0.2
-	done
+	wait_out "HCALL-BALLOON step=$1 " "$2" && return 0
 	diag "no step=$1 after $2 s (hcall-run $(kill -0 "$gpid" 2>/dev/null && echo running || echo gone)):"
 	diag_file "$OUT" 30
 	# Is the guest running at all: its exits over 5 s, by kind.
@@ -40,16 +35,7 @@ PY
 }
 # field STEP NAME: NAME=VALUE on the guest's line for STEP.
 field() { tagged_field "HCALL-BALLOON step=$1" "$2" | head -n1; }
-# Bytes the host has allocated for guest RAM: the memfd's blocks.
-host_bytes() {
-	local fd
-	for fd in /proc/"$vmm"/fd/*; do
-		case "$(readlink "$fd")" in
-		*memfd:hcall-guest-ram*) echo $(($(stat -L -c %b "$fd") * 512)); return 0 ;;
-		esac
-	done
-	echo 0
-}
+host_bytes() { guest_ram_bytes "$vmm"; }
 ctl_json() { "$CTL" "$SOCK" "$@" | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin)))"; }
 balloon_info() {
 	"$CTL" "$SOCK" info | python3 -c '

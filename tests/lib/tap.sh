@@ -172,3 +172,25 @@ blk() { local t=$1; shift; guest "$t" --cmdline "console=hvc0 quiet hcall.test=$
 first_field() { grep -oE "(^| )$1=[^[:space:]]*" "$OUT" | head -n1 | cut -d= -f2 | tr -d '\r'; }
 # tagged_field TAG NAME: the value of NAME= after TAG, one for each line that has it.
 tagged_field() { sed -n "s/.*$1 $2=\([^[:space:]]*\).*/\1/p" "$OUT" | tr -d '\r'; }
+# wait_out TEXT SECONDS [PID]: 0 once $OUT has a line with TEXT (a fixed
+# string); 1 after SECONDS, or once PID (default $gpid) has gone without it.
+wait_out() {
+	local end=$((SECONDS + $2)) pid=${3:-${gpid:-}}
+	while [ $SECONDS -lt $end ]; do
+		grep -qF -- "$1" "$OUT" 2>/dev/null && return 0
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	grep -qF -- "$1" "$OUT" 2>/dev/null
+}
+# guest_ram_bytes VMM-PID: bytes the host has allocated for that guest's
+# RAM (its guest-memory memfd's blocks), 0 if it has none.
+guest_ram_bytes() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		case "$(readlink "$fd")" in
+		*memfd:hcall-guest-ram*) echo $(($(stat -L -c %b "$fd") * 512)); return 0 ;;
+		esac
+	done
+	echo 0
+}

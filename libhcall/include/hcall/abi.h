@@ -185,6 +185,7 @@ struct hcall_extent {
 	__u64 frame;			/* first guest frame number (gpa >> 12) */
 	__u64 count;			/* frames, 1 .. HCALL_EXTENT_MAX_FRAMES */
 };
+
 struct hcall_extent_list {
 	__u32 count;			/* extents[0 .. count), at most HCALL_EXTENT_LIST_MAX */
 	__u32 reserved;			/* 0 */

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * memtouch MIB: map MIB MiB of anonymous memory, write every page of it,
- * check it reads back, and print "memtouch touched_mib=N". Exits 1 if the
- * mapping fails or a page reads back wrong (a killed run prints nothing).
+ * memtouch MIB [HOLD]: map MIB MiB of anonymous memory, write every page
+ * of it, check it reads back, and print "memtouch touched_mib=N"; then
+ * hold the memory HOLD seconds (default 0) before exiting frees it. Exits
+ * 1 if the mapping fails or a page reads back wrong (a killed run prints
+ * nothing).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
@@ -29,5 +32,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	printf("memtouch touched_mib=%zu\n", mib);
+	fflush(stdout);
+	if (argc > 2)
+		sleep((unsigned int)strtoul(argv[2], NULL, 10));
 	return 0;
 }

@@ -6,6 +6,11 @@
  * up any memory: each bad batch also lists a good page holding a pattern,
  * and "intact=1" says the pattern is still there afterwards. Last, a good
  * batch is given and taken back and must read as zeroes ("zeroed=1").
+ *
+ * With free page reporting offered, the same for HCALL_MEM_DISCARD lists
+ * ("case=d-NAME"): each bad list also names the good page, which must
+ * keep its pattern; a good list drops it, and it reads as zeroes with no
+ * call to take it back.
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -54,6 +59,70 @@ static bool intact(void)
 static void report(const char *name, long ret)
 {
 	pr_info("HCALL-BALLOONHOSTILE case=%s ret=%ld intact=%d\n", name, ret, intact());
+}
+
+/* A discard of the good page, then the extent (@frame, @count); the result. */
+static long discard(u64 frame, u64 count)
+{
+	struct hcall_extent_list *l = (void *)list;
+
+	memset(l, 0, PAGE_SIZE);
+	l->extents[0] = (struct hcall_extent){ page_to_pfn(good), 1 };
+	l->extents[1] = (struct hcall_extent){ frame, count };
+	l->count = 2;
+	return call(HCALL_MEM_DISCARD, virt_to_phys(l));
+}
+
+static void discard_cases(u64 end_pfn, u64 pfn_other)
+{
+	struct hcall_extent_list *l = (void *)list;
+	u64 g = page_to_pfn(good);
+	long ret;
+	int ref;
+
+	report("d-out-of-range", discard(end_pfn, 1));
+	report("d-past-the-end", discard(end_pfn - 1, 2));
+	report("d-hole", discard(0xc0000, 1));
+	report("d-huge-frame", discard(1ull << 52, 1));
+	report("d-wraps", discard(~0ull - 1, 4));
+	report("d-empty", discard(pfn_other, 0));
+	report("d-too-long", discard(pfn_other, HCALL_EXTENT_MAX_FRAMES + 1));
+	report("d-overlap", discard(g - 1, 2));
+	report("d-low-page", discard(0x10, 1));
+	ref = hcall_gnttab_grant_access(0, pfn_other, true);
+	if (ref >= 0) {
+		report("d-granted", discard(pfn_other, 1));
+		hcall_gnttab_end_access(ref);
+	} else {
+		pr_info("HCALL-BALLOONHOSTILE case=d-granted skipped=%d\n", ref);
+	}
+	/* A frame in the balloon is the host's: not the guest's to report. */
+	memset(list, 0, PAGE_SIZE);
+	list->frames[0] = pfn_other;
+	list->count = 1;
+	if (!call(HCALL_MEM_RELEASE, virt_to_phys(list))) {
+		report("d-released", discard(pfn_other, 1));
+		memset(list, 0, PAGE_SIZE);
+		list->frames[0] = pfn_other;
+		list->count = 1;
+		call(HCALL_MEM_RECLAIM, virt_to_phys(list));
+	}
+	memset(l, 0, PAGE_SIZE);
+	l->extents[0] = (struct hcall_extent){ g, 1 };
+	l->count = HCALL_EXTENT_LIST_MAX + 1;
+	report("d-count-256", call(HCALL_MEM_DISCARD, virt_to_phys(l)));
+	l->count = 0xffffffffu;
+	report("d-count-huge", call(HCALL_MEM_DISCARD, virt_to_phys(l)));
+	l->count = 1;
+	l->reserved = 1;
+	report("d-reserved", call(HCALL_MEM_DISCARD, virt_to_phys(l)));
+	report("d-list-outside-ram", call(HCALL_MEM_DISCARD, PFN_PHYS(end_pfn)));
+	l->reserved = 0;
+	/* Good: dropped, and the page reads as zeroes with no call. */
+	ret = call(HCALL_MEM_DISCARD, virt_to_phys(l));
+	pr_info("HCALL-BALLOONHOSTILE case=d-good ret=%ld zeroed=%d\n", ret,
+		!ret && !memchr_inv(page_address(good), 0, PAGE_SIZE));
+	memset(page_address(good), 0x5a, PAGE_SIZE);
 }
 
 static int __init hostile_init(void)
@@ -120,6 +189,13 @@ static int __init hostile_init(void)
 	list->reserved = 0;
 	report("bad-op", call(7, virt_to_phys(list)));
 	report("reclaim-not-released", call(HCALL_MEM_RECLAIM, virt_to_phys(list)));
+
+	if (hcall_has_feature(HCALL_FEAT_PAGE_REPORTING)) {
+		discard_cases(end_pfn, pfn_other);
+		memset(list, 0, PAGE_SIZE);
+		list->frames[0] = page_to_pfn(good);
+		list->count = 1;
+	}
 
 	/* A good batch: given, then taken back as zeroes. */
 	ret = call(HCALL_MEM_RELEASE, virt_to_phys(list));
