@@ -237,6 +237,15 @@ is "$? $(cut -d: -f1 "$S/cls")" "1 command-timeout" "a hang in a live lab host i
 echo "lab-dmesg: [  801.2] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" >> "$S/log"
 python3 "$TOP/scripts/labclass.py" 125 "$S/log" > "$S/cls"
 is "$? $(cut -d: -f1 "$S/cls")" "1 command-timeout" "not even with an RCU stall in the lab kernel's log"
+# A guest the lab failed, with its evidence, spent its timeout before the
+# deadline: that is a lab failure, retried (a hang of ours comes back).
+{ echo "# lab-evidence guest-livelock blk-fio: exits=1284609 insn_emulation=1258479 pf_guest=1242455"
+  cat "$S/log"; } > "$S/log2"
+python3 "$TOP/scripts/labclass.py" 125 "$S/log2" > "$S/cls"
+is "$? $(cut -d: -f1 "$S/cls")" "0 guest-livelock" "a guest's lab evidence before the deadline makes it a retried lab failure"
+echo "lab-dmesg: [  802.2] traps: hcall-run[812] general protection fault ip:4011 sp:7ff error:0" >> "$S/log2"
+is "$(python3 "$TOP/scripts/labclass.py" 125 "$S/log2" | cut -d: -f1)" ours-crash \
+	"but not over a fault of ours"
 echo "lab-dmesg: [  802.2] traps: hcall-run[812] general protection fault ip:4011 sp:7ff error:0" >> "$S/log"
 is "$(python3 "$TOP/scripts/labclass.py" 125 "$S/log" | cut -d: -f1)" ours-crash \
 	"and a fault of hcall-run in that log is ours"
