@@ -130,74 +130,6 @@ MODULE_PARM_DESC(status, "memory/status as last written (ok, floor, pressure, er
 module_param_cb(reported_kib, &hb_reported_ops, NULL, 0444);
 MODULE_PARM_DESC(reported_kib, "KiB of free memory reported to the host, in all (0: not offered)");
 
-/*
- * page_reporting's callback: @nents blocks of free memory, isolated from
- * the allocator until we return. One call for them all; on an error they
- * go back unreported and page_reporting tries again later.
- */
-static int hb_report(struct page_reporting_dev_info *prd, struct scatterlist *sgl,
-		     unsigned int nents)
-{
-	struct hcall_extent_list *l = hb.extents;
-	struct scatterlist *sg;
-	unsigned long pages = 0;
-	unsigned int i;
-	long ret;
-
-	BUILD_BUG_ON(PAGE_REPORTING_CAPACITY > HCALL_EXTENT_LIST_MAX);
-	if (WARN_ON_ONCE(nents > HCALL_EXTENT_LIST_MAX))
-		return -EINVAL;
-	for_each_sg(sgl, sg, nents, i) {
-		l->extents[i].frame = page_to_pfn(sg_page(sg));
-		l->extents[i].count = sg->length >> PAGE_SHIFT;
-		pages += sg->length >> PAGE_SHIFT;
-	}
-	l->count = nents;
-	l->reserved = 0;
-	ret = hcall_call2(HCALL_memory_op, HCALL_MEM_DISCARD, virt_to_phys(l));
-	if (ret) {
-		pr_warn_ratelimited("hballoon: the host refused a free page report: %ld\n", ret);
-		return ret;
-	}
-	atomic64_add(pages, &hb.reported);
-	return 0;
-}
-
-/* Register with page reporting if the host offers it: 0 or -errno. */
-static int hb_reporting_start(void)
-{
-	int ret;
-
-	if (!IS_ENABLED(CONFIG_PAGE_REPORTING) ||
-	    !hcall_has_feature(HCALL_FEAT_PAGE_REPORTING))
-		return 0;
-	if (page_poisoning_enabled_static()) {
-		pr_info("hballoon: page poisoning on: free pages not reported\n");
-		return 0;
-	}
-	hb.extents = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!hb.extents)
-		return -ENOMEM;
-	hb.reporting.report = hb_report;
-	hb.reporting.order = get_order(SZ_2M);
-	ret = page_reporting_register(&hb.reporting);
-	if (ret) {
-		free_page((unsigned long)hb.extents);
-		hb.extents = NULL;
-	}
-	return ret;
-}
-
-static void hb_reporting_stop(void)
-{
-	if (!IS_ENABLED(CONFIG_PAGE_REPORTING) || !hb.extents)
-		return;
-	/* Returns once no report runs: the host reads the page only in one. */
-	page_reporting_unregister(&hb.reporting);
-	free_page((unsigned long)hb.extents);
-	hb.extents = NULL;
-}
-
 static long hb_call(unsigned int op, unsigned int count)
 {
 	hb.list->count = count;
@@ -238,6 +170,98 @@ static void hb_free(struct page *page)
 static bool hb_refused(long ret)
 {
 	return ret == -EPERM || ret == -EBUSY || ret == -EINVAL;
+}
+
+/* HCALL_MEM_DISCARD of hb.extents' first @n extents: 0 or -errno. */
+static long hb_discard(unsigned int n)
+{
+	hb.extents->count = n;
+	hb.extents->reserved = 0;
+	return hcall_call2(HCALL_memory_op, HCALL_MEM_DISCARD, virt_to_phys(hb.extents));
+}
+
+/*
+ * page_reporting's callback: @nents blocks of free memory, isolated from
+ * the allocator until we return. One call for them all. A block the host
+ * will not take (a page it keeps, as the freed boot page it wrote start
+ * info to, or one still granted) would fail the list at every pass and
+ * stop all reporting, so a refused list is retried a block a call and
+ * what is refused then counts as reported: it is offered again once it
+ * has been allocated and freed. Another error puts them all back for a
+ * later pass.
+ */
+static int hb_report(struct page_reporting_dev_info *prd, struct scatterlist *sgl,
+		     unsigned int nents)
+{
+	struct hcall_extent_list *l = hb.extents;
+	struct scatterlist *sg;
+	unsigned long pages = 0;
+	unsigned int i;
+	long ret;
+
+	BUILD_BUG_ON(PAGE_REPORTING_CAPACITY > HCALL_EXTENT_LIST_MAX);
+	if (WARN_ON_ONCE(nents > HCALL_EXTENT_LIST_MAX))
+		return -EINVAL;
+	for_each_sg(sgl, sg, nents, i) {
+		l->extents[i].frame = page_to_pfn(sg_page(sg));
+		l->extents[i].count = sg->length >> PAGE_SHIFT;
+		pages += sg->length >> PAGE_SHIFT;
+	}
+	ret = hb_discard(nents);
+	if (!ret) {
+		atomic64_add(pages, &hb.reported);
+		return 0;
+	}
+	if (!hb_refused(ret)) {
+		pr_warn_ratelimited("hballoon: the host failed a free page report: %ld\n", ret);
+		return ret;
+	}
+	for_each_sg(sgl, sg, nents, i) {
+		l->extents[0].frame = page_to_pfn(sg_page(sg));
+		l->extents[0].count = sg->length >> PAGE_SHIFT;
+		ret = hb_discard(1);
+		if (!ret)
+			atomic64_add(sg->length >> PAGE_SHIFT, &hb.reported);
+		else
+			pr_info_ratelimited("hballoon: the host keeps pfn %llx (+%u pages): %ld\n",
+					    l->extents[0].frame, sg->length >> PAGE_SHIFT, ret);
+	}
+	return 0;
+}
+
+/* Register with page reporting if the host offers it: 0 or -errno. */
+static int hb_reporting_start(void)
+{
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_PAGE_REPORTING) ||
+	    !hcall_has_feature(HCALL_FEAT_PAGE_REPORTING))
+		return 0;
+	if (page_poisoning_enabled_static()) {
+		pr_info("hballoon: page poisoning on: free pages not reported\n");
+		return 0;
+	}
+	hb.extents = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!hb.extents)
+		return -ENOMEM;
+	hb.reporting.report = hb_report;
+	hb.reporting.order = get_order(SZ_2M);
+	ret = page_reporting_register(&hb.reporting);
+	if (ret) {
+		free_page((unsigned long)hb.extents);
+		hb.extents = NULL;
+	}
+	return ret;
+}
+
+static void hb_reporting_stop(void)
+{
+	if (!IS_ENABLED(CONFIG_PAGE_REPORTING) || !hb.extents)
+		return;
+	/* Returns once no report runs: the host reads the page only in one. */
+	page_reporting_unregister(&hb.reporting);
+	free_page((unsigned long)hb.extents);
+	hb.extents = NULL;
 }
 
 /*
@@ -438,11 +462,10 @@ static int __init hb_init(void)
 	INIT_DELAYED_WORK(&hb.work, hb_work_fn);
 	hb.watch.path = "memory/target";
 	hb.watch.callback = hb_target_changed;
+	/* The balloon works without it: another driver may report already. */
 	ret = hb_reporting_start();
-	if (ret) {
-		free_page((unsigned long)hb.list);
-		return ret;
-	}
+	if (ret)
+		pr_warn("hballoon: free page reporting not started: %d\n", ret);
 	ret = hcall_watch_register(&hb.watch);
 	if (ret) {
 		hb_reporting_stop();

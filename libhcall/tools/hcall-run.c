@@ -227,6 +227,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("%s", "--pv-off masks KVM's paravirt leaves: plain --hvm has none (add --kvm-pv)");
 	if (o->hvm && o->page_reporting)
 		die_usage("%s", "--page-reporting is the hcall balloon's: not with --hvm");
+	/* A discarded page is charged to whoever touches it next: hcall-dd too. */
+	if (o->prealloc && o->page_reporting)
+		die_usage("%s", "--page-reporting gives back memory --mem-prealloc keeps charged to "
+			  "hcall-run: one or the other");
 	if (o->hvm && o->ndevs) {
 		snprintf(msg, sizeof(msg), "--%s is a PV device: not with --hvm",
 			 hc_backend_types[o->devs[0].type]->option);

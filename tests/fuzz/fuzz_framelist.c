@@ -10,7 +10,8 @@
  * grant scan finds a busy one exactly when an entry permits access to one
  * of them or is pinned. Operation 2 (free page reporting) reads the same
  * input as extents (a frame, a length) and holds their runs to the same:
- * in one stretch of RAM, sorted and apart, none owned or released.
+ * in one stretch of RAM, sorted and apart, none owned or released, and
+ * 1 GiB at most in all.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ static int extents_case(const struct hc_frame_ctx *c, struct grant_entry_v1 *tab
 	const char *why;
 	size_t n = size / 3 < HCALL_EXTENT_LIST_MAX ? size / 3 : HCALL_EXTENT_LIST_MAX, i;
 	int ret, busy = 0;
+	uint64_t total = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.count = count;
@@ -106,9 +108,10 @@ static int extents_case(const struct hc_frame_ctx *c, struct grant_entry_v1 *tab
 	for (i = 0; i < (size_t)ret; i++) {
 		const struct hc_page_run *r = &runs[i];
 
-		if (!r->n || r->n > HCALL_EXTENT_MAX_FRAMES || r->first + r->n > PAGES ||
+		total += r->n;
+		if (!r->n || total > HCALL_EXTENT_MAX_FRAMES || r->first + r->n > PAGES ||
 		    (i && runs[i - 1].first + runs[i - 1].n > r->first))
-			abort();	/* in RAM, sorted, apart */
+			abort();	/* in RAM, sorted, apart, 1 GiB in all */
 		for (uint64_t k = 0; k < r->n; k++)
 			if (hc_released_test(released, r->first + k))
 				abort();

@@ -210,9 +210,9 @@ static void extents_are_checked(void **state)
 		int err;
 		const char *why;
 	} bad[] = {
-		{ { { 0x400, 0 } }, -HCALL_EINVAL, "extent empty or longer than 1 GiB" },
+		{ { { 0x400, 0 } }, -HCALL_EINVAL, "extent empty, or more than 1 GiB in all" },
 		{ { { 0x400, HCALL_EXTENT_MAX_FRAMES + 1 } }, -HCALL_EINVAL,
-		  "extent empty or longer than 1 GiB" },
+		  "extent empty, or more than 1 GiB in all" },
 		{ { { PAGES - 1, 2 } }, -HCALL_EINVAL, "extent outside guest RAM" },
 		{ { { PAGES, 1 } }, -HCALL_EINVAL, "extent outside guest RAM" },
 		{ { { ~0ull >> 12, 1 } }, -HCALL_EINVAL, "extent outside guest RAM" },
@@ -262,6 +262,24 @@ static void extents_are_checked(void **state)
 	assert_int_equal(hc_extents_check(&c, &l, runs, &why), -HCALL_EINVAL);
 	assert_string_equal(why, "reserved word not zero");
 	memset(released, 0, sizeof(released));
+}
+
+/* One list names 1 GiB at most, however it is cut. */
+static void a_list_names_1_gib_at_most(void **state)
+{
+	struct hc_frame_ctx c = { .mem = 2ull << 30 };
+	struct hc_page_run runs[HCALL_EXTENT_LIST_MAX];
+	const char *why;
+
+	(void)state;
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { 0x1000, 0x20000 },
+							    { 0x40000, 0x20000 } }, 2, runs, &why), 2);
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { 0x1000, 0x20000 },
+							    { 0x40000, 0x20001 } }, 2, runs, &why),
+			 -HCALL_EINVAL);
+	assert_string_equal(why, "extent empty, or more than 1 GiB in all");
+	assert_int_equal(extents(&c, (const uint64_t[][2]){ { 0x1000, ~0ull } }, 1, runs, &why),
+			 -HCALL_EINVAL);
 }
 
 /* An extent lies in one stretch of RAM: below the hole or above 4 GiB. */
@@ -737,6 +755,7 @@ int main(void)
 		cmocka_unit_test(frames_above_the_hole),
 		cmocka_unit_test(extents_are_checked),
 		cmocka_unit_test(extents_do_not_span_the_hole),
+		cmocka_unit_test(a_list_names_1_gib_at_most),
 		cmocka_unit_test(granted_runs_are_busy),
 		cmocka_unit_test_setup_teardown(release_punches_and_reclaim_reads_zeroes, setup,
 						teardown),

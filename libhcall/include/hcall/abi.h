@@ -172,18 +172,18 @@ struct hcall_frame_list {
  * frees the memory behind the extents but the guest keeps the frames: it
  * may use any of them again at any time, with no call, and a frame used
  * again reads as zeroes. Checked as a balloon batch is, the whole list
- * before anything changes: an extent empty, longer than
- * HCALL_EXTENT_MAX_FRAMES, not inside one stretch of RAM, overlapping
- * another or holding a released frame (-EINVAL), holding a page the
- * hypervisor uses (-EPERM), or one under a grant or mapped by a backend
- * (-EBUSY) fails it.
+ * before anything changes: an empty extent, more than
+ * HCALL_EXTENT_MAX_FRAMES in all, an extent not inside one stretch of RAM,
+ * overlapping another or holding a released frame (-EINVAL), holding a
+ * page the hypervisor uses (-EPERM), or one under a grant or mapped by a
+ * backend (-EBUSY) fails it.
  */
 #define HCALL_MEM_DISCARD		2
 #define HCALL_EXTENT_LIST_MAX		255
-#define HCALL_EXTENT_MAX_FRAMES		(1u << 18)	/* 1 GiB */
+#define HCALL_EXTENT_MAX_FRAMES		(1u << 18)	/* 1 GiB in a list */
 struct hcall_extent {
 	__u64 frame;			/* first guest frame number (gpa >> 12) */
-	__u64 count;			/* frames, 1 .. HCALL_EXTENT_MAX_FRAMES */
+	__u64 count;			/* frames, at least 1 */
 };
 
 struct hcall_extent_list {

@@ -111,6 +111,7 @@ static int64_t discard(struct hc_vm *vm, const void *p)
 	struct hc_frame_ctx c;
 	const char *why;
 	uint64_t pages = 0;
+	int64_t ret = 0;
 	int n;
 
 	if (!vm->mode.page_reporting)
@@ -126,13 +127,12 @@ static int64_t discard(struct hc_vm *vm, const void *p)
 				return -HCALL_EBUSY;
 	if (hc_runs_granted(&c, runs, (uint32_t)n))
 		return -HCALL_EBUSY;
-	for (int i = 0; i < n; i++) {
-		if (punch(vm, runs[i].first, runs[i].n))
-			return -HCALL_EAGAIN;	/* the rest stays: still the guest's */
-		pages += runs[i].n;
+	for (int i = 0; i < n && !ret; i++) {
+		ret = punch(vm, runs[i].first, runs[i].n) ? -HCALL_EAGAIN : 0;	/* the rest stays */
+		pages += ret ? 0 : runs[i].n;
 	}
 	__atomic_fetch_add(&vm->pv.discarded_pages, pages, __ATOMIC_RELAXED);
-	return 0;
+	return ret;
 }
 
 static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)

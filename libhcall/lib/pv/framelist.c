@@ -133,6 +133,7 @@ int hc_extents_check(const struct hc_frame_ctx *c, const struct hcall_extent_lis
 		     struct hc_page_run runs[HCALL_EXTENT_LIST_MAX], const char **why)
 {
 	uint32_t n = l->count;
+	uint64_t total = 0;
 
 	*why = "";
 	if (n > HCALL_EXTENT_LIST_MAX)
@@ -142,8 +143,10 @@ int hc_extents_check(const struct hc_frame_ctx *c, const struct hcall_extent_lis
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t gfn = l->extents[i].frame, len = l->extents[i].count, gpa;
 
-		if (!len || len > HCALL_EXTENT_MAX_FRAMES)
-			return fail(why, "extent empty or longer than 1 GiB", -HCALL_EINVAL);
+		/* A bound on one call's work, all under pv.lock. */
+		if (!len || len > HCALL_EXTENT_MAX_FRAMES - total)
+			return fail(why, "extent empty, or more than 1 GiB in all", -HCALL_EINVAL);
+		total += len;
 		if (gfn > (UINT64_MAX >> PAGE_SHIFT) - len)
 			return fail(why, "extent outside guest RAM", -HCALL_EINVAL);
 		gpa = gfn << PAGE_SHIFT;

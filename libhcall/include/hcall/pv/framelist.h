@@ -52,8 +52,8 @@ struct hc_page_run {
  * Check @l (the shim's copy of the guest's page) for HCALL_MEM_DISCARD.
  * On success returns the extent count and fills @runs[0 .. count) with
  * each extent's RAM page indices, ascending and apart. On failure returns
- * -HCALL_EINVAL (a bad count, reserved word, an extent empty, too long,
- * not inside one stretch of RAM, overlapping another, or holding a
+ * -HCALL_EINVAL (a bad count, reserved word, an extent empty, more than
+ * HCALL_EXTENT_MAX_FRAMES in all, an extent not inside one stretch of RAM, overlapping another, or holding a
  * released frame) or -HCALL_EPERM (a page of @owned), *@why saying which.
  * Grants: hc_runs_granted().
  */
