@@ -36,6 +36,7 @@ refused "unknown --pv-off name" "unknown --pv-off name 'bogus' (known: eoi,ipi,"
 refused "--pv-off with plain --hvm" "plain --hvm has none" --kernel "$KERNEL" --hvm --pv-off eoi
 refused "--kvm-pv without --hvm" "--kvm-pv goes with --hvm" --kernel "$KERNEL" --kvm-pv
 refused "--page-reporting with --hvm" "--page-reporting is the hcall balloon's: not with --hvm" --kernel "$KERNEL" --hvm --page-reporting
+refused "--page-reporting with --mem-prealloc" "--page-reporting gives back memory --mem-prealloc keeps" --kernel "$KERNEL" --mem-prealloc --page-reporting
 
 # A PV guest has no UART: console=ttyS0 gets one warning, before anything
 # else is checked (so here without KVM); --hvm or hvc0 get none.
