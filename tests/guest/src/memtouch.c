@@ -2,15 +2,27 @@
 /*
  * memtouch MIB [HOLD]: map MIB MiB of anonymous memory, write every page
  * of it, check it reads back, and print "memtouch touched_mib=N"; then
- * hold the memory HOLD seconds (default 0) before exiting frees it. Exits
- * 1 if the mapping fails or a page reads back wrong (a killed run prints
- * nothing).
+ * hold the memory HOLD seconds (default 0), check it again (a host that
+ * dropped memory in use shows here: "memtouch held_s=N intact=0") and
+ * exit, which frees it. Exits 1 if the mapping fails or a page reads back
+ * wrong (a killed run prints nothing).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+/* 1 if every page of @p still holds what main() wrote; else says where. */
+static int intact(const uint8_t *p, size_t len)
+{
+	for (size_t off = 0; off < len; off += 4096)
+		if (p[off] != ((uint8_t)(off >> 12) | 1)) {
+			fprintf(stderr, "memtouch: page at %zu MiB reads back wrong\n", off >> 20);
+			return 0;
+		}
+	return 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -26,14 +38,15 @@ int main(int argc, char **argv)
 	}
 	for (size_t off = 0; off < len; off += 4096)
 		p[off] = (uint8_t)(off >> 12) | 1;
-	for (size_t off = 0; off < len; off += 4096)
-		if (p[off] != ((uint8_t)(off >> 12) | 1)) {
-			fprintf(stderr, "memtouch: page at %zu MiB reads back wrong\n", off >> 20);
-			return 1;
-		}
+	if (!intact(p, len))
+		return 1;
 	printf("memtouch touched_mib=%zu\n", mib);
 	fflush(stdout);
-	if (argc > 2)
-		sleep((unsigned int)strtoul(argv[2], NULL, 10));
+	if (argc > 2) {
+		unsigned int s = (unsigned int)strtoul(argv[2], NULL, 10);
+
+		sleep(s);
+		printf("memtouch held_s=%u intact=%d\n", s, intact(p, len));
+	}
 	return 0;
 }
