@@ -9,20 +9,12 @@
 . "$(dirname "$0")/../lib/tap.sh"
 export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-900}
 need_kvm "$0" "$@"
-S=$(scratch)
-OUT=$S/out
-CTL=$B/bin/hcall-ctl
-sockdir=$(mktemp -d /tmp/hcall-bal.XXXXXX)
-SOCK=$sockdir/c.sock
-trap 'rm -rf "$sockdir"' EXIT
-MIB=$((1024 * 1024))
+. "$(dirname "$0")/../lib/balloon.sh"
 
 # wait_step STEP SECONDS: the guest printed "HCALL-BALLOON step=STEP"; if
 # not, the console's end says where it stopped.
 wait_step() {
-	wait_out "HCALL-BALLOON step=$1 " "$2" && return 0
-	diag "no step=$1 after $2 s (hcall-run $(kill -0 "$gpid" 2>/dev/null && echo running || echo gone)):"
-	diag_file "$OUT" 30
+	wait_tagged HCALL-BALLOON "$1" "$2" && return 0
 	# Is the guest running at all: its exits over 5 s, by kind.
 	"$CTL" "$SOCK" stats > "$S/stats1" 2>/dev/null && sleep 5 &&
 	"$CTL" "$SOCK" stats > "$S/stats2" 2>/dev/null && python3 - "$S/stats1" "$S/stats2" <<'PY'
@@ -106,25 +98,13 @@ ok $((!(${touched2:-0} >= 850))) "the guest allocates and touches ${touched2:-0}
 is "$c $r $st" "1048576 0 ok" "info: the guest has all its memory, nothing is released any more"
 
 # Hostile batches: each an error, the good page in it intact.
-for c in out-of-range hole huge-frame duplicate duplicate-first low-page granted \
+hostile_cases out-of-range hole huge-frame duplicate duplicate-first low-page granted \
 	 list-outside-ram list-in-hole list-past-2^64 list-misaligned count-512 count-huge \
-	 reserved bad-op reclaim-not-released release-twice; do
-	line=$(tr -d '\r' < "$OUT" | grep -o "HCALL-BALLOONHOSTILE case=$c ret=[^ ]*\( intact=[01]\)\?" | head -n1)
-	ret=${line#*ret=}
-	ret=${ret%% *}
-	ok $(( ${ret:-0} >= 0 )) "hostile $c: error ${ret:-missing}"
-	case "$line" in *intact=0*) ok 1 "hostile $c: the good page in the batch was released" ;; esac
-done
+	 reserved bad-op reclaim-not-released release-twice
 grep -q "HCALL-BALLOONHOSTILE case=good-reclaim ret=0 zeroed=1" "$OUT"
 ok $? "a frame given and taken back reads as zeroes"
 grep -q "HCALL-BALLOON step=alive" "$OUT"
 ok $? "the guest runs on after the hostile batches"
 
-"$CTL" "$SOCK" shutdown > /dev/null
-wait "$gpid"
-is "$?" 0 "hcall-ctl shutdown: the guest powers off, hcall-run exits 0"
-bad="Out of memory|oom-kill|BUG:|WARNING:|Oops|Kernel panic|general protection|double fault"
-grep -E "HCALL-BALLOON |$bad" "$OUT" | sed 's/^/# /' | head -n 60
-! grep -qE "$bad" "$OUT"
-ok $? "no OOM kill, oops, BUG or WARNING in the guest"
+shutdown_clean HCALL-BALLOON
 done_testing

@@ -183,6 +183,14 @@ wait_out() {
 	done
 	grep -qF -- "$1" "$OUT" 2>/dev/null
 }
+# wait_tagged TAG STEP SECONDS: the guest printed "TAG step=STEP "; if not
+# (status 1), the console's end says where it stopped.
+wait_tagged() {
+	wait_out "$1 step=$2 " "$3" && return 0
+	diag "no step=$2 after $3 s (hcall-run $(kill -0 "$gpid" 2>/dev/null && echo running || echo gone)):"
+	diag_file "$OUT" 30
+	return 1
+}
 # guest_ram_bytes VMM-PID: bytes the host has allocated for that guest's
 # RAM (its guest-memory memfd's blocks), 0 if it has none.
 guest_ram_bytes() {

@@ -61,6 +61,29 @@ static void report(const char *name, long ret)
 	pr_info("HCALL-BALLOONHOSTILE case=%s ret=%ld intact=%d\n", name, ret, intact());
 }
 
+/*
+ * The header both lists start with (count, reserved) made bad, the list
+ * page naming the good page first: counts past the page (@max entries),
+ * a reserved word. Left with count 1, reserved 0.
+ */
+static void header_cases(const char *prefix, unsigned int op, u32 max)
+{
+	u32 *hdr = (u32 *)list;
+	char name[32];
+
+	hdr[0] = max + 1;
+	snprintf(name, sizeof(name), "%scount-%u", prefix, max + 1);
+	report(name, call(op, virt_to_phys(list)));
+	hdr[0] = 0xffffffffu;
+	snprintf(name, sizeof(name), "%scount-huge", prefix);
+	report(name, call(op, virt_to_phys(list)));
+	hdr[0] = 1;
+	hdr[1] = 1;
+	snprintf(name, sizeof(name), "%sreserved", prefix);
+	report(name, call(op, virt_to_phys(list)));
+	hdr[1] = 0;
+}
+
 /* A discard of the good page, then the extent (@frame, @count); the result. */
 static long discard(u64 frame, u64 count)
 {
@@ -109,15 +132,8 @@ static void discard_cases(u64 end_pfn, u64 pfn_other)
 	}
 	memset(l, 0, PAGE_SIZE);
 	l->extents[0] = (struct hcall_extent){ g, 1 };
-	l->count = HCALL_EXTENT_LIST_MAX + 1;
-	report("d-count-256", call(HCALL_MEM_DISCARD, virt_to_phys(l)));
-	l->count = 0xffffffffu;
-	report("d-count-huge", call(HCALL_MEM_DISCARD, virt_to_phys(l)));
-	l->count = 1;
-	l->reserved = 1;
-	report("d-reserved", call(HCALL_MEM_DISCARD, virt_to_phys(l)));
+	header_cases("d-", HCALL_MEM_DISCARD, HCALL_EXTENT_LIST_MAX);
 	report("d-list-outside-ram", call(HCALL_MEM_DISCARD, PFN_PHYS(end_pfn)));
-	l->reserved = 0;
 	/* Good: dropped, and the page reads as zeroes with no call. */
 	ret = call(HCALL_MEM_DISCARD, virt_to_phys(l));
 	pr_info("HCALL-BALLOONHOSTILE case=d-good ret=%ld zeroed=%d\n", ret,
@@ -179,14 +195,7 @@ static int __init hostile_init(void)
 	/* Counts past the page, a reserved word, an unknown operation. */
 	memset(list, 0, PAGE_SIZE);
 	list->frames[0] = page_to_pfn(good);
-	list->count = HCALL_FRAME_LIST_MAX + 1;
-	report("count-512", call(HCALL_MEM_RELEASE, virt_to_phys(list)));
-	list->count = 0xffffffffu;
-	report("count-huge", call(HCALL_MEM_RELEASE, virt_to_phys(list)));
-	list->count = 1;
-	list->reserved = 1;
-	report("reserved", call(HCALL_MEM_RELEASE, virt_to_phys(list)));
-	list->reserved = 0;
+	header_cases("", HCALL_MEM_RELEASE, HCALL_FRAME_LIST_MAX);
 	report("bad-op", call(7, virt_to_phys(list)));
 	report("reclaim-not-released", call(HCALL_MEM_RECLAIM, virt_to_phys(list)));
 
