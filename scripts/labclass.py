@@ -51,8 +51,7 @@ report, a fatal signal) anywhere in the output, even next to lab evidence; a
 failed test without such evidence; a command that ran past the lab's
 deadline in a live lab (lab-init lists what still ran and the lab kernel's
 log, to show where), unless a guest's own evidence above says the lab
-failed it first (its timeout spent the time; a hang of ours comes back on
-the next try); a lab that timed out without evidence (a hang may be
+livelocked it first (its timeout spent the time); a lab that timed out without evidence (a hang may be
 ours); a lab that cannot even be prepared (retrying does not
 help).
 
@@ -370,11 +369,12 @@ def classify(text, rc):
         # never evidence (a short stall may pass; only lasting ones end
         # the lab, through the watchers, before the deadline).
         if re.search(r"^lab: the command ran past the lab's deadline", text, re.M):
-            # A guest the lab failed (its evidence, tap.sh guest()) spent
-            # its whole timeout first: that is what the time went on. A
-            # hang of ours would come back on the next try, without it.
+            # A guest the lab livelocked (its evidence, tap.sh guest())
+            # spent its whole timeout first, in a guest of the background
+            # (one in the test's own shell ends the file at once). Only a
+            # livelock: a crash takes no time.
             m = GUEST_MARK.search(text)
-            if m:
+            if m and m.group(1) == "guest-livelock":
                 return m.group(1), m.group(2).strip() + " (then the lab ran past its " \
                                                         "deadline)", True
             return "command-timeout", "the command hung in a live lab host (what ran is in " \

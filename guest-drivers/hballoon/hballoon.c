@@ -187,8 +187,8 @@ static long hb_discard(unsigned int n)
  * info to, or one still granted) would fail the list at every pass and
  * stop all reporting, so a refused list is retried a block a call and
  * what is refused then counts as reported: it is offered again once it
- * has been allocated and freed. Another error puts them all back for a
- * later pass.
+ * has been allocated and freed. Another error (-EAGAIN: the host failed to
+ * drop memory) puts them all back for a later pass.
  */
 static int hb_report(struct page_reporting_dev_info *prd, struct scatterlist *sgl,
 		     unsigned int nents)
@@ -222,9 +222,11 @@ static int hb_report(struct page_reporting_dev_info *prd, struct scatterlist *sg
 		ret = hb_discard(1);
 		if (!ret)
 			atomic64_add(sg->length >> PAGE_SHIFT, &hb.reported);
-		else
+		else if (hb_refused(ret))
 			pr_info_ratelimited("hballoon: the host keeps pfn %llx (+%u pages): %ld\n",
 					    l->extents[0].frame, sg->length >> PAGE_SHIFT, ret);
+		else	/* all back unreported; a block dropped twice is no harm */
+			return ret;
 	}
 	return 0;
 }

@@ -100,7 +100,7 @@ is "$c $r $st" "1048576 0 ok" "info: the guest has all its memory, nothing is re
 # Hostile batches: each an error, the good page in it intact.
 hostile_cases out-of-range hole huge-frame duplicate duplicate-first low-page granted \
 	 list-outside-ram list-in-hole list-past-2^64 list-misaligned count-512 count-huge \
-	 reserved bad-op reclaim-not-released release-twice
+	 reserved bad-op reclaim-not-released release-twice d-not-offered
 grep -q "HCALL-BALLOONHOSTILE case=good-reclaim ret=0 zeroed=1" "$OUT"
 ok $? "a frame given and taken back reads as zeroes"
 grep -q "HCALL-BALLOON step=alive" "$OUT"

@@ -243,6 +243,10 @@ is "$? $(cut -d: -f1 "$S/cls")" "1 command-timeout" "not even with an RCU stall 
   cat "$S/log"; } > "$S/log2"
 python3 "$TOP/scripts/labclass.py" 125 "$S/log2" > "$S/cls"
 is "$? $(cut -d: -f1 "$S/cls")" "0 guest-livelock" "a guest's lab evidence before the deadline makes it a retried lab failure"
+{ echo "# lab-evidence guest-cpu-state blk-fio: #PF error code 0x10 at a kernel rip"
+  cat "$S/log"; } > "$S/log3"
+python3 "$TOP/scripts/labclass.py" 125 "$S/log3" > "$S/cls"
+is "$? $(cut -d: -f1 "$S/cls")" "1 command-timeout" "a crashed guest's evidence does not excuse a deadline (a crash takes no time)"
 echo "lab-dmesg: [  802.2] traps: hcall-run[812] general protection fault ip:4011 sp:7ff error:0" >> "$S/log2"
 is "$(python3 "$TOP/scripts/labclass.py" 125 "$S/log2" | cut -d: -f1)" ours-crash \
 	"but not over a fault of ours"

@@ -102,7 +102,7 @@ scratch() {
 # CPU (all in scripts/labclass.py), whose evidence goes out as a "#" line
 # that lets run_in_lab retry the file.
 guest() {
-	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 shared=
+	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 shared= ev=
 	shift
 	for a in "$@"; do
 		case "$next" in
@@ -142,11 +142,13 @@ guest() {
 	if [ $rc -eq 4 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --livelock "$stats"); then
 		echo "# lab-evidence guest-livelock $test: $a"
+		ev=1
 	fi
 	# A guest oops on an event no correct CPU delivers (scripts/labclass.py).
 	if [ $rc -eq 3 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --cpu-state "$OUT" "$B/kobj/System.map"); then
 		echo "# lab-evidence guest-cpu-state $test: $a"
+		ev=1
 	fi
 	# Where a triple-faulted guest was (KVM clears that on AMD, the lab's
 	# probe keeps it) and what its page tables in its memory map there;
@@ -158,9 +160,17 @@ guest() {
 		echo "# lab-shutdown $test: $a"
 		# Not with a shared driver domain: it outlives the guest's dump.
 		[ -z "$shared" ] && a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
-			"$(cat "$OUT.pid")" "$dump" "$cpus") && echo "# lab-evidence guest-shutdown $test: $a"
+			"$(cat "$OUT.pid")" "$dump" "$cpus") && echo "# lab-evidence guest-shutdown $test: $a" && ev=1
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"
+	# The lab failed this guest: the whole file is retried for it, so the
+	# rest would only spend the lab's time (and might run past its
+	# deadline). A test's own shell ends here; a guest in the background
+	# leaves that to its test.
+	if [ -n "$ev" ] && [ "$BASHPID" = "$$" ]; then
+		echo "# the lab failed guest $test: $(basename "$0") ends here, to be retried"
+		exit 1
+	fi
 	return $rc
 }
 

@@ -201,10 +201,18 @@ static int __init hostile_init(void)
 
 	if (hcall_has_feature(HCALL_FEAT_PAGE_REPORTING)) {
 		discard_cases(end_pfn, pfn_other);
-		memset(list, 0, PAGE_SIZE);
-		list->frames[0] = page_to_pfn(good);
-		list->count = 1;
+	} else {
+		struct hcall_extent_list *l = (void *)list;
+
+		/* Not offered: refused, and the good page stays. */
+		memset(l, 0, PAGE_SIZE);
+		l->extents[0] = (struct hcall_extent){ page_to_pfn(good), 1 };
+		l->count = 1;
+		report("d-not-offered", call(HCALL_MEM_DISCARD, virt_to_phys(l)));
 	}
+	memset(list, 0, PAGE_SIZE);
+	list->frames[0] = page_to_pfn(good);
+	list->count = 1;
 
 	/* A good batch: given, then taken back as zeroes. */
 	ret = call(HCALL_MEM_RELEASE, virt_to_phys(list));
