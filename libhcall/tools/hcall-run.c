@@ -57,7 +57,8 @@ static const char usage_head[] =
 "  --stats           print VM exit counts by reason at exit (stderr)\n"
 "  --stats-json FILE write the same counts as JSON\n"
 "  --timeout SEC     stop the guest after SEC seconds\n"
-"  --crash-dump FILE if the guest panics or triple-faults, write its memory to FILE:\n"
+"  --crash-dump FILE if the guest panics or triple-faults (an HVM guest's triple\n"
+"                    fault too, though it exits 0 as a reset), write its memory to FILE:\n"
 "                    byte A of the file is guest-physical address A (sparse)\n"
 "  --hvm             plain HVM guest: full virtualization, no hcall platform and no\n"
 "                    KVM paravirt leaves (xAPIC, no kvmclock, no PV EOI/IPI/...)\n"
@@ -476,7 +477,7 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	pthread_t in;
 	struct hc_control *ctl = NULL;
-	int sfd, ddfd, status, ret, in_started = 0;
+	int sfd, ddfd, status, ret, in_started = 0, triple;
 
 	parse_args(argc, argv, &o);
 	if (!o.hvm)
@@ -588,7 +589,10 @@ int main(int argc, char **argv)
 	case HC_STOP_HALTED: status = EXIT_HALTED; break;
 	default: status = EXIT_VMM; break;
 	}
-	if (status != EXIT_CLEAN || vm.stop_reason == HC_STOP_QUIT)
+	/* An HVM guest's triple fault ends it as a reset would, but is said and dumped. */
+	triple = vm.stop_reason == HC_STOP_RESET &&
+		 __atomic_load_n(&vm.triple_fault_reset, __ATOMIC_ACQUIRE);
+	if (status != EXIT_CLEAN || vm.stop_reason == HC_STOP_QUIT || triple)
 		fprintf(stderr, "%shcall-run: %s\n", vm.console_midline ? "\n" : "", vm.stop_msg);
 	if (o.stats || o.stats_json)
 		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);
@@ -597,7 +601,7 @@ int main(int argc, char **argv)
 	 * one may still run); both ran on for a moment after the crash, so
 	 * this is the memory then, not exactly at the crash.
 	 */
-	if (status == EXIT_PANIC && o.crash_dump) {
+	if ((status == EXIT_PANIC || triple) && o.crash_dump) {
 		if (hc_crash_dump(vm.mem_fd, vm.mem, o.crash_dump, err, sizeof(err)))
 			fprintf(stderr, "hcall-run: --crash-dump %s\n", err);
 		else

@@ -58,6 +58,8 @@ hvm triple
 rc=$?
 is "$rc" 0 "HVM: a triple fault resets the guest (exit 0), as under QEMU"
 grep -q 'HCALL-TRIPLE survived' "$OUT"; is "$?" 1 "HVM: the triple fault stopped the guest"
+grep -q '^hcall-run: guest reset (triple fault)' "$OUT"
+ok $? "and hcall-run says it was a triple fault, not a reboot"
 
 # Without ACPI an HVM guest's power-off only halts every CPU with interrupts
 # off, for good: hcall-run ends it instead of waiting for --timeout.

@@ -155,6 +155,7 @@ static void handle_exit(struct hc_vcpu *v)
 			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest crashed: triple fault on vCPU %d",
 				   v->id);
 		} else {
+			__atomic_store_n(&v->vm->triple_fault_reset, 1, __ATOMIC_RELEASE);
 			guest_reset(v->vm, "triple fault");
 		}
 		break;

@@ -64,6 +64,7 @@ struct hc_vm {
 	enum hc_stop stop_reason;
 	char stop_msg[256];
 	int dump_on_stop;	/* each vCPU prints its registers as it stops */
+	int triple_fault_reset;	/* an HVM guest's triple fault asked for a reset */
 };
 
 /*
