@@ -29,7 +29,8 @@ evidence:
                       alike; the test prints this evidence itself
   guest-shutdown      a one-vCPU guest in the lab triple-faulted with its
                       CPU failing to read its own IDT's #DF or #PF gate
-                      (cr2) in a chain begun by a page fault, although in
+                      (cr2) in a chain begun by a page fault (not a
+                      write) or an external interrupt, although in
                       the guest's memory (hcall-run --crash-dump) its page
                       tables, walked from the recorded cr3, map that gate
                       and the faulting rip present and valid, and the gate
@@ -295,6 +296,7 @@ def shutdown_walk(rec, dump_path):
 
 LINUX_IDT, LINUX_IDT_LIMIT = 0xfffffe0000000000, 0xfff	# cpu_entry_area's read-only IDT
 EII_VALID = 1 << 31
+EII_INTR, EII_EXCEPTION = 0, 3	# EXITINTINFO's type field
 PF_VECTOR, DF_VECTOR = 14, 8
 CR0_PG, CR4_PAE, EFER_LMA = 1 << 31, 1 << 5, 1 << 10
 KERNEL_TEXT, KERNEL_TEXT_END = 0xffffffff80000000, 0xffffffffc0000000	# modules above
@@ -317,10 +319,19 @@ def shutdown_evidence(rec, dump_path, ncpus):
             f["efer"] & EFER_LMA):
         return None
     eii = f["exit_int_info"]
-    if not (eii & EII_VALID and (eii >> 8) & 7 == 3 and eii & 0xff == PF_VECTOR):
-        return None	# the chain did not begin with a page fault
-    if f["exit_int_info_err"] & PF_W:
-        return None	# a write: cr2 may be that fault's own, on the read-only IDT
+    kind, vector = (eii >> 8) & 7, eii & 0xff
+    # The chain began with a page fault or with an external interrupt,
+    # whose delivery only reads its gate (no error code then).
+    if not eii & EII_VALID:
+        return None
+    if kind == EII_EXCEPTION and vector == PF_VECTOR:
+        if f["exit_int_info_err"] & PF_W:
+            return None	# a write: cr2 may be that fault's own, on the read-only IDT
+        event = "a page fault"
+    elif kind == EII_INTR and vector >= 32:
+        event = "external interrupt %#x" % vector
+    else:
+        return None
     if f["idt_base"] != LINUX_IDT or f["idt_limit"] != LINUX_IDT_LIMIT:
         return None
     gate = (f["cr2"] - LINUX_IDT) // 16
@@ -345,10 +356,10 @@ def shutdown_evidence(rec, dump_path, ncpus):
     if (typ != 0x8e or sel != KERNEL_CS or g[4] & 0xf8 or g[12:16] != bytes(4) or
             not KERNEL_TEXT <= target < KERNEL_TEXT_END or (gate == DF_VECTOR and not ist)):
         return None
-    return ("triple fault: the CPU failed to read IDT gate %d (cr2 %#x) after a page fault at "
+    return ("triple fault: the CPU failed to read IDT gate %d (cr2 %#x) delivering %s at "
             "rip %#x, but the guest's page tables (cr3 %#x) map both (gate at %#x, a present "
-            "interrupt gate to %#x) in its memory" % (gate, f["cr2"], f["rip"], f["cr3"], pa,
-                                                      target))
+            "interrupt gate to %#x) in its memory" % (gate, f["cr2"], event, f["rip"], f["cr3"],
+                                                      pa, target))
 
 
 def _line(text, m):

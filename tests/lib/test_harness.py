@@ -293,6 +293,12 @@ def evidence_case(rec=REC, ncpus=1, edit=None):
 got = evidence_case()
 ok(got is not None and "gate 8" in got, "a one-vCPU guest's failed read of a mapped IDT gate is "
    "the lab's evidence", got)
+# As recorded in a CI-faithful run (net-sizes): an interrupt's delivery,
+# with a stale error code beside it.
+got = evidence_case(REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x800000f3")
+                    .replace("exit_int_info_err=0x10", "exit_int_info_err=0x16"))
+ok(got is not None and "external interrupt 0xf3" in got, "a chain begun by an external "
+   "interrupt is too", got)
 for name, kw in (
         ("a guest with two vCPUs", {"ncpus": 2}),
         ("a gate that is not present", {"edit": lambda t: t.update({0x5080: gate(TEXT)[0] & ~(1 << 47)})}),
@@ -306,6 +312,11 @@ for name, kw in (
         ("another IDT limit", {"rec": REC.replace("idt_limit=4095", "idt_limit=0")}),
         ("a chain begun by int3", {"rec": REC.replace("exit_int_info=0x80000b0e",
                                                       "exit_int_info=0x80000403")}),
+        ("an NMI", {"rec": REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x80000202")}),
+        ("an external interrupt on an exception vector",
+         {"rec": REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x8000000e")}),
+        ("no event in delivery", {"rec": REC.replace("exit_int_info=0x80000b0e",
+                                                     "exit_int_info=0x000000f3")}),
         ("a user rip", {"rec": REC.replace("rip=%#x" % (TEXT + 0x9c35b), "rip=0x401000")}),
         ("paging off", {"rec": REC.replace("cr0=0x80050033", "cr0=0x50033")}),
         ("two vCPUs in the VM (KVM's count)", {"rec": REC.replace("vcpus=1", "vcpus=2")}),
