@@ -30,7 +30,9 @@ evidence:
   guest-shutdown      a one-vCPU guest in the lab triple-faulted with its
                       CPU failing to read its own IDT's #DF or #PF gate
                       (cr2) in a chain begun by a page fault (not a
-                      write) or an external interrupt, although in
+                      write), or by an external interrupt and ending at
+                      the #DF gate (no fault of its own: an earlier cr2
+                      could linger otherwise), although in
                       the guest's memory (hcall-run --crash-dump) its page
                       tables, walked from the recorded cr3, map that gate
                       and the faulting rip present and valid, and the gate
@@ -297,6 +299,7 @@ def shutdown_walk(rec, dump_path):
 LINUX_IDT, LINUX_IDT_LIMIT = 0xfffffe0000000000, 0xfff	# cpu_entry_area's read-only IDT
 EII_VALID = 1 << 31
 EII_INTR, EII_EXCEPTION = 0, 3	# EXITINTINFO's type field
+EII_EV = 1 << 11	# its error code is valid
 PF_VECTOR, DF_VECTOR = 14, 8
 CR0_PG, CR4_PAE, EFER_LMA = 1 << 31, 1 << 5, 1 << 10
 KERNEL_TEXT, KERNEL_TEXT_END = 0xffffffff80000000, 0xffffffffc0000000	# modules above
@@ -318,6 +321,11 @@ def shutdown_evidence(rec, dump_path, ncpus):
     if not (f["nested_ctl"] & NP_ENABLE and f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and
             f["efer"] & EFER_LMA):
         return None
+    if f["idt_base"] != LINUX_IDT or f["idt_limit"] != LINUX_IDT_LIMIT:
+        return None
+    gate = (f["cr2"] - LINUX_IDT) // 16
+    if f["cr2"] != LINUX_IDT + 16 * gate or gate not in (DF_VECTOR, PF_VECTOR):
+        return None
     eii = f["exit_int_info"]
     kind, vector = (eii >> 8) & 7, eii & 0xff
     # The chain began with a page fault or with an external interrupt,
@@ -328,14 +336,11 @@ def shutdown_evidence(rec, dump_path, ncpus):
         if f["exit_int_info_err"] & PF_W:
             return None	# a write: cr2 may be that fault's own, on the read-only IDT
         event = "a page fault"
-    elif kind == EII_INTR and vector >= 32:
+    elif kind == EII_INTR and vector >= 32 and not eii & EII_EV and gate == DF_VECTOR:
+        # No fault of its own, so cr2 is the chain's only if it ends at
+        # #DF's gate, as when every gate read failed (one page holds them).
         event = "external interrupt %#x" % vector
     else:
-        return None
-    if f["idt_base"] != LINUX_IDT or f["idt_limit"] != LINUX_IDT_LIMIT:
-        return None
-    gate = (f["cr2"] - LINUX_IDT) // 16
-    if f["cr2"] != LINUX_IDT + 16 * gate or gate not in (DF_VECTOR, PF_VECTOR):
         return None
     args = (dump_path, f["cr3"], f["cr4"], f["efer"])
     pa, text = dump_walk(*args, f["cr2"], "kernel"), dump_walk(*args, f["rip"], "text")

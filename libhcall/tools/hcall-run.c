@@ -582,7 +582,8 @@ int main(int argc, char **argv)
 	switch (vm.stop_reason) {
 	case HC_STOP_POWEROFF:
 	case HC_STOP_RESET:
-	case HC_STOP_QUIT: status = EXIT_CLEAN; break;
+	case HC_STOP_QUIT:
+	case HC_STOP_TRIPLE_RESET: status = EXIT_CLEAN; break;
 	case HC_STOP_PANIC: status = EXIT_PANIC; break;
 	case HC_STOP_TIMEOUT: status = EXIT_TIMEOUT; break;
 	case HC_STOP_SIGNAL: status = EXIT_SIGNAL; break;
@@ -590,8 +591,7 @@ int main(int argc, char **argv)
 	default: status = EXIT_VMM; break;
 	}
 	/* An HVM guest's triple fault ends it as a reset would, but is said and dumped. */
-	triple = vm.stop_reason == HC_STOP_RESET &&
-		 __atomic_load_n(&vm.triple_fault_reset, __ATOMIC_ACQUIRE);
+	triple = vm.stop_reason == HC_STOP_TRIPLE_RESET;
 	if (status != EXIT_CLEAN || vm.stop_reason == HC_STOP_QUIT || triple)
 		fprintf(stderr, "%shcall-run: %s\n", vm.console_midline ? "\n" : "", vm.stop_msg);
 	if (o.stats || o.stats_json)

@@ -317,6 +317,12 @@ for name, kw in (
          {"rec": REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x8000000e")}),
         ("no event in delivery", {"rec": REC.replace("exit_int_info=0x80000b0e",
                                                      "exit_int_info=0x000000f3")}),
+        ("an external interrupt's chain ending at gate 14 (cr2 may be older)",
+         {"rec": REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x800000f3")
+          .replace("cr2=%#x" % (IDT + 0x80), "cr2=%#x" % (IDT + 0xe0)),
+          "edit": lambda t: t.update(dict(zip((0x50e0, 0x50e8), gate(TEXT + 0x1200))))}),
+        ("an external interrupt with an error code",
+         {"rec": REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x800008f3")}),
         ("a user rip", {"rec": REC.replace("rip=%#x" % (TEXT + 0x9c35b), "rip=0x401000")}),
         ("paging off", {"rec": REC.replace("cr0=0x80050033", "cr0=0x50033")}),
         ("two vCPUs in the VM (KVM's count)", {"rec": REC.replace("vcpus=1", "vcpus=2")}),

@@ -154,9 +154,10 @@ static void handle_exit(struct hc_vcpu *v)
 			__atomic_store_n(&v->vm->dump_on_stop, 1, __ATOMIC_RELEASE);
 			hc_vm_stop(v->vm, HC_STOP_PANIC, "guest crashed: triple fault on vCPU %d",
 				   v->id);
+		} else if (v->vm->panic.seen) {
+			guest_reset(v->vm, "triple fault");	/* the panic, then */
 		} else {
-			__atomic_store_n(&v->vm->triple_fault_reset, 1, __ATOMIC_RELEASE);
-			guest_reset(v->vm, "triple fault");
+			hc_vm_stop(v->vm, HC_STOP_TRIPLE_RESET, "guest reset (triple fault)");
 		}
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:

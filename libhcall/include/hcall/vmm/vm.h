@@ -19,13 +19,14 @@
 enum hc_stop {
 	HC_STOP_NONE,
 	HC_STOP_POWEROFF,	/* guest asked to power off */
-	HC_STOP_RESET,		/* i8042/0x92/0xcf9 reset, HVM triple fault: a clean end */
+	HC_STOP_RESET,		/* i8042/0x92/0xcf9 reset: a clean end */
 	HC_STOP_PANIC,		/* guest kernel panicked, PV guest triple-faulted */
 	HC_STOP_ERROR,		/* the VMM or KVM failed */
 	HC_STOP_TIMEOUT,
 	HC_STOP_SIGNAL,
 	HC_STOP_HALTED,		/* every vCPU halted with interrupts off: it never runs again */
 	HC_STOP_QUIT,		/* "quit" on the control socket: a clean end, as QEMU's */
+	HC_STOP_TRIPLE_RESET,	/* HVM triple fault: a reset, a clean end, but named and dumped */
 };
 
 struct hc_backends;
@@ -64,7 +65,6 @@ struct hc_vm {
 	enum hc_stop stop_reason;
 	char stop_msg[256];
 	int dump_on_stop;	/* each vCPU prints its registers as it stops */
-	int triple_fault_reset;	/* an HVM guest's triple fault asked for a reset */
 };
 
 /*
