@@ -54,9 +54,9 @@ report, a fatal signal) anywhere in the output, even next to lab evidence; a
 failed test without such evidence; a command that ran past the lab's
 deadline in a live lab (lab-init lists what still ran and the lab kernel's
 log, to show where), unless a guest's own evidence above says the lab
-livelocked it first (its timeout spent the time); a lab that timed out without evidence (a hang may be
-ours); a lab that cannot even be prepared (retrying does not
-help).
+livelocked it first (its timeout spent the time); a lab that timed out
+without evidence (a hang may be ours); a lab that cannot even be prepared
+(retrying does not help).
 
   labclass.py RC LOG           print "CLASS: evidence", exit 0 if retryable, 1 if not
   labclass.py --livelock JSON  exit 0 and print the evidence if hcall-run's

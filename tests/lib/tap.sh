@@ -101,6 +101,9 @@ scratch() {
 # livelock, and one that crashed or triple-faulted for the lab's emulated
 # CPU (all in scripts/labclass.py), whose evidence goes out as a "#" line
 # that lets run_in_lab retry the file.
+# lab_evidence CLASS TEXT, in guest(): the line run_in_lab retries on; the
+# caller's $test names the guest, and its $ev says the lab failed it.
+lab_evidence() { echo "# lab-evidence $1 $test: $2"; ev=1; }
 guest() {
 	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 shared= ev=
 	shift
@@ -141,14 +144,12 @@ guest() {
 		cp "$OUT" "$HCALL_KEEP_CONSOLE/$(basename "$0" .t).$test.$$.$RANDOM"
 	if [ $rc -eq 4 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --livelock "$stats"); then
-		echo "# lab-evidence guest-livelock $test: $a"
-		ev=1
+		lab_evidence guest-livelock "$a"
 	fi
 	# A guest oops on an event no correct CPU delivers (scripts/labclass.py).
 	if [ $rc -eq 3 ] && [ "${HCALL_SUBSTRATE:-}" = lab ] &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --cpu-state "$OUT" "$B/kobj/System.map"); then
-		echo "# lab-evidence guest-cpu-state $test: $a"
-		ev=1
+		lab_evidence guest-cpu-state "$a"
 	fi
 	# Where a triple-faulted guest was (KVM clears that on AMD, the lab's
 	# probe keeps it) and what its page tables in its memory map there;
@@ -162,7 +163,7 @@ guest() {
 		echo "# lab-shutdown $test: $a"
 		# Not with a shared driver domain: it outlives the guest's dump.
 		[ -z "$shared" ] && a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
-			"$(cat "$OUT.pid")" "$dump" "$cpus") && echo "# lab-evidence guest-shutdown $test: $a" && ev=1
+			"$(cat "$OUT.pid")" "$dump" "$cpus") && lab_evidence guest-shutdown "$a"
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"
 	# The lab failed this guest: the whole file is retried for it, so the

@@ -64,12 +64,12 @@ static int each_run(struct hc_vm *vm, const uint64_t *idx, int n,
 	return ret;
 }
 
-/* 1 if hcall-dd has one of the RAM pages @idx[0 .. n) mapped now. */
-static int mapped(const struct hc_vm *vm, const uint64_t *idx, int n)
+/* -HCALL_EBUSY if hcall-dd has one of RAM pages [@first, @first + @n) mapped now. */
+static int mapped(struct hc_vm *vm, uint64_t first, uint64_t n)
 {
-	for (int i = 0; vm->pv.mapcount && i < n; i++)
-		if (__atomic_load_n(&vm->pv.mapcount[idx[i]], __ATOMIC_SEQ_CST))
-			return 1;
+	for (uint64_t i = 0; vm->pv.mapcount && i < n; i++)
+		if (__atomic_load_n(&vm->pv.mapcount[first + i], __ATOMIC_SEQ_CST))
+			return -HCALL_EBUSY;
 	return 0;
 }
 
@@ -122,9 +122,8 @@ static int64_t discard(struct hc_vm *vm, const void *p)
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++)
-		for (uint64_t k = 0; vm->pv.mapcount && k < runs[i].n; k++)
-			if (__atomic_load_n(&vm->pv.mapcount[runs[i].first + k], __ATOMIC_SEQ_CST))
-				return -HCALL_EBUSY;
+		if (mapped(vm, runs[i].first, runs[i].n))
+			return -HCALL_EBUSY;
 	if (hc_runs_granted(&c, runs, (uint32_t)n))
 		return -HCALL_EBUSY;
 	for (int i = 0; i < n && !ret; i++) {
@@ -165,7 +164,7 @@ static int64_t memory_op(struct hc_vm *vm, uint64_t op, uint64_t gpa)
 			__atomic_fetch_or(&vm->pv.released[idx[i] / 64], 1ull << (idx[i] % 64),
 					  __ATOMIC_SEQ_CST);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (mapped(vm, idx, n) || hc_frames_granted(&c, idx, (uint32_t)n)) {
+		if (each_run(vm, idx, n, mapped) || hc_frames_granted(&c, idx, (uint32_t)n)) {
 			for (int i = 0; i < n; i++)
 				__atomic_fetch_and(&vm->pv.released[idx[i] / 64],
 						   ~(1ull << (idx[i] % 64)), __ATOMIC_SEQ_CST);
