@@ -193,22 +193,29 @@ static int admit(int c)
 	return ok;
 }
 
+/*
+ * The socket is bound under PATH.new and renamed once it listens: a
+ * client that finds PATH can connect (a bound socket refuses until then).
+ */
 static int listen_on(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	mode_t old;
 
-	if (s < 0 || strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "hcall-dd: bad socket path %s\n", path);
+	if (s < 0 || strlen(path) + strlen(".new") >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "hcall-dd: bad socket path %s (at most %zu bytes)\n", path,
+			sizeof(sa.sun_path) - 1 - strlen(".new"));
 		exit(2);
 	}
-	strcpy(sa.sun_path, path);
-	unlink(path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", path);
+	unlink(sa.sun_path);
 	/* Born 0600 whatever the umask: nobody else may even connect. */
 	old = umask(0177);
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(s, 16)) {
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) || chmod(sa.sun_path, 0600) ||
+	    listen(s, 16) || rename(sa.sun_path, path)) {
 		fprintf(stderr, "hcall-dd: %s: %s\n", path, strerror(errno));
+		unlink(sa.sun_path);
 		exit(1);
 	}
 	umask(old);

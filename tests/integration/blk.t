@@ -126,15 +126,19 @@ OUT=$S/out
 # 7. A driver domain that accepts the connection and then never answers
 #    costs the guest its disk after 5 s, not the VM or its shim.
 sockdir=$(mktemp -d /tmp/hcall-dd.XXXXXX)
-python3 - "$sockdir/mute.sock" <<'PY' &
+# It says when it listens: the socket file exists from bind(), and Python
+# may take seconds to start in the lab (a CI run connected too early).
+python3 - "$sockdir/mute.sock" "$sockdir/ready" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.bind(sys.argv[1]); s.listen(1)
+open(sys.argv[2], "w").close()
 c, _ = s.accept()
 time.sleep(60)
 PY
 mute=$!
-for _ in $(seq 1 50); do [ -S "$sockdir/mute.sock" ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ -e "$sockdir/ready" ] && break; sleep 0.1; done
+[ -e "$sockdir/ready" ] || echo "# the mute driver domain did not start listening in 60 s"
 rm -f "$S/m.img"; truncate -s 8M "$S/m.img"
 start=$(date +%s)
 blk blk-rw --disk "$S/m.img" --dd-socket "$sockdir/mute.sock"
