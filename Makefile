@@ -26,7 +26,7 @@ LIB_SRC    := $(SHIM_SRC) $(DD_SRC) $(COMMON_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all setup kernel lab-kernel modules initramfs tools demo check unit integration \
-        bench bench-boot bench-pv bench-blk bench-net bench-mem lint check-series clean distclean
+        bench bench-boot bench-pv bench-blk bench-net bench-mem bench-cpu lint check-series clean distclean
 
 all: tools kernel modules initramfs
 
@@ -181,7 +181,7 @@ demo: all
 check: all unit
 	@tests/run
 
-bench: bench-boot bench-pv bench-blk bench-net bench-mem
+bench: bench-boot bench-pv bench-blk bench-net bench-mem bench-cpu
 
 bench-boot: all
 	@scripts/bench-boot
@@ -197,6 +197,9 @@ bench-net: all
 
 bench-mem: all
 	@scripts/bench-mem
+
+bench-cpu: all
+	@scripts/bench-cpu
 
 lint: setup
 	@scripts/lint
