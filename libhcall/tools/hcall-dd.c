@@ -194,31 +194,44 @@ static int admit(int c)
 }
 
 /*
- * The socket is bound under PATH.new and renamed once it listens: a
- * client that finds PATH can connect (a bound socket refuses until then).
+ * The socket is bound under a name of this process's own (PATH.PID) and
+ * renamed to PATH once it listens: a client that finds PATH can connect
+ * (a bound socket refuses until then), and a stale PATH goes first.
  */
 static int listen_on(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	size_t room = sizeof(sa.sun_path) - 1 - 8;	/* ".PID", pid_max 2^22 */
+	int s, len;
 	mode_t old;
 
-	if (s < 0 || strlen(path) + strlen(".new") >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "hcall-dd: bad socket path %s (at most %zu bytes)\n", path,
-			sizeof(sa.sun_path) - 1 - strlen(".new"));
+	if (strlen(path) > room) {
+		fprintf(stderr, "hcall-dd: socket path %s: longer than %zu bytes\n", path, room);
 		exit(2);
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", path);
-	unlink(sa.sun_path);
+	len = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%d", path, (int)getpid());
+	if (len < 0 || (size_t)len >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "hcall-dd: socket path %s: too long\n", path);
+		exit(2);
+	}
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		perror("hcall-dd: socket");
+		exit(1);
+	}
+	unlink(path);
 	/* Born 0600 whatever the umask: nobody else may even connect. */
 	old = umask(0177);
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) || chmod(sa.sun_path, 0600) ||
-	    listen(s, 16) || rename(sa.sun_path, path)) {
-		fprintf(stderr, "hcall-dd: %s: %s\n", path, strerror(errno));
-		unlink(sa.sun_path);
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "hcall-dd: %s: %s\n", sa.sun_path, strerror(errno));
 		exit(1);
 	}
 	umask(old);
+	if (listen(s, 16) || rename(sa.sun_path, path)) {
+		fprintf(stderr, "hcall-dd: listening on %s: %s\n", path, strerror(errno));
+		unlink(sa.sun_path);
+		exit(1);
+	}
 	return s;
 }
 

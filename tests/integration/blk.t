@@ -103,7 +103,7 @@ sockdir=$(mktemp -d /tmp/hcall-dd.XXXXXX)
 chmod 755 "$sockdir"
 "$B/bin/hcall-dd" --listen "$sockdir/dd.sock" 2> "$S/dd.err" &
 ddpid=$!
-for _ in $(seq 1 50); do [ -S "$sockdir/dd.sock" ] && break; sleep 0.1; done
+wait_path "$sockdir/dd.sock" 60 $ddpid || echo "# hcall-dd did not listen on $sockdir/dd.sock in 60 s"
 rm -f "$S/g1.img" "$S/g2.img"; truncate -s 8M "$S/g1.img" "$S/g2.img"
 OUT=$S/g1.out blk blk-rw --disk "$S/g1.img" --dd-socket "$sockdir/dd.sock" &
 g1=$!
@@ -137,8 +137,7 @@ c, _ = s.accept()
 time.sleep(60)
 PY
 mute=$!
-for _ in $(seq 1 600); do [ -e "$sockdir/ready" ] && break; sleep 0.1; done
-[ -e "$sockdir/ready" ] || echo "# the mute driver domain did not start listening in 60 s"
+wait_path "$sockdir/ready" 60 $mute || echo "# the mute driver domain did not start listening in 60 s"
 rm -f "$S/m.img"; truncate -s 8M "$S/m.img"
 start=$(date +%s)
 blk blk-rw --disk "$S/m.img" --dd-socket "$sockdir/mute.sock"

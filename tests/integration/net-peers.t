@@ -20,7 +20,7 @@ chmod 755 "$sockdir"
 "$B/bin/hcall-dd" --listen "$sockdir/dd.sock" 2> "$S/dd.err" &
 ddpid=$!
 bg+=($ddpid)
-for _ in $(seq 1 50); do [ -S "$sockdir/dd.sock" ] && break; sleep 0.1; done
+wait_path "$sockdir/dd.sock" 60 $ddpid || echo "# hcall-dd did not listen on $sockdir/dd.sock in 60 s"
 OUT=$S/g2.out net net-g2g --timeout 240 --net "tap=$TAP2,bridge=$BR,mac=52:54:00:12:34:99" \
 	--dd-socket "$sockdir/dd.sock" --cmdline "$(args net-g2g hcall.role=server hcall.ip=10.77.0.3/24 hcall.mb="$SMB")" &
 g2=$!

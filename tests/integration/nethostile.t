@@ -99,8 +99,7 @@ SOCK=$sockdir/dd.sock
 UBSAN_OPTIONS=print_stacktrace=1 "$DD" --listen "$SOCK" 2> "$S/dd.err" &
 ddpid=$!
 pids+=("$ddpid")
-for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ]
+wait_path "$SOCK" 60 "$ddpid"
 ok $? "$(basename "$DD") listens on $SOCK"
 
 # 1. Store nodes the backend must refuse, each on a connection of its own

@@ -196,6 +196,18 @@ wait_out() {
 	done
 	grep -qF -- "$1" "$OUT" 2>/dev/null
 }
+# wait_path PATH SECONDS PID: 0 once PATH exists (a server's socket, or
+# its ready file); 1 after SECONDS, or once PID has gone without it. In
+# the lab a server may take seconds to start (Python does).
+wait_path() {
+	local end=$((SECONDS + $2))
+	while [ $SECONDS -lt $end ]; do
+		[ -e "$1" ] && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -e "$1" ]
+}
 # wait_tagged TAG STEP SECONDS: the guest printed "TAG step=STEP "; if not
 # (status 1), the console's end says where it stopped.
 wait_tagged() {

@@ -115,10 +115,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
+	char tmp[sizeof(f->path) + 16];
 
 	if (f->dd > 0) {
 		kill(f->dd, SIGKILL);
 		waitpid(f->dd, NULL, 0);
+		/* Its name before it listened, had it not got that far. */
+		snprintf(tmp, sizeof(tmp), "%s.%d", f->path, (int)f->dd);
+		unlink(tmp);
 	}
 	unlink(f->path);
 	rmdir(f->dir);

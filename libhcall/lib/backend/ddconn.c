@@ -164,6 +164,8 @@ static int spawn_dd(struct hc_backends *bs, const char *binary, char *err, size_
 static int connect_dd(struct hc_backends *bs, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
 
 	bs->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (bs->sock < 0 || strlen(path) >= sizeof(sa.sun_path))
@@ -171,6 +173,11 @@ static int connect_dd(struct hc_backends *bs, const char *path, char *err, size_
 	strcpy(sa.sun_path, path);
 	if (connect(bs->sock, (struct sockaddr *)&sa, sizeof(sa)))
 		return hc_err(err, errlen, "driver domain at %s: %s", path, strerror(errno));
+	/* It is about to get the guest's memory: only from our uid or root. */
+	if (getsockopt(bs->sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) || len != sizeof(cr) ||
+	    (cr.uid != 0 && cr.uid != geteuid()))
+		return hc_err(err, errlen, "driver domain at %s: its listener is neither our uid "
+			      "nor root: not used", path);
 	return 0;
 }
 

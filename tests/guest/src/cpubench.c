@@ -6,9 +6,11 @@
  *   "HCALL-CPUBENCH ready op=OP"  host snapshots, answers a line;
  *   ...  the operation, timed here ...
  *   "HCALL-CPUBENCH end"          host snapshots, answers a line;
- *   "HCALL-CPUBENCH op=OP n=N ns=NS" the result, outside both windows.
+ *   "HCALL-CPUBENCH op=OP n=N ns=NS total_ns=T" the result, outside both
+ *   windows (the host divides T itself: a clock read is tens of ns).
  * The "null" operation is the handshake alone: the host subtracts its
- * exits from the others'. Operations:
+ * exits from the others'. "idle" sleeps 1 s: the VM's background exits.
+ * Operations:
  *  clock:  CLOCK_MONOTONIC reads on one thread (the vDSO, or a system call);
  *  wakeup: a byte ping-ponged between threads pinned to CPUs 0 and 1 through
  *          two pipes (a cross-vCPU wake-up each way when the other idles);
@@ -137,6 +139,12 @@ static int op_null(long n)
 	return 0;
 }
 
+static int op_idle(long n)
+{
+	(void)n;
+	return sleep(1) ? -1 : 0;
+}
+
 struct op {
 	const char *name;
 	int (*run)(long n);
@@ -148,6 +156,7 @@ int main(int argc, char **argv)
 {
 	struct op ops[] = {
 		{ "null", op_null, 0, 1 },
+		{ "idle", op_idle, 1, 1 },
 		{ "clock", op_clock, 0, 1 },
 		{ "wakeup", op_wakeup, 0, 1 },
 		{ "tlb", op_tlb, 0, 1 },
@@ -164,8 +173,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 1; i < 6; i++)
-		ops[i].n = atol(argv[i]);
-	rounds = ops[2].n;
+		ops[i + 1].n = atol(argv[i]);
+	rounds = ops[3].n;
+	/* The wake-ups and shootdowns need a second CPU to go to. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "cpubench: needs 2 CPUs or more\n");
+		return 2;
+	}
 	if (!tcgetattr(0, &tio)) {
 		tio.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(0, TCSANOW, &tio);
@@ -199,8 +213,8 @@ int main(int argc, char **argv)
 		ns = now_ns() - t0;
 		if (handshake("HCALL-CPUBENCH end\n") || bad)
 			return 1;
-		printf("HCALL-CPUBENCH op=%s n=%ld ns=%lld\n", o->name, o->n * o->per_run,
-		       o->n ? ns / (o->n * o->per_run) : 0);
+		printf("HCALL-CPUBENCH op=%s n=%ld ns=%lld total_ns=%lld\n", o->name,
+		       o->n * o->per_run, o->n ? ns / (o->n * o->per_run) : 0, ns);
 	}
 	return 0;
 }
