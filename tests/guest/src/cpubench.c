@@ -31,11 +31,10 @@
 #include <termios.h>
 
 #include "cpupair.h"
+#include "fdlock.h"
 
 #define MAX_LOCKERS	64
 
-static int table_fd;
-static long lockops;
 
 /* The host's answer; the console's echo is off, so none lands in a window. */
 static int handshake(const char *line)
@@ -78,18 +77,6 @@ static int op_tlb(long n)
 		munmap((void *)p, 4096);
 	}
 	return 0;
-}
-
-static void *locker(void *arg)
-{
-	(void)arg;
-	for (long i = 0; i < lockops; i++) {
-		int fd = dup(table_fd);
-
-		if (fd < 0 || close(fd))
-			return (void *)1;
-	}
-	return NULL;
 }
 
 static int nlockers(void)

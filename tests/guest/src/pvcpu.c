@@ -28,23 +28,11 @@
 #include <unistd.h>
 
 #include "cpupair.h"
+#include "fdlock.h"
 
-static int table_fd;
-static long maps, lockops, reads;
+static long maps, reads;
 static _Atomic long long latest;	/* the highest clock reading published */
 static atomic_long backwards, worst_ns;
-
-static void *locker(void *arg)
-{
-	(void)arg;
-	for (long i = 0; i < lockops; i++) {
-		int fd = dup(table_fd);
-
-		if (fd < 0 || close(fd))
-			return (void *)1;
-	}
-	return NULL;
-}
 
 static void *clocker(void *arg)
 {
