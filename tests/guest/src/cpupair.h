@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The two-CPU work shared by the guest's ipistorm, pvcpu and cpubench: thread 0 on
- * CPU 0 pings `rounds` bytes through `ping` to other() pinned on CPU 1,
+/* The two-CPU work shared by the guest's ipistorm, pvcpu and cpubench:
+ * thread 0 on CPU 0 pings `rounds` bytes through `ping` to other() pinned on CPU 1,
  * which answers each through `pong` and then spins in the same mm until
  * `phase` is 2 (so each munmap meanwhile is a TLB shootdown to CPU 1).
  * Each tool is one translation unit: static definitions are its own. */
