@@ -194,9 +194,41 @@ static int admit(int c)
 }
 
 /*
+ * PATH may be a stale socket (a killed hcall-dd's), which goes; never a
+ * file of another kind or a socket someone still listens on.
+ */
+static void take_path(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int c, stale;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return;
+		fprintf(stderr, "hcall-dd: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "hcall-dd: %s exists and is not a socket\n", path);
+		exit(2);
+	}
+	strcpy(sa.sun_path, path);	/* its length is checked */
+	c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	stale = c >= 0 && connect(c, (struct sockaddr *)&sa, sizeof(sa)) && errno == ECONNREFUSED;
+	if (c >= 0)
+		close(c);
+	if (!stale) {
+		fprintf(stderr, "hcall-dd: %s: in use by a running process\n", path);
+		exit(1);
+	}
+	unlink(path);
+}
+
+/*
  * The socket is bound under a name of this process's own (PATH.PID) and
  * renamed to PATH once it listens: a client that finds PATH can connect
- * (a bound socket refuses until then), and a stale PATH goes first.
+ * (a bound socket refuses until then).
  */
 static int listen_on(const char *path)
 {
@@ -219,7 +251,7 @@ static int listen_on(const char *path)
 		perror("hcall-dd: socket");
 		exit(1);
 	}
-	unlink(path);
+	take_path(path);
 	/* Born 0600 whatever the umask: nobody else may even connect. */
 	old = umask(0177);
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa))) {

@@ -32,7 +32,7 @@ sizes_run() {
 	rm -f "$S/udp" "$S/udp.ready"
 	ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/udpecho.py" "$PEER" $((port + 2)) "$S/udp" &
 	bg+=($!)
-	for _ in $(seq 50); do [ -e "$S/udp.ready" ] && break; sleep 0.1; done
+	wait_path "$S/udp.ready" 60 $!
 	net net-sizes --net "tap=$TAP,bridge=$BR" --stats-json "$S/sizes.json" \
 		--cmdline "$(args net-sizes hcall.ip=10.77.0.2/24 hcall.peer=$PEER hcall.port="$port" hcall.mtu="$mtu" hcall.mb="$MB" \
 			hcall.sizes="${SIZES// /,}" ${et:+hcall.ethtool=$et})"
@@ -97,7 +97,7 @@ rm -f "$S/mq.json" "$S/mq.json.ready"
 ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netflows.py" "$PEER" 5021 5022 $FLOWS \
 	$((KB << 10)) "$S/mq.json" 2> "$S/mq.err" &
 bg+=($!)
-for _ in $(seq 50); do [ -e "$S/mq.json.ready" ] && break; sleep 0.1; done
+wait_path "$S/mq.json.ready" 60 $!
 net net-mq --cpus 2 --timeout 200 --net "tap=$TAP,bridge=$BR,queues=2" \
 	--cmdline "$(args net-mq hcall.ip=10.77.0.2/24 hcall.peer=$PEER hcall.port=5021 hcall.flows=$FLOWS hcall.kb=$KB)"
 rc=$?

@@ -213,7 +213,7 @@ ip netns exec "$NS" python3 "$TOP/tests/lib/netrounds.py" "$PEER" 5001 5002 "$KB
 	"$S/rounds.log" "$S/stop" 2> "$S/rounds.err" &
 rounds=$!
 pids+=("$rounds")
-for _ in $(seq 50); do [ -e "$S/rounds.log.ready" ] && break; sleep 0.1; done
+wait_path "$S/rounds.log.ready" 60 $rounds
 OUT=$S/g.out RUN=$SANRUN guest net-steady --mem 256M --timeout 400 --dd-socket "$SOCK" \
 	--net "tap=$GTAP,bridge=$BR,mac=$GMAC,queues=1" \
 	--cmdline "console=hvc0 quiet hcall.test=net-steady hcall.ip=$GIP/24 hcall.peer=$PEER hcall.kb=$KB" &

@@ -29,7 +29,7 @@ netpeer() {
 	ip netns exec "$NS" timeout 300 python3 "$TOP/tests/lib/netpeer.py" "$2" "$3" "$4" "$5" \
 		"$S/$1.json" 2> "$S/$1.err" &
 	peer=$!
-	for _ in $(seq 50); do [ -e "$S/$1.json.ready" ] && break; sleep 0.1; done
+	wait_path "$S/$1.json.ready" 60 $peer
 }
 
 # A PV guest with the network tests' memory; KEY of a JSON summary file.
