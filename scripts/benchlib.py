@@ -64,35 +64,67 @@ def _tee(cmd):
 
 class PeerRun:
     """One bounded run of a peer. rc: its exit status, or "silent" (killed
-    after no output for its idle limit) or "timeout" (killed at its overall
-    limit); out: stdout then stderr; marks: {mark: seconds from launch to
+    after no output for its idle limit), "timeout" (killed at its overall
+    limit) or "refused" (killed when its answer function raised: why in
+    error); out: stdout then stderr; marks: {mark: seconds from launch to
     the first read of stdout that contained it}; secs: launch to exit."""
 
-    def __init__(self, rc, out, marks, secs, limit, idle):
+    def __init__(self, rc, out, marks, secs, limit, idle, error=None):
         self.rc, self.out, self.marks, self.secs = rc, out, marks, secs
-        self.limit, self.idle = limit, idle
+        self.limit, self.idle, self.error = limit, idle, error
 
     def status(self):
         if self.rc == "silent":
             return "no output for %g s, killed" % self.idle
         if self.rc == "timeout":
             return "still running after %g s, killed" % self.limit
+        if self.rc == "refused":
+            return self.error
         return "exit %s" % self.rc
 
 
-def run_bounded(cmd, limit, idle=None, marks=(), env=None):
+class _Capped(bytearray):
+    """A stream's output kept whole, or with cap: its first and last cap
+    bytes."""
+
+    def __init__(self, cap):
+        super().__init__()
+        self.cap, self.tail, self.cut = cap, bytearray(), 0
+
+    def add(self, data):
+        if not self.cap:
+            self.extend(data)
+            return
+        room = max(0, self.cap - len(self))
+        self.extend(data[:room])
+        self.tail += data[room:]
+        if len(self.tail) > self.cap:
+            self.cut += len(self.tail) - self.cap
+            del self.tail[:len(self.tail) - self.cap]
+
+    def whole(self):
+        mid = b"\n[... %d bytes left out ...]\n" % self.cut if self.cut else b""
+        return bytes(self) + mid + bytes(self.tail)
+
+
+def run_bounded(cmd, limit, idle=None, marks=(), env=None, answer=None, cap=None):
     """Run cmd, reading its stdout and stderr with a deadline: it is killed
     (with everything it started) when it has produced no output for idle
-    seconds (default: limit) or has run for limit seconds. Returns a PeerRun."""
+    seconds (default: limit) or has run for limit seconds. answer(line,
+    seconds left), if given, sees each line of its stdout and returns what
+    to write to its stdin (or None); the time it takes is not the peer's
+    silence, and if it raises the peer is killed ("refused"). cap keeps
+    only each stream's first and last cap bytes. Returns a PeerRun."""
     idle = idle or limit
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, start_new_session=True,
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if answer else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                          env=dict(os.environ, **(env or {})))
-    bufs = {p.stdout.fileno(): bytearray(), p.stderr.fileno(): bytearray()}
+    bufs = {p.stdout.fileno(): _Capped(cap), p.stderr.fileno(): _Capped(cap)}
     out_fd = p.stdout.fileno()
     seen = {}
-    rc = exited = None
+    rc = exited = error = None
+    pending = b""
     sel = selectors.DefaultSelector()
     try:
         for fd in bufs:
@@ -119,11 +151,27 @@ def run_bounded(cmd, limit, idle=None, marks=(), env=None):
                 last = time.monotonic()
                 buf = bufs[key.fd]
                 start = len(buf)
-                buf.extend(data)
+                buf.add(data)
                 if key.fd == out_fd:
                     for m in marks:
                         if m not in seen and buf.find(m, max(0, start - len(m) + 1)) >= 0:
                             seen[m] = last - t0
+                if key.fd == out_fd and answer:
+                    *lines, pending = (pending + data).split(b"\n")
+                    pending = pending[-4096:]	# a line longer is not one to answer
+                    try:
+                        for line in lines:
+                            reply = answer(line.decode(errors="replace"),
+                                           t0 + limit - time.monotonic())
+                            if reply:
+                                p.stdin.write(reply)
+                                p.stdin.flush()
+                    except Exception as e:	# noqa: BLE001 -- whatever it was, the run ends
+                        rc, error = "refused", str(e)
+                        break
+                    last = time.monotonic()	# answering took our time, not its
+            if rc == "refused":
+                break
         if rc is None:	# the pipes closed or it exited: the rest of its limit to exit
             try:
                 rc = p.wait(timeout=max(0.0, t0 + limit - time.monotonic()))
@@ -135,11 +183,18 @@ def run_bounded(cmd, limit, idle=None, marks=(), env=None):
             os.killpg(p.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        p.wait()
-        p.stdout.close()
-        p.stderr.close()
-    text = b"".join(bytes(b) for b in bufs.values()).decode(errors="replace")
-    return PeerRun(rc, text, seen, time.monotonic() - t0, limit, idle)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            rc, error = "refused", "it did not die of SIGKILL in 30 s"
+        for f in (p.stdin, p.stdout, p.stderr):
+            try:
+                if f:
+                    f.close()
+            except OSError:
+                pass
+    text = b"".join(b.whole() for b in bufs.values()).decode(errors="replace")
+    return PeerRun(rc, text, seen, time.monotonic() - t0, limit, idle, error)
 
 
 def slug(name):
