@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# PV network lifecycles and peers (net-more.t's second half): two guests on
+# PV network lifecycles and peers (net-more.t's last part): two guests on
 # one shared hcall-dd talking over a bridge; hnetfront unloaded and loaded
 # again under traffic; and a killed hcall-dd costing the guest its link
 # (carrier 0 within seconds), not the VM. No oops anywhere. Every

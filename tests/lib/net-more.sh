@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# What net-more.t and net-peers.t share, sourced after need_kvm: a scratch
+# What net-more.t, net-mq.t and net-peers.t share, sourced after need_kvm: a scratch
 # directory, a namespace behind a bridge (its first check), TAP names of
 # this process, a cleanup that removes them, and the namespace's peers
 # (tests/lib/netpeer.py).
