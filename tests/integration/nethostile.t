@@ -15,6 +15,9 @@
 # HCALL_NETHOSTILE_DD: the driver domain to attack (build/bin/hcall-dd-san).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/netns.sh"
+# Two guests bounded at 240 s and 400 s: far more than run_in_lab's default
+# of 420 s (a CI-faithful run ran past it in the handshake cases).
+export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-900}
 need_kvm "$0" "$@"
 S=$(scratch)
 OUT=$S/out
