@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "hcall/common/ddproto.h"
+#include "hcall/common/unixsock.h"
 #include "hcall/dd/ddring.h"
 #include "hcall/dd/ddtypes.h"
 #include "hcall/dd/ratelimit.h"
@@ -201,7 +202,6 @@ static void take_path(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int c, stale;
 
 	if (lstat(path, &st)) {
 		if (errno == ENOENT)
@@ -214,11 +214,7 @@ static void take_path(const char *path)
 		exit(2);
 	}
 	strcpy(sa.sun_path, path);	/* its length is checked */
-	c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	stale = c >= 0 && connect(c, (struct sockaddr *)&sa, sizeof(sa)) && errno == ECONNREFUSED;
-	if (c >= 0)
-		close(c);
-	if (!stale) {
+	if (!hc_unix_stale(&sa, SOCK_SEQPACKET)) {
 		fprintf(stderr, "hcall-dd: %s: in use by a running process\n", path);
 		exit(1);
 	}

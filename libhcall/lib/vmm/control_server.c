@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hcall/common/err.h"
+#include "hcall/common/unixsock.h"
 #include "hcall/common/jsonline.h"
 
 #include "control_impl.h"
@@ -322,18 +323,6 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* A socket at @path that nobody accepts on: left by a hcall-run that died. */
-static int stale(const struct sockaddr_un *a)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), ret;
-
-	if (fd < 0)
-		return 0;
-	ret = connect(fd, (const struct sockaddr *)a, sizeof(*a)) < 0 && errno == ECONNREFUSED;
-	close(fd);
-	return ret;
-}
-
 /*
  * Hold PATH.lock (flock) for the life of the process: two hcall-runs of
  * one uid starting on one path take turns at the check, unlink and bind
@@ -417,7 +406,7 @@ static int listen_locked(struct hc_control *c, const char *path, struct sockaddr
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
 			return hc_err(err, errlen, "%s exists and is not a socket of ours", path);
-		if (!stale(&a))
+		if (!hc_unix_stale(&a, SOCK_STREAM))
 			return hc_err(err, errlen, "%s: in use by a running process", path);
 		if (unlink(path) && errno != ENOENT)
 			return hc_err(err, errlen, "%s: %s", path, strerror(errno));
