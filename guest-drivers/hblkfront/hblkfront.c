@@ -572,6 +572,11 @@ static int hblk_setup_queue(struct hblk_info *info, struct hblk_queue *q)
 	if (ret < 0)
 		return ret;
 	q->irq = ret;
+	/*
+	 * blk-mq's default map gives queue i to CPU i: its completions go
+	 * there too (best effort: an older host keeps every port on CPU 0).
+	 */
+	irq_set_affinity(q->irq, cpumask_of(cpumask_local_spread(q - info->queues, NUMA_NO_NODE)));
 	return 0;
 }
 

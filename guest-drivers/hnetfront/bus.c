@@ -90,6 +90,15 @@ static const char *hnet_devid(struct hcall_device *dev)
 	return id ? id + 1 : dev->nodename;
 }
 
+/*
+ * Queue i's interrupts on the i-th CPU, where its NAPI then runs (best
+ * effort: an older host keeps every port on CPU 0).
+ */
+static void hnet_irq_on_queue_cpu(struct hnet_queue *q, int irq)
+{
+	irq_set_affinity(irq, cpumask_of(cpumask_local_spread(q->id, NUMA_NO_NODE)));
+}
+
 static int hnet_setup_queue(struct hnet_info *info, struct hnet_queue *q)
 {
 	struct hcall_device *dev = info->dev;
@@ -113,6 +122,7 @@ static int hnet_setup_queue(struct hnet_info *info, struct hnet_queue *q)
 			return ret;
 		q->tx_irq = ret;
 		q->rx_port = q->tx_port;
+		hnet_irq_on_queue_cpu(q, q->tx_irq);
 		return 0;
 	}
 	ret = hcall_bus_setup_evtchn(dev, hnet_interrupt, 0, q->tx_irq_name, q, &q->tx_port);
@@ -123,6 +133,8 @@ static int hnet_setup_queue(struct hnet_info *info, struct hnet_queue *q)
 	if (ret < 0)
 		return ret;
 	q->rx_irq = ret;
+	hnet_irq_on_queue_cpu(q, q->tx_irq);
+	hnet_irq_on_queue_cpu(q, q->rx_irq);
 	return 0;
 }
 

@@ -83,10 +83,10 @@ static inline void fx_vm_init(struct hc_vm *vm)
 	vm->ncpus = 1;
 	vm->pv.enabled = 1;
 	vm->pv.tsc_khz = 1000000;
-	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	vm->pv.upcall_fd[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	vm->console_fd = fx_null;
 	vm->console_direct = 1;
-	if (vm->pv.upcall_fd < 0 || hc_store_setup(vm))
+	if (vm->pv.upcall_fd[0] < 0 || hc_store_setup(vm))
 		abort();
 }
 

@@ -10,6 +10,8 @@
 #   kvmpv  HVM with KVM's own PV leaves          (--hvm --kvm-pv)
 # and --stats-json's KVM counters say what each took.
 . "$(dirname "$0")/../lib/tap.sh"
+# Five guests (four 2-vCPU workloads and the disk guest) and the lab's boot.
+export HCALL_LAB_TIMEOUT=${HCALL_LAB_TIMEOUT:-600}
 need_kvm "$0" "$@"
 S=$(scratch)
 
@@ -142,6 +144,34 @@ lt "$(perop pv exits)" "$(perop pvoff exits)" 1.33
 ok $? "pv: under three quarters of pvoff's KVM exits per op ($(perop pv exits) vs $(perop pvoff exits))"
 lt "$(perop pv exits)" "$(perop hvm exits)" 1.33
 ok $? "pv: under three quarters of hvm's KVM exits per op ($(perop pv exits) vs $(perop hvm exits))"
+
+# Event channels on every vCPU (tests/guest/tests/evtchn-cpus): a 2-vCPU
+# guest's disk has a queue per vCPU, each queue's irq lands on its own
+# CPU, and moving one with /proc/irq/N/smp_affinity_list moves where its
+# completions arrive. Counted per CPU in the guest's /proc/interrupts.
+dd if=/dev/zero of="$S/evt.img" bs=1M count=4 2>/dev/null
+OUT=$S/evtchn.out
+blk evtchn-cpus --cpus 2 --disk "$S/evt.img"
+is "$?" 0 "evtchn: the 2-vCPU disk guest boots and powers off"
+ef() { first_field "$1"; }
+is "$(ef queues)" 2 "evtchn: the disk has a queue per vCPU"
+is "$(ef q0_eff)/$(ef q1_eff)" 0/1 "evtchn: queue 0's irq is on CPU 0, queue 1's on CPU 1 (effective affinity)"
+gt0() { [ "${1:-0}" -gt 0 ]; }
+gt0 "$(ef q0_cpu0)" && is0=$(ef q0_cpu1) && [ "$is0" = 0 ]
+ok $? "evtchn: I/O from CPU 0 completes on CPU 0 (queue 0's irq: $(ef q0_cpu0) on CPU 0, $(ef q0_cpu1) on CPU 1)"
+gt0 "$(ef q1_cpu1)" && [ "$(ef q1_cpu0)" = 0 ]
+ok $? "evtchn: I/O from CPU 1 completes on CPU 1 (queue 1's irq: $(ef q1_cpu0) on CPU 0, $(ef q1_cpu1) on CPU 1)"
+is "$(ef moved_rc)/$(ef moved_eff)" 0/1 "evtchn: smp_affinity_list moves queue 0's irq to CPU 1"
+gt0 "$(ef moved_cpu1)" && [ "$(ef moved_cpu0)" = 0 ]
+ok $? "evtchn: queue 0's irq then fires on CPU 1 only ($(ef moved_cpu0) on CPU 0, $(ef moved_cpu1) on CPU 1)"
+is "$(ef back_rc)/$(ef back_eff)" 0/0 "evtchn: and moves back to CPU 0"
+gt0 "$(ef back_cpu0)" && [ "$(ef back_cpu1)" = 0 ]
+ok $? "evtchn: where it fires on CPU 0 only again ($(ef back_cpu0) on CPU 0, $(ef back_cpu1) on CPU 1)"
+is "$(ef storm_rc)" 0/0 "evtchn: 4000 reads from both CPUs all complete while both irqs flip between them"
+gt0 "$(ef flips)"
+ok $? "evtchn: the irqs were moved $(ef flips) times each during those reads"
+is "$(ef oops)" 0 "evtchn: no oops, BUG or WARNING in the guest"
+[ "$(ef oops)" = 0 ] || diag_file "$OUT" 40
 
 # No oops, warning, soft lockup or RCU stall in any guest: in dmesg (the
 # guest counts them) and on the console.

@@ -172,7 +172,7 @@ static void grant(struct guest *g, grant_ref_t ref, uint32_t frame, uint16_t fla
 static int attach(struct guest *g, grant_ref_t ring_ref, struct hc_dd_attach *override)
 {
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD, .nr_vcpus = 1,
 		.nr_rings = 1, .nr_ports = 1, .mem = RAM,
 		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = { ring_ref },
 		.shared_info_gpa = SHARED_GPA, .evtchn_port = { PORT },
@@ -256,7 +256,7 @@ static void hostile_rings_cost_only_themselves(void **state)
 	blkif_sring_t *bad = (void *)gpa(g, 0x50000), *good = (void *)gpa(g, 0x60000);
 	blkif_front_ring_t front;
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD, .nr_vcpus = 1,
 		.nr_rings = 1, .nr_ports = 1, .mem = RAM,
 		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = { 3 },
 		.shared_info_gpa = SHARED_GPA, .evtchn_port = { PORT }, .u.vbd.sectors = SECTORS,
@@ -391,7 +391,7 @@ static void failed_receive_closes_nothing(void **state)
 static void rejected_messages_keep_no_fds(void **state)
 {
 	struct hc_dd_attach a = { .magic = HC_DD_MAGIC, .version = HC_DD_VERSION,
-				  .type = HC_DD_TYPE_VBD, .nr_rings = 1, .nr_ports = 1 },
+				  .type = HC_DD_TYPE_VBD, .nr_rings = 1, .nr_ports = 1, .nr_vcpus = 1 },
 			    big[2] = { a, a }, got;
 	int sv[2], fds[HC_DD_MAX_FDS], ev = eventfd(0, 0), before;
 
@@ -424,6 +424,17 @@ static void rejected_messages_keep_no_fds(void **state)
 	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 6) > 0);
 	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
 	expect_no_fds(fds);
+	/* No vCPU, or more than a guest can have: no upcall fds to take. */
+	a.nr_ports = 1;
+	a.nr_vcpus = 0;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 3) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	expect_no_fds(fds);
+	a.nr_vcpus = HCALL_MAX_VCPUS + 1;
+	assert_true(send_raw(sv[0], &a, sizeof(a), ev, HC_DD_MAX_FDS) > 0);
+	assert_int_equal(hc_dd_recv_attach(sv[1], &got, fds), -EPROTO);
+	expect_no_fds(fds);
+	a.nr_vcpus = 1;
 	/* Two ports need two kick fds: four are one short. */
 	a.nr_ports = 2;
 	assert_true(send_raw(sv[0], &a, sizeof(a), ev, 4) > 0);

@@ -139,7 +139,7 @@ static int teardown(void **state)
 static int attach(struct fx *f, int sock)
 {
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD, .nr_vcpus = 1,
 		.nr_rings = 1, .nr_ports = 1, .mem = RAM,
 		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = { 1 },
 		.shared_info_gpa = SHARED_GPA, .evtchn_port = { 9 }, .u.vbd.sectors = SECTORS,

@@ -74,7 +74,7 @@ static int teardown(void **state)
 static struct hc_dd_attach vbd_attach(void)
 {
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD, .nr_vcpus = 1,
 		.nr_rings = 1, .nr_ports = 1, .mem = RAM, .gnttab_gpa = TABLE_GPA,
 		.gnttab_entries = 256, .ring_ref = { 1 }, .shared_info_gpa = SHARED_GPA,
 		.evtchn_port = { PORT }, .u.vbd = { .sectors = SECTORS, .flags = HC_DD_DISCARD },
@@ -91,7 +91,7 @@ static void fds_for(struct fx *f, int fds[HC_DD_MAX_FDS], int kick, int upcall)
 	fds[HC_DD_FD_RAM] = dup(f->memfd);
 	fds[HC_DD_FD_KICK] = dup(kick);
 	fds[HC_DD_FD_UPCALL(1)] = dup(upcall);
-	fds[HC_DD_FD_TYPE(1)] = dup(f->img);
+	fds[HC_DD_FD_TYPE(1, 1)] = dup(f->img);
 }
 
 static void serves_and_counts_through_the_type_ops(void **state)
@@ -142,8 +142,8 @@ static void refused_attaches_keep_no_fds(void **state)
 	assert_int_equal(count_fds(), before);
 	a = vbd_attach();
 	fds_for(f, fds, kick, upcall);
-	close(fds[HC_DD_FD_TYPE(1)]);
-	fds[HC_DD_FD_TYPE(1)] = -1;	/* the image missing */
+	close(fds[HC_DD_FD_TYPE(1, 1)]);
+	fds[HC_DD_FD_TYPE(1, 1)] = -1;	/* the image missing */
 	assert_int_equal(hc_dd_ring_start(&r, &a, fds), -EBADF);
 	assert_int_equal(count_fds(), before);
 	a.evtchn_port[0] = HCALL_NR_EVTCHN;

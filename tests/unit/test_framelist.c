@@ -342,8 +342,8 @@ static int setup(void **state)
 	f->vm.mem = MEM;
 	f->vm.mem_fd = memfd_create("test-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_true(f->vm.mem_fd >= 0);
-	assert_int_equal(ftruncate(f->vm.mem_fd, (off_t)(MEM + hc_balloon_meta_bytes(MEM))), 0);
-	f->vm.ram = mmap(NULL, MEM + hc_balloon_meta_bytes(MEM), PROT_READ | PROT_WRITE,
+	assert_int_equal(ftruncate(f->vm.mem_fd, (off_t)(MEM + hc_host_meta_bytes(MEM))), 0);
+	f->vm.ram = mmap(NULL, MEM + hc_host_meta_bytes(MEM), PROT_READ | PROT_WRITE,
 			 MAP_SHARED, f->vm.mem_fd, 0);
 	assert_true(f->vm.ram != MAP_FAILED);
 	f->vm.pv.released = (uint64_t *)(void *)(f->vm.ram + MEM);
@@ -352,7 +352,7 @@ static int setup(void **state)
 	f->vm.pv.gnttab_gpa = 0x200000;
 	f->vm.pv.gnttab_frames = 1;
 	memset(f->vm.ram, 0xaa, MEM);	/* every page backed, */
-	memset(f->vm.pv.released, 0, hc_balloon_meta_bytes(MEM));	/* the bitmap's too */
+	memset(f->vm.pv.released, 0, hc_host_meta_bytes(MEM));	/* the bitmap's too */
 	*state = f;
 	return 0;
 }
@@ -361,7 +361,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	munmap(f->vm.ram, MEM + hc_balloon_meta_bytes(MEM));
+	munmap(f->vm.ram, MEM + hc_host_meta_bytes(MEM));
 	close(f->vm.mem_fd);
 	close(f->vm.stop_efd);
 	free(f->vm.ports);

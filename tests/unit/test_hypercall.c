@@ -33,6 +33,7 @@
 struct fixture {
 	struct hc_vm vm;
 	int out[2];	/* console output pipe */
+	uint8_t targets[HCALL_NR_EVTCHN];	/* the memfd's page, in a VM without one */
 };
 
 /* A KVM-free guest of @size bytes (untouched pages cost nothing). */
@@ -48,7 +49,8 @@ static int setup_sized(void **state, uint64_t size)
 	assert_true(vm->ram != MAP_FAILED);
 	vm->mem = size;
 	vm->ncpus = 1;
-	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
+	vm->pv.upcall_fd[0] = eventfd(0, EFD_NONBLOCK);
+	vm->pv.targets = f->targets;
 	vm->pv.enabled = 1;
 	vm->pv.tsc_khz = 2500000;
 	assert_int_equal(pipe(f->out), 0);
@@ -80,6 +82,13 @@ static int teardown(void **state)
 static int64_t call(struct hc_vm *vm, uint64_t nr, uint64_t a0)
 {
 	const uint64_t args[5] = { a0, ~0ull, ~0ull, ~0ull, ~0ull };
+
+	return hc_hypercall(vm, 0, nr, args);
+}
+
+static int64_t call2(struct hc_vm *vm, uint64_t nr, uint64_t a0, uint64_t a1)
+{
+	const uint64_t args[5] = { a0, a1, ~0ull, ~0ull, ~0ull };
 
 	return hc_hypercall(vm, 0, nr, args);
 }
@@ -278,7 +287,7 @@ static void cpuid_and_start_info_agree_on_features(void **state)
 	struct hcall_start_info *si = (void *)(f->vm.ram + 0x5000);
 	uint32_t want = HCALL_FEAT_CONSOLE | HCALL_FEAT_EVTCHN | HCALL_FEAT_CLOCK |
 			HCALL_FEAT_SHUTDOWN | HCALL_FEAT_STORE | HCALL_FEAT_SOFT_RESET |
-			HCALL_FEAT_BALLOON;
+			HCALL_FEAT_BALLOON | HCALL_FEAT_EVTCHN_VCPU;
 	uint32_t table = 0;
 	int i;
 
@@ -409,6 +418,13 @@ static void every_number_dispatches_to_its_handler(void **state)
 			assert_int_equal(hc_hypercall(vm, 0, i, a), -HCALL_ENOSYS);
 			vm->pv.errors--;
 			break;
+		case HCALL_evtchn_bind_vcpu:
+			a[0] = vm->pv.store_port;
+			a[1] = 0;
+			vm->pv.targets[a[0]] = 7;
+			assert_int_equal(hc_hypercall(vm, 0, i, a), 0);
+			assert_int_equal(vm->pv.targets[a[0]], 0);
+			break;
 		default:
 			fail_msg("hypercall %d (%s) has no check here", i, hc_hypercall_name(i));
 		}
@@ -472,7 +488,7 @@ static void stats_name_every_hypercall(void **state)
 			 i == HCALL_evtchn_send || i == HCALL_NR_HYPERCALLS);
 		assert_non_null(strstr(strstr(json, "\"hypercalls\": {"), want));
 	}
-	assert_non_null(strstr(json, "\"11\": \"invalid\""));
+	assert_non_null(strstr(json, "\"12\": \"invalid\""));
 	assert_non_null(strstr(json, "\"hypercall_errors\": 2,"));
 	assert_non_null(strstr(text, "\n  evtchn_send "));
 	assert_non_null(strstr(text, "\n  invalid "));
@@ -512,26 +528,89 @@ static void evtchn_delivery(void **state)
 	uint64_t v;
 
 	hc_evtchn_notify(vm, 5);	/* no shared info yet: nothing */
-	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), -1);
+	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), -1);
 	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
 	sh->evtchn_mask[1] = 1ull << 2;	/* port 66 masked */
 	hc_evtchn_notify(vm, 66);
 	assert_int_equal(sh->evtchn_pending[1], 1ull << 2);
 	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 0);
-	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), -1);
+	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), -1);
 	hc_evtchn_notify(vm, 5);
 	assert_int_equal(sh->evtchn_pending[0], 1ull << 5);
 	assert_int_equal(sh->vcpu_info[0].evtchn_pending_sel, 1);
 	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 1);
-	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), 8);
+	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), 8);
 	/* Already pending: no second interrupt. */
 	hc_evtchn_notify(vm, 5);
 	hc_evtchn_notify(vm, 6);
-	assert_int_equal(read(vm->pv.upcall_fd, &v, 8), -1);
+	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), -1);
 	/* Out of range ports are ignored, not written past the bitmap. */
 	hc_evtchn_notify(vm, 0);
 	hc_evtchn_notify(vm, HCALL_NR_EVTCHN);
 	hc_evtchn_notify(vm, ~0u);
+}
+
+/*
+ * A port's upcall goes to the vCPU the guest bound it to: that vCPU's
+ * selector and irqfd, no other's. Moving a pending port raises it on its
+ * new vCPU; a free port, a vCPU the VM lacks and a target byte out of
+ * range (the table is read by hcall-dd too) all stay harmless.
+ */
+static void evtchn_on_every_vcpu(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_vm *vm = &f->vm;
+	struct hcall_shared_info *sh = (void *)(vm->ram + 0x6000);
+	int64_t port;
+	uint64_t v;
+	int i;
+
+	vm->ncpus = 3;
+	for (i = 1; i < 3; i++)
+		vm->pv.upcall_fd[i] = eventfd(0, EFD_NONBLOCK);
+	assert_int_equal(call(vm, HCALL_shared_info, 0x6000), 0);
+	port = call(vm, HCALL_evtchn_alloc, HCALL_DOMID_BACKEND);
+	assert_true(port > 0 && port < HC_SHIM_PORTS);
+	assert_int_equal(vm->pv.targets[port], 0);
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, (uint64_t)port, 2), 0);
+	assert_int_equal(vm->pv.targets[port], 2);
+	hc_evtchn_notify(vm, (uint32_t)port);
+	assert_int_equal(sh->vcpu_info[2].evtchn_upcall_pending, 1);
+	assert_int_equal(sh->vcpu_info[2].evtchn_pending_sel, 1ull << (port / 64));
+	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 0);
+	assert_int_equal(sh->vcpu_info[0].evtchn_pending_sel, 0);
+	assert_int_equal(read(vm->pv.upcall_fd[2], &v, 8), 8);
+	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), -1);
+	assert_int_equal(read(vm->pv.upcall_fd[1], &v, 8), -1);
+	/* Still pending and unmasked: moving it raises it on vCPU 1 at once. */
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, (uint64_t)port, 1), 0);
+	assert_int_equal(sh->vcpu_info[1].evtchn_upcall_pending, 1);
+	assert_int_equal(read(vm->pv.upcall_fd[1], &v, 8), 8);
+	/* Masked, it waits for the guest's unmask instead. */
+	sh->evtchn_mask[port / 64] |= 1ull << (port % 64);
+	sh->vcpu_info[0].evtchn_upcall_pending = 0;
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, (uint64_t)port, 0), 0);
+	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 0);
+	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), -1);
+	/* No such vCPU, no such port, port 0: refused, nothing moved. */
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, (uint64_t)port, 3), -HCALL_EINVAL);
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, (uint64_t)port, ~0ull), -HCALL_EINVAL);
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, HC_SHIM_PORTS - 1, 1), -HCALL_EINVAL);
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, 0, 1), -HCALL_EINVAL);
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, ~0ull, 1), -HCALL_EINVAL);
+	assert_int_equal(vm->pv.targets[port], 0);
+	/* A target byte no vCPU has (a corrupted table) means vCPU 0. */
+	sh->evtchn_mask[port / 64] = 0;
+	sh->evtchn_pending[port / 64] = 0;
+	vm->pv.targets[port] = 200;
+	hc_evtchn_notify(vm, (uint32_t)port);
+	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 1);
+	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), 8);
+	/* Closed, the port's next user starts on vCPU 0 again. */
+	vm->pv.targets[port] = 2;
+	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)port), 0);
+	assert_int_equal(vm->pv.targets[port], 0);
+	vm->pv.errors = 0;
 }
 
 static void console_ring_backend(void **state)
@@ -688,7 +767,7 @@ static void drain_upcalls(struct hc_vm *vm)
 {
 	uint64_t v;
 
-	while (read(vm->pv.upcall_fd, &v, sizeof(v)) == sizeof(v))
+	while (read(vm->pv.upcall_fd[0], &v, sizeof(v)) == sizeof(v))
 		;
 }
 
@@ -904,7 +983,7 @@ static void stalled_reader(struct fixture *f, int reopen)
 	__atomic_store_n(&r->out_prod, 6, __ATOMIC_RELEASE);
 	assert_int_equal(call(vm, HCALL_evtchn_send, (uint64_t)port), port);
 	/* The thread took the bytes (and said so) and now waits for room. */
-	assert_true(readable(vm->pv.upcall_fd));
+	assert_true(readable(vm->pv.upcall_fd[0]));
 	assert_int_equal(r->out_cons, 6);
 	/* The PV console's final drain and the UART path meet the same pipe. */
 	memcpy(r->out + 6, "last\n", 5);
@@ -961,7 +1040,7 @@ static void stdin_pump_ends_when_the_vm_stops(void **state)
 	assert_true(call(vm, HCALL_console_setup, 0x8000) > 0);
 	assert_int_equal(pthread_create(&t, NULL, pump_thread, &p), 0);
 	assert_int_equal(write(in[1], "hi", 2), 2);
-	assert_true(readable(vm->pv.upcall_fd));	/* input arrived: upcall */
+	assert_true(readable(vm->pv.upcall_fd[0]));	/* input arrived: upcall */
 	assert_int_equal(__atomic_load_n(&r->in_prod, __ATOMIC_ACQUIRE), 2);
 	assert_memory_equal(r->in, "hi", 2);
 	/* The host's stdin stays open and silent: only the stop ends the pump. */
@@ -1060,6 +1139,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_soft_reset_refuses_the_locked_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(stats_name_every_hypercall, setup, teardown),
 		cmocka_unit_test_setup_teardown(evtchn_delivery, setup, teardown),
+		cmocka_unit_test_setup_teardown(evtchn_on_every_vcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_ring_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_reasons_stop_the_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(shutdown_works_while_another_vcpu_resets, setup,

@@ -174,7 +174,7 @@ static int setup(void **state)
 	assert_true(vm->ram != MAP_FAILED);
 	vm->mem = f->l->ram;
 	vm->ncpus = 1;
-	vm->pv.upcall_fd = eventfd(0, EFD_NONBLOCK);
+	vm->pv.upcall_fd[0] = eventfd(0, EFD_NONBLOCK);
 	vm->pv.enabled = 1;
 	assert_int_equal(hc_store_setup(vm), 0);
 	/* The guest registers its pages as a kernel would. */
@@ -731,7 +731,7 @@ static void ram_above_4g_connects_and_completes(void **state)
 	struct hcall_shared_info *sh = gpa(f, f->l->shared);
 	blkif_front_ring_t front;
 	blkif_request_t *req;
-	struct pollfd p = { f->vm.pv.upcall_fd, POLLIN, 0 };
+	struct pollfd p = { f->vm.pv.upcall_fd[0], POLLIN, 0 };
 	uint64_t one = 1;
 	int port = alloc_port(f), notify;
 

@@ -152,7 +152,7 @@ static int teardown(void **state)
 static struct hc_dd_attach vif_attach(uint32_t features, unsigned int nr_ports, grant_ref_t tx)
 {
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VIF,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VIF, .nr_vcpus = 1,
 		.nr_rings = 2, .nr_ports = (uint16_t)nr_ports, .mem = RAM, .gnttab_gpa = TABLE_GPA,
 		.gnttab_entries = NR_GRANTS, .ring_ref = { tx, tx + 1 },
 		.shared_info_gpa = SHARED_GPA, .evtchn_port = { PORT, nr_ports > 1 ? PORT_RX : 0 },
@@ -177,7 +177,7 @@ static int start_fd(struct fx *f, struct hc_dd_ring *r, const struct hc_dd_attac
 	for (i = 0; i < a->nr_ports; i++)
 		fds[HC_DD_FD_KICK + i] = dup(kick[i]);
 	fds[HC_DD_FD_UPCALL(a->nr_ports)] = dup(f->upcall);
-	fds[HC_DD_FD_TYPE(a->nr_ports)] = dup(fd);
+	fds[HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus)] = dup(fd);
 	return hc_dd_ring_start(r, a, fds);
 }
 

@@ -46,6 +46,7 @@
 #define HCALL_FEAT_SOFT_RESET		(1u << 5)	/* HCALL_SHUTDOWN_SOFT_RESET */
 #define HCALL_FEAT_BALLOON		(1u << 6)	/* HCALL_memory_op: a balloon */
 #define HCALL_FEAT_PAGE_REPORTING	(1u << 7)	/* HCALL_MEM_DISCARD: free pages */
+#define HCALL_FEAT_EVTCHN_VCPU		(1u << 8)	/* HCALL_evtchn_bind_vcpu */
 
 /*
  * Transports. The guest emits the instruction that reaches the hypervisor
@@ -75,7 +76,8 @@
 #define HCALL_evtchn_alloc		8	/* (remote domid) -> port for a backend */
 #define HCALL_store			9	/* (HCALL_STORE_*, path, buf, len) -> >= 0 */
 #define HCALL_memory_op			10	/* (HCALL_MEM_*, gpa) -> 0 */
-#define HCALL_NR_HYPERCALLS		11
+#define HCALL_evtchn_bind_vcpu		11	/* (port, vcpu) -> 0 */
+#define HCALL_NR_HYPERCALLS		12
 
 /*
  * Domains: the guest is HCALL_DOMID_SELF to its backends; backends (the
@@ -205,7 +207,16 @@ struct hcall_start_info {
 	__u32 reserved[9];
 };
 
-/* Event channels: 2-level pending/mask bitmaps, as in Xen. Port 0 is never valid. */
+/*
+ * Event channels: 2-level pending/mask bitmaps, as in Xen. Port 0 is never
+ * valid. An event on a port sets its pending bit; if the port is unmasked,
+ * the hypervisor then sets the port's word in evtchn_pending_sel of the
+ * port's vCPU, and raises HYPERVISOR_CALLBACK_VECTOR on that vCPU if its
+ * evtchn_upcall_pending was 0. A port's vCPU is 0 when it is bound;
+ * HCALL_evtchn_bind_vcpu(port, vcpu) (HCALL_FEAT_EVTCHN_VCPU) moves it,
+ * and raises the upcall on the new vCPU if the port is pending and
+ * unmasked. vCPU n is the one whose local APIC ID is n.
+ */
 #define HCALL_NR_EVTCHN			4096
 #define HCALL_EVTCHN_WORDS		(HCALL_NR_EVTCHN / 64)
 #define HCALL_MAX_VCPUS			8

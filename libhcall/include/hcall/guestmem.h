@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "hcall/abi.h"
 #include "hcall/layout.h"
 
 /*
@@ -72,6 +73,26 @@ static inline uint64_t hc_mapcount_bytes(uint64_t mem)
 static inline uint64_t hc_balloon_meta_bytes(uint64_t mem)
 {
 	return hc_released_map_bytes(mem) + hc_mapcount_bytes(mem);
+}
+
+/*
+ * After the balloon's pages, the event channels' targets: a byte per port,
+ * the vCPU its upcall goes to (HCALL_evtchn_bind_vcpu), written only by
+ * the shim and read by whoever raises the port (the shim, hcall-dd).
+ */
+#define HC_EVTCHN_TARGETS_BYTES	4096ull
+_Static_assert(HCALL_NR_EVTCHN <= HC_EVTCHN_TARGETS_BYTES, "a target byte per port");
+_Static_assert(HCALL_MAX_VCPUS <= 256, "a vCPU index fits a byte");
+
+/* Everything past RAM in the memfd, and where the targets start in it. */
+static inline uint64_t hc_host_meta_bytes(uint64_t mem)
+{
+	return hc_balloon_meta_bytes(mem) + HC_EVTCHN_TARGETS_BYTES;
+}
+
+static inline uint64_t hc_evtchn_targets_offset(uint64_t mem)
+{
+	return mem + hc_balloon_meta_bytes(mem);
 }
 
 #endif

@@ -233,7 +233,9 @@ int hc_backend_attach(struct hc_vm *vm, struct hc_backend_dev *d, unsigned int n
 		.gnttab_entries = (uint32_t)hc_backend_gnttab_entries(vm),
 		.shared_info_gpa = vm->pv.shared_gpa,	/* guest-physical, not a host offset */
 		.backend_domid = HCALL_DOMID_BACKEND,
+		.nr_vcpus = (uint16_t)vm->ncpus,
 	};
+	unsigned int type_fd = HC_DD_FD_TYPE(nr_ports, (unsigned int)vm->ncpus);
 	struct hc_evtchn_port *p[HC_DD_MAX_PORTS];
 	struct hc_backend_ring *ring = &d->ring[d->nr_rings];
 	int fds[HC_DD_MAX_FDS];
@@ -263,12 +265,13 @@ int hc_backend_attach(struct hc_vm *vm, struct hc_backend_dev *d, unsigned int n
 		fds[HC_DD_FD_KICK + i] = p[i]->kick_fd;
 	}
 	fds[HC_DD_FD_RAM] = vm->mem_fd;
-	fds[HC_DD_FD_UPCALL(nr_ports)] = vm->pv.upcall_fd;
-	own = d->type->attach_part(d, d->nr_rings, &a, &fds[HC_DD_FD_TYPE(nr_ports)]);
+	for (i = 0; i < (unsigned int)vm->ncpus; i++)
+		fds[HC_DD_FD_UPCALL(nr_ports) + i] = vm->pv.upcall_fd[i];
+	own = d->type->attach_part(d, d->nr_rings, &a, &fds[type_fd]);
 	if (own != hc_dd_type_fds[a.type])
 		return -EINVAL;	/* the type and the protocol disagree: a bug of ours */
 	for (i = 0; i < (unsigned int)own; i++)
-		if (fds[HC_DD_FD_TYPE(nr_ports) + i] < 0)
+		if (fds[type_fd + i] < 0)
 			return -EINVAL;
 	*asked = 1;
 	ret = hc_backend_dd_call(vm, &a, fds, &ring->id);

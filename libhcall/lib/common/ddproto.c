@@ -26,9 +26,10 @@ int hc_dd_attach_nr_fds(const struct hc_dd_attach *a)
 		return -1;	/* an attach gets its id in the reply */
 	if (a->op != HC_DD_OP_ATTACH || a->type >= HC_DD_NR_TYPES || !hc_dd_type_fds[a->type] ||
 	    hc_dd_type_fds[a->type] > HC_DD_MAX_TYPE_FDS ||
-	    !a->nr_ports || a->nr_ports > HC_DD_MAX_PORTS)
+	    !a->nr_ports || a->nr_ports > HC_DD_MAX_PORTS ||
+	    !a->nr_vcpus || a->nr_vcpus > HCALL_MAX_VCPUS)
 		return -1;
-	return HC_DD_FD_TYPE(a->nr_ports) + hc_dd_type_fds[a->type];
+	return HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus) + hc_dd_type_fds[a->type];
 }
 
 void hc_dd_close_fds(int fds[HC_DD_MAX_FDS])

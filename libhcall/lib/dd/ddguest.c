@@ -32,6 +32,8 @@ static void destroy(struct hc_dd_guest *g)
 		munmap((void *)(uintptr_t)g->released, g->released_len);
 	if (g->mapcount)
 		munmap(g->mapcount, g->mapcount_len);
+	if (g->targets)
+		munmap((void *)(uintptr_t)g->targets, HC_EVTCHN_TARGETS_BYTES);
 	if (g->ram)
 		munmap(g->ram, g->map_len);
 	free(g);
@@ -74,14 +76,15 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	if (fstat(memfd, &now))
 		return -EINVAL;
 	/*
-	 * RAM, and after it the balloon's released-frame bitmap and our map
-	 * counts if the shim has a balloon.
+	 * RAM, and after it (from a shim; a bare RAM memfd has none) the
+	 * balloon's released-frame bitmap, our map counts and the ports'
+	 * upcall targets.
 	 */
 	map = hc_released_map_bytes(a->mem);
 	counts = hc_mapcount_bytes(a->mem);
 	if ((uint64_t)now.st_size == a->mem)
 		map = counts = 0;
-	else if ((uint64_t)now.st_size != a->mem + hc_balloon_meta_bytes(a->mem))
+	else if ((uint64_t)now.st_size != a->mem + hc_host_meta_bytes(a->mem))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -94,8 +97,10 @@ static int create(int memfd, const struct stat *st, const struct hc_dd_attach *a
 	if (map) {
 		g->released = map_or_null(map, PROT_READ, memfd, a->mem);
 		g->mapcount = map_or_null(counts, PROT_READ | PROT_WRITE, memfd, a->mem + map);
+		g->targets = map_or_null(HC_EVTCHN_TARGETS_BYTES, PROT_READ, memfd,
+					 hc_evtchn_targets_offset(a->mem));
 	}
-	if (!g->ram || (map && (!g->released || !g->mapcount))) {
+	if (!g->ram || (map && (!g->released || !g->mapcount || !g->targets))) {
 		destroy(g);
 		return -ENOMEM;
 	}

@@ -29,7 +29,7 @@ int hc_dd_ring_type_fd(const struct hc_dd_ring *r, unsigned int i)
 {
 	if (i >= HC_DD_MAX_TYPE_FDS)
 		return -1;
-	return r->fds[HC_DD_FD_TYPE(r->nr_ports) + i];
+	return r->fds[HC_DD_FD_TYPE(r->nr_ports, r->upcalls.nr_vcpus) + i];
 }
 
 static void report_corrupted(const struct hc_dd_ring *r)
@@ -101,8 +101,8 @@ static int check(const struct hc_dd_attach *a)
 
 	if (a->magic != HC_DD_MAGIC || a->version != HC_DD_VERSION)
 		return -EPROTO;
-	/* nr_ports is in range: hc_dd_attach_nr_fds() accepted it. */
-	if (a->nr_rings > HC_DD_MAX_RINGS || (a->shared_info_gpa & 0xfff) || a->pad0)
+	/* nr_ports and nr_vcpus are in range: hc_dd_attach_nr_fds() accepted them. */
+	if (a->nr_rings > HC_DD_MAX_RINGS || (a->shared_info_gpa & 0xfff))
 		return -EINVAL;
 	for (i = 0; i < HC_DD_MAX_PORTS; i++)
 		if (i < a->nr_ports ? !a->evtchn_port[i] || a->evtchn_port[i] >= HCALL_NR_EVTCHN
@@ -139,6 +139,8 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 	if (ret)
 		goto fail;
 	r->nr_ports = a->nr_ports;
+	r->upcalls.nr_vcpus = a->nr_vcpus;
+	r->upcalls.fds = &r->fds[HC_DD_FD_UPCALL(a->nr_ports)];
 	r->nr_fds = (unsigned int)nr_fds;
 	for (i = 0; i < HC_DD_MAX_FDS; i++)
 		if ((i < (int)r->nr_fds) != (r->fds[i] >= 0)) {
@@ -154,6 +156,7 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 	close(r->fds[HC_DD_FD_RAM]);		/* the mapping is all we need */
 	r->fds[HC_DD_FD_RAM] = -1;
 	g = r->guest;
+	r->upcalls.targets = g->targets;
 	r->shared = hc_gpa(g->ram, g->mem, a->shared_info_gpa, 4096);
 	memcpy(r->port, a->evtchn_port, sizeof(r->port));
 	if (!r->shared) {

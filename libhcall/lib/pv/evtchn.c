@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Event channels, shim side. Host->guest: set the pending bit in shared
- * info and, if the vCPU had no upcall pending, signal the upcall irqfd.
+ * info and, if the port's vCPU had no upcall pending, signal its irqfd.
  * Guest->host: the send stub writes the port to the doorbell, where a KVM
  * ioeventfd with a datamatch per port catches it in the host kernel.
  */
@@ -14,10 +14,37 @@
 #include "hcall/pv/pv.h"
 #include "hcall/vmm/vm.h"
 
+struct hc_upcalls hc_evtchn_upcalls(const struct hc_vm *vm)
+{
+	return (struct hc_upcalls){
+		.targets = vm->pv.targets, .fds = vm->pv.upcall_fd, .nr_vcpus = (unsigned int)vm->ncpus,
+	};
+}
+
 void hc_evtchn_notify(struct hc_vm *vm, uint32_t port)
 {
-	hc_evtchn_raise(__atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE), port,
-			vm->pv.upcall_fd);
+	struct hc_upcalls u = hc_evtchn_upcalls(vm);
+
+	hc_evtchn_raise(__atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE), port, &u);
+}
+
+/*
+ * HCALL_evtchn_bind_vcpu: any bound port, to any vCPU of the VM. A pending,
+ * unmasked port is raised on its new vCPU at once (Xen does the same), so
+ * an event caught on the old one is not left waiting for the next.
+ */
+int hc_evtchn_bind_vcpu(struct hc_vm *vm, uint64_t port, uint64_t vcpu)
+{
+	struct hc_upcalls u = hc_evtchn_upcalls(vm);
+
+	if (port == 0 || port >= HC_SHIM_PORTS || vm->pv.ports[port].owner == HC_PORT_FREE ||
+	    vcpu >= (uint64_t)vm->ncpus || vcpu >= HCALL_MAX_VCPUS)
+		return -HCALL_EINVAL;
+	if (!vm->pv.targets)
+		return -HCALL_ENOSYS;
+	__atomic_store_n(&vm->pv.targets[port], (uint8_t)vcpu, __ATOMIC_RELEASE);
+	hc_evtchn_reraise(__atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE), (uint32_t)port, &u);
+	return 0;
 }
 
 /*
@@ -69,6 +96,8 @@ void hc_evtchn_release(struct hc_vm *vm, uint32_t port)
 	if (p->kick_fd >= 0)
 		close(p->kick_fd);
 	*p = (struct hc_evtchn_port){ .owner = HC_PORT_FREE, .kick_fd = -1 };
+	if (vm->pv.targets)	/* the port's next user starts on vCPU 0 */
+		__atomic_store_n(&vm->pv.targets[port], 0, __ATOMIC_RELEASE);
 	if (vm->pv.cons_port == port)
 		vm->pv.cons_port = 0;
 	if (vm->pv.store_port == port)

@@ -252,6 +252,12 @@ static int64_t hc_call_evtchn_alloc(struct hc_vm *vm, int vcpu, const uint64_t a
 	return hc_evtchn_alloc(vm, a[0]);
 }
 
+static int64_t hc_call_evtchn_bind_vcpu(struct hc_vm *vm, int vcpu, const uint64_t a[5])
+{
+	(void)vcpu;
+	return hc_evtchn_bind_vcpu(vm, a[0], a[1]);
+}
+
 static int64_t hc_call_store(struct hc_vm *vm, int vcpu, const uint64_t a[5])
 {
 	(void)vcpu;

@@ -83,12 +83,12 @@ void hc_pv_cpuid(struct hc_vm *vm, struct kvm_cpuid2 *c)
 	c->nent = n;
 }
 
-static int set_routing(struct hc_vm *vm)
+static int set_routing(struct hc_vm *vm, int ncpus)
 {
 	union {	/* room for the entries after the header, in standard C */
 		struct kvm_irq_routing r;
 		uint8_t room[sizeof(struct kvm_irq_routing) +
-			     (16 + 24 + 1) * sizeof(struct kvm_irq_routing_entry)];
+			     (16 + 24 + HCALL_MAX_VCPUS) * sizeof(struct kvm_irq_routing_entry)];
 	} rt;
 	struct kvm_irq_routing_entry *e = rt.r.entries;
 	uint32_t n = 0, i;
@@ -107,29 +107,39 @@ static int set_routing(struct hc_vm *vm)
 		e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
 		e[n++].u.irqchip.pin = i;
 	}
-	e[n].gsi = HC_UPCALL_GSI;
-	e[n].type = KVM_IRQ_ROUTING_MSI;
-	e[n].u.msi.address_lo = MSI_ADDR_BASE;	/* destination: APIC 0 */
-	e[n++].u.msi.data = HC_CALLBACK_VECTOR;	/* fixed, edge */
+	/* An upcall route per vCPU: fixed, edge, physical destination APIC ID = vCPU. */
+	for (i = 0; i < (uint32_t)ncpus; i++) {
+		e[n].gsi = HC_UPCALL_GSI + i;
+		e[n].type = KVM_IRQ_ROUTING_MSI;
+		e[n].u.msi.address_lo = MSI_ADDR_BASE | (i << 12);
+		e[n++].u.msi.data = HC_CALLBACK_VECTOR;
+	}
 	rt.r.nr = n;
 	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &rt);
 }
 
-int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen)
+int hc_pv_init(struct hc_vm *vm, int ncpus, char *err, size_t errlen)
 {
 	struct kvm_irqfd irqfd = { 0 };
+	int i;
 
-	vm->pv.upcall_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->pv.upcall_fd < 0)
-		goto fail;
-	if (set_routing(vm) < 0) {
+	if (ncpus < 1 || ncpus > HCALL_MAX_VCPUS) {
+		snprintf(err, errlen, "PV mode: %d vCPUs (1 to %d)", ncpus, HCALL_MAX_VCPUS);
+		return -1;
+	}
+	if (set_routing(vm, ncpus) < 0) {
 		snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 		return -1;
 	}
-	irqfd.fd = (uint32_t)vm->pv.upcall_fd;
-	irqfd.gsi = HC_UPCALL_GSI;
-	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
-		goto fail;
+	for (i = 0; i < ncpus; i++) {
+		vm->pv.upcall_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vm->pv.upcall_fd[i] < 0)
+			goto fail;
+		irqfd.fd = (uint32_t)vm->pv.upcall_fd[i];
+		irqfd.gsi = HC_UPCALL_GSI + (uint32_t)i;
+		if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+			goto fail;
+	}
 	if (hc_store_setup(vm) || hc_balloon_publish(vm)) {
 		snprintf(err, errlen, "store: out of memory");
 		return -1;
@@ -157,8 +167,10 @@ void hc_pv_destroy(struct hc_vm *vm)
 			close(vm->pv.ports[i].kick_fd);
 			vm->pv.ports[i].kick_fd = -1;
 		}
-	if (vm->pv.upcall_fd >= 0)
-		close(vm->pv.upcall_fd);
-	vm->pv.upcall_fd = -1;
+	for (i = 0; i < HCALL_MAX_VCPUS; i++) {
+		if (vm->pv.upcall_fd[i] >= 0)
+			close(vm->pv.upcall_fd[i]);
+		vm->pv.upcall_fd[i] = -1;
+	}
 	pthread_mutex_unlock(&vm->pv.lock);
 }

@@ -80,7 +80,7 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 	 */
 	vm->mem_fd = memfd_create("hcall-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (vm->mem_fd < 0 ||
-	    ftruncate(vm->mem_fd, (off_t)(mem + hc_balloon_meta_bytes(mem))) < 0 ||
+	    ftruncate(vm->mem_fd, (off_t)(mem + hc_host_meta_bytes(mem))) < 0 ||
 	    fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return hc_err(err, errlen, "guest RAM memfd: %s", strerror(errno));
 	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
@@ -90,19 +90,21 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 		return hc_err(err, errlen, "mmap guest RAM: %s", strerror(errno));
 	}
 	vm->mem = mem;
-	vm->pv.released = mmap(NULL, hc_balloon_meta_bytes(mem), PROT_READ | PROT_WRITE,
+	vm->pv.released = mmap(NULL, hc_host_meta_bytes(mem), PROT_READ | PROT_WRITE,
 			       MAP_SHARED, vm->mem_fd, (off_t)mem);
 	if (vm->pv.released == MAP_FAILED) {
 		vm->pv.released = NULL;
 		return hc_err(err, errlen, "mmap the balloon bitmap: %s", strerror(errno));
 	}
 	/* Backed by the shim now: hcall-dd's reads must not fault its pages in, on its cgroup. */
-	for (uint64_t o = 0; o < hc_balloon_meta_bytes(mem); o += 4096)
+	for (uint64_t o = 0; o < hc_host_meta_bytes(mem); o += 4096)
 		__atomic_store_n(&vm->pv.released[o / 8], 0, __ATOMIC_RELAXED);
 	/* The counts are hcall-dd's to write: read-only here. */
 	vm->pv.mapcount = (const uint32_t *)(vm->pv.released + hc_released_map_bytes(mem) / 8);
 	if (mprotect((void *)(uintptr_t)vm->pv.mapcount, hc_mapcount_bytes(mem), PROT_READ))
 		return hc_err(err, errlen, "mprotect the map counts: %s", strerror(errno));
+	/* Every port's upcall goes to vCPU 0 until the guest moves it. */
+	vm->pv.targets = (uint8_t *)vm->pv.released + (hc_evtchn_targets_offset(mem) - mem);
 	madvise(vm->ram, mem, MADV_HUGEPAGE);
 	r.slot = 0;
 	r.guest_phys_addr = 0;
@@ -194,10 +196,9 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 	vm->kvm_fd = vm->vm_fd = vm->mem_fd = vm->stop_efd = -1;
 	vm->console_fd = STDOUT_FILENO;
 	for (i = 0; i < HC_MAX_VCPUS; i++)
-		vm->vcpu[i].fd = -1;
+		vm->vcpu[i].fd = vm->pv.upcall_fd[i] = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_mutex_init(&vm->pv.lock, NULL);
-	vm->pv.upcall_fd = -1;
 	vm->pv.cons_stop = -1;
 	for (i = 0; i < HC_SHIM_PORTS; i++)
 		vm->pv.ports[i].kick_fd = -1;
@@ -243,7 +244,7 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, const struct hc_cpu_
 		return hc_err(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 	if (setup_memory(vm, mem, err, errlen))
 		return -1;
-	if (mode->hcall && hc_pv_init(vm, err, errlen))
+	if (mode->hcall && hc_pv_init(vm, ncpus, err, errlen))
 		return -1;
 	vm->sync_regs = (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
 			 KVM_SYNC_X86_REGS) != 0;
@@ -411,9 +412,10 @@ void hc_vm_destroy(struct hc_vm *vm)
 	if (vm->ram)
 		munmap(vm->ram, vm->mem);
 	if (vm->pv.released)
-		munmap(vm->pv.released, hc_balloon_meta_bytes(vm->mem));
+		munmap(vm->pv.released, hc_host_meta_bytes(vm->mem));
 	vm->pv.released = NULL;
 	vm->pv.mapcount = NULL;
+	vm->pv.targets = NULL;
 	if (vm->mem_fd >= 0)
 		close(vm->mem_fd);
 	if (vm->vm_fd >= 0)

@@ -11,8 +11,10 @@
 
 #include <stdint.h>
 
+#include "hcall/abi.h"
+
 #define HC_DD_MAGIC	0x44444348u	/* "HCDD" */
-#define HC_DD_VERSION	3		/* 2: device types, several refs and ports; 3: map counts */
+#define HC_DD_VERSION	4	/* 2: device types, refs and ports; 3: map counts; 4: upcall per vCPU */
 
 /* Device types: what the attach's @u is, and which fds follow the common ones. */
 #define HC_DD_TYPE_VBD	1	/* Xen blkif: one ring, one port; fds: the image */
@@ -36,15 +38,16 @@
 
 /*
  * fds, in order: the guest RAM memfd, one kick eventfd per port (the
- * guest's doorbell, a KVM ioeventfd), the upcall irqfd, then the type's
- * own (hc_dd_type_fds[]). One upcall serves every port: a guest has one
- * upcall vector (one MSI route); ports differ only in their pending bits.
+ * guest's doorbell, a KVM ioeventfd), the upcall irqfd of each vCPU, then
+ * the type's own (hc_dd_type_fds[]). A port's upcall goes to the vCPU the
+ * guest bound it to, which can change at any time: the shim keeps the
+ * targets in the memfd past RAM (guestmem.h), read when raising.
  */
 #define HC_DD_FD_RAM	0
 #define HC_DD_FD_KICK	1			/* + port index */
-#define HC_DD_FD_UPCALL(nr_ports)	(1 + (nr_ports))
-#define HC_DD_FD_TYPE(nr_ports)		(2 + (nr_ports))
-#define HC_DD_MAX_FDS	(2 + HC_DD_MAX_PORTS + HC_DD_MAX_TYPE_FDS)
+#define HC_DD_FD_UPCALL(nr_ports)	(1 + (nr_ports))	/* + vCPU */
+#define HC_DD_FD_TYPE(nr_ports, nr_vcpus)	(1 + (nr_ports) + (nr_vcpus))
+#define HC_DD_MAX_FDS	(1 + HC_DD_MAX_PORTS + HCALL_MAX_VCPUS + HC_DD_MAX_TYPE_FDS)
 
 /* The type's own fds, by HC_DD_TYPE_*; 0 for no such type. */
 extern const uint8_t hc_dd_type_fds[HC_DD_NR_TYPES];
@@ -98,7 +101,7 @@ struct hc_dd_attach {
 	uint64_t gnttab_gpa;
 	uint32_t gnttab_entries;
 	uint16_t backend_domid;
-	uint16_t pad0;
+	uint16_t nr_vcpus;		/* the guest's, 1 to HCALL_MAX_VCPUS: as many upcall fds */
 	uint64_t shared_info_gpa;	/* where to raise completion events */
 	uint32_t ring_ref[HC_DD_MAX_RINGS];	/* grants of the shared ring pages */
 	uint32_t evtchn_port[HC_DD_MAX_PORTS];

@@ -29,6 +29,7 @@ struct hc_dd_guest {
 	uint8_t *ram;
 	const uint64_t *released;
 	uint32_t *mapcount;
+	const uint8_t *targets;		/* the ports' vCPUs, read-only; NULL: all on 0 */
 	struct hc_gnttab gt;
 };
 

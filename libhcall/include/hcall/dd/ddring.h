@@ -25,6 +25,7 @@ struct hc_dd_ring {
 	struct hcall_shared_info *shared;
 	unsigned int nr_ports;
 	uint32_t port[HC_DD_MAX_PORTS];
+	struct hc_upcalls upcalls;	/* into @fds, and the guest's targets */
 	unsigned int nr_fds;		/* of @fds, as the attach carried them */
 	int fds[HC_DD_MAX_FDS];		/* HC_DD_FD_*; the RAM memfd closed once mapped */
 	pthread_t thread;
@@ -46,7 +47,7 @@ void hc_dd_ring_stop(struct hc_dd_ring *r);
 /* Raise the ring's port @i in the guest (for the types' completions). */
 static inline void hc_dd_ring_notify(struct hc_dd_ring *r, unsigned int i)
 {
-	hc_evtchn_raise(r->shared, r->port[i], r->fds[HC_DD_FD_UPCALL(r->nr_ports)]);
+	hc_evtchn_raise(r->shared, r->port[i], &r->upcalls);
 }
 /* The type's own fd @i (after the common ones). */
 int hc_dd_ring_type_fd(const struct hc_dd_ring *r, unsigned int i);

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "hcall/common/evtchn_raise.h"
+
 struct hc_vm;
 
 enum hc_port_owner {
@@ -23,11 +25,15 @@ struct hc_evtchn_port {
 
 #define HC_SHIM_PORTS 64	/* ports the shim itself binds */
 
+/* The VM's upcall irqfds and port targets, for hc_evtchn_raise(). */
+struct hc_upcalls hc_evtchn_upcalls(const struct hc_vm *vm);
 /*
  * Mark @port pending and raise the upcall if needed (hc_evtchn_raise() of
- * hcall/common/evtchn_raise.h on the VM's shared info and upcall irqfd).
+ * hcall/common/evtchn_raise.h on the VM's shared info and upcalls).
  */
 void hc_evtchn_notify(struct hc_vm *vm, uint32_t port);
+/* HCALL_evtchn_bind_vcpu: 0, or -HCALL_EINVAL for a free port or no such vCPU. */
+int hc_evtchn_bind_vcpu(struct hc_vm *vm, uint64_t port, uint64_t vcpu);
 /*
  * Bind a shim-side port (returns port or -errno); HCALL_evtchn_close (-EBUSY
  * for a port the console, the store or a ring uses); close every port;

@@ -61,7 +61,9 @@ enum hc_call_lock {
 	  HCALL_FEAT_STORE, HC_LOCKED)                                                             \
 	X(HCALL_store, "store", HC_XPORT_EXIT, hc_call_store, HCALL_FEAT_STORE, HC_LOCKED)         \
 	X(HCALL_memory_op, "memory_op", HC_XPORT_EXIT, hc_call_memory_op, HCALL_FEAT_BALLOON,      \
-	  HC_LOCKED)
+	  HC_LOCKED)                                                                               \
+	X(HCALL_evtchn_bind_vcpu, "evtchn_bind_vcpu", HC_XPORT_EXIT, hc_call_evtchn_bind_vcpu,     \
+	  HCALL_FEAT_EVTCHN_VCPU, HC_LOCKED)
 
 /* Made from the table (constant expressions). */
 #define HC_X_FEATURE_(nr, name, xport, fn, feature, lock) | (feature)

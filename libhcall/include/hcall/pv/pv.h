@@ -15,7 +15,7 @@
 /* The PIO transport (abi.h): where the guest's inline "out"s land. */
 #define HC_HYPERCALL_PORT	HCALL_PORT_HYPERCALL	/* a call the shim handles */
 #define HC_DOORBELL_PORT	HCALL_PORT_DOORBELL	/* evtchn send, caught by an ioeventfd */
-#define HC_UPCALL_GSI		24	/* MSI route to HYPERVISOR_CALLBACK_VECTOR */
+#define HC_UPCALL_GSI		24	/* + vCPU: its MSI route to HYPERVISOR_CALLBACK_VECTOR */
 #define HC_CALLBACK_VECTOR	0xf3
 
 struct hc_vm;
@@ -34,7 +34,8 @@ struct hc_pv {
 	uint32_t cons_port;
 	uint32_t cons_out_cons, cons_in_prod;	/* private copies of our indices */
 	int cons_broken;
-	int upcall_fd;		/* irqfd: signalling it injects the upcall vector */
+	int upcall_fd[HCALL_MAX_VCPUS];	/* irqfds: signalling one injects the upcall on its vCPU */
+	uint8_t *targets;	/* each port's vCPU, in the memfd past RAM (guestmem.h) */
 	struct hc_evtchn_port ports[HC_SHIM_PORTS];
 	struct hc_store *store;
 	struct hc_store_events *events;	/* the guest's queued watch events */
@@ -54,8 +55,8 @@ struct hc_pv {
 	uint64_t errors;
 };
 
-/* Set up PV mode for @vm: irq routing for the upcall, the store. */
-int hc_pv_init(struct hc_vm *vm, char *err, size_t errlen);
+/* Set up PV mode for @vm of @ncpus vCPUs: an upcall route per vCPU, the store. */
+int hc_pv_init(struct hc_vm *vm, int ncpus, char *err, size_t errlen);
 /* Features that are not hypercalls of their own (a shutdown reason). */
 #define HC_PV_FEATURES_OTHER	HCALL_FEAT_SOFT_RESET
 /* HCALL_FEAT_* the shim offers: the hypercall table's and the others. */
