@@ -60,6 +60,18 @@ for f in tx_queue_0_errors tx_queue_1_errors tx_queue_0_bad_rsp tx_queue_1_bad_r
 	bad=$((bad + ${v:-0}))
 done
 is "$bad" 0 "no errors or bad responses on either queue"
+# Event channels on every vCPU: queue i's irqs are bound to CPU i and
+# fire there (a stray early event before the move aside: under 1 %).
+grep HCALL-NETIRQ "$OUT" | sed 's/^/# /'
+python3 - "$OUT" <<'PY'
+import re, sys
+irqs = re.findall(r"HCALL-NETIRQ name=\S+-q(\d)\S* eff=(\d+) cpu0=(\d+) cpu1=(\d+)", open(sys.argv[1]).read())
+assert len(irqs) >= 2 and {q for q, *_ in irqs} == {"0", "1"}, irqs
+for q, eff, c0, c1 in irqs:
+    own, other = (int(c0), int(c1)) if q == "0" else (int(c1), int(c0))
+    assert eff == q and own > 0 and other * 100 < own + other, (q, eff, c0, c1)
+PY
+ok $? "each queue's irqs are bound to the CPU of their queue and fire there"
 is "$(first_field oops)" 0 "no oops, BUG or WARNING in the guest"
 
 rm -rf "$S"
