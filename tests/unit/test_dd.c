@@ -334,11 +334,11 @@ static void detach_and_reattach(void **state)
 	assert_int_equal(attach(g, 12, NULL), 0);
 }
 
-/* Send @len bytes of @a with @nfd copies of @fd; returns sendmsg()'s result. */
+/* Send @len bytes of @a with @nfd (at most HC_DD_MAX_FDS + 1) copies of @fd; sendmsg()'s result. */
 static ssize_t send_raw(int sock, const void *a, size_t len, int fd, int nfd)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		char buf[CMSG_SPACE(sizeof(int) * (HC_DD_MAX_FDS + 1))];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { (void *)a, len };
