@@ -170,6 +170,10 @@ ok $? "evtchn: where it fires on CPU 0 only again ($(ef back_cpu0) on CPU 0, $(e
 is "$(ef storm_rc)" 0/0 "evtchn: 4000 reads from both CPUs all complete while both irqs flip between them"
 gt0 "$(ef flips)"
 ok $? "evtchn: the irqs were moved $(ef flips) times each during those reads"
+is "$(ef offline_rc)/$(ef offline_eff)" 0/0 "evtchn: CPU 1 offline takes queue 1's irq to CPU 0"
+is "$(ef online_rc)/$(ef online_eff)" 0/1 "evtchn: CPU 1 back online takes queue 1's irq back"
+gt0 "$(ef online_cpu1)" && [ "$(ef online_cpu0)" = 0 ]
+ok $? "evtchn: where it fires again ($(ef online_cpu0) on CPU 0, $(ef online_cpu1) on CPU 1)"
 is "$(ef oops)" 0 "evtchn: no oops, BUG or WARNING in the guest"
 [ "$(ef oops)" = 0 ] || diag_file "$OUT" 40
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "hcall/common/ddproto.h"
+#include "hcall/dd/ddtypes.h"
 #include "hcall/xenring.h"
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>
@@ -139,13 +140,17 @@ static int teardown(void **state)
 static int attach(struct fx *f, int sock)
 {
 	struct hc_dd_attach a = {
-		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD, .nr_vcpus = 1,
+		.magic = HC_DD_MAGIC, .version = HC_DD_VERSION, .type = HC_DD_TYPE_VBD,
+		.nr_vcpus = HCALL_MAX_VCPUS,	/* the most fds a ring can hold */
 		.nr_rings = 1, .nr_ports = 1, .mem = RAM,
 		.gnttab_gpa = TABLE_GPA, .gnttab_entries = 256, .ring_ref = { 1 },
 		.shared_info_gpa = SHARED_GPA, .evtchn_port = { 9 }, .u.vbd.sectors = SECTORS,
 	};
-	int fds[HC_DD_MAX_FDS] = { f->memfd, f->kick, f->upcall, f->img };
+	int fds[HC_DD_MAX_FDS] = { f->memfd, f->kick };
 
+	for (int v = 0; v < HCALL_MAX_VCPUS; v++)
+		fds[HC_DD_FD_UPCALL(1) + v] = f->upcall;
+	fds[HC_DD_FD_TYPE(1, HCALL_MAX_VCPUS)] = f->img;
 	return hc_dd_call(sock, &a, fds, NULL);
 }
 
@@ -213,8 +218,8 @@ static void only_its_own_user_or_root_may_connect(void **state)
 static void each_peer_gets_a_full_share_of_fds(void **state)
 {
 	struct fx *f = *state;
-	/* 32 reserved + 2 peers x (socket + a message's most + 32 rings x 5 fds) */
-	const rlim_t nofile = 32 + 2 * (1 + HC_DD_MAX_FDS + 32 * 5);
+	/* 32 reserved + 2 peers x (socket + a message's most + 32 rings' most) */
+	const rlim_t nofile = 32 + 2 * (1 + HC_DD_MAX_FDS + 32 * hc_dd_max_ring_fds());
 	int a, b, c, i;
 
 	f->dd = start_listener(f, nofile);

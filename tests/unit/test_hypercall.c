@@ -596,16 +596,20 @@ static void evtchn_on_every_vcpu(void **state)
 	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, (uint64_t)port, 3), -HCALL_EINVAL);
 	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, (uint64_t)port, ~0ull), -HCALL_EINVAL);
 	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, HC_SHIM_PORTS - 1, 1), -HCALL_EINVAL);
+	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, HC_SHIM_PORTS, 1), -HCALL_EINVAL);
 	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, 0, 1), -HCALL_EINVAL);
 	assert_int_equal(call2(vm, HCALL_evtchn_bind_vcpu, ~0ull, 1), -HCALL_EINVAL);
 	assert_int_equal(vm->pv.targets[port], 0);
-	/* A target byte no vCPU has (a corrupted table) means vCPU 0. */
-	sh->evtchn_mask[port / 64] = 0;
-	sh->evtchn_pending[port / 64] = 0;
-	vm->pv.targets[port] = 200;
-	hc_evtchn_notify(vm, (uint32_t)port);
-	assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 1);
-	assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), 8);
+	/* A target byte no vCPU has (a corrupted table) means vCPU 0: the first past them too. */
+	for (i = 0; i < 2; i++) {
+		sh->evtchn_mask[port / 64] = 0;
+		sh->evtchn_pending[port / 64] = 0;
+		sh->vcpu_info[0].evtchn_upcall_pending = 0;
+		vm->pv.targets[port] = i ? 3 : 200;
+		hc_evtchn_notify(vm, (uint32_t)port);
+		assert_int_equal(sh->vcpu_info[0].evtchn_upcall_pending, 1);
+		assert_int_equal(read(vm->pv.upcall_fd[0], &v, 8), 8);
+	}
 	/* Closed, the port's next user starts on vCPU 0 again. */
 	vm->pv.targets[port] = 2;
 	assert_int_equal(call(vm, HCALL_evtchn_close, (uint64_t)port), 0);

@@ -30,30 +30,30 @@ static void upcall(struct hcall_shared_info *s, uint32_t port, const struct hc_u
 	}
 }
 
-static int valid(const struct hcall_shared_info *s, uint32_t port, const struct hc_upcalls *u)
+static int upcalls_ok(const struct hc_upcalls *u)
 {
-	return s && u && u->nr_vcpus && u->nr_vcpus <= HCALL_MAX_VCPUS && port &&
-	       port < HCALL_NR_EVTCHN;
+	return u && u->nr_vcpus && u->nr_vcpus <= HCALL_MAX_VCPUS;
 }
 
 void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, const struct hc_upcalls *u)
 {
 	uint64_t bit = 1ull << (port % 64);
 
-	if (!valid(s, port, u))
+	if (!s || port == 0 || port >= HCALL_NR_EVTCHN)
 		return;
 	if (__atomic_fetch_or(&s->evtchn_pending[port / 64], bit, __ATOMIC_SEQ_CST) & bit)
 		return;		/* already pending: the guest will see it */
 	if (__atomic_load_n(&s->evtchn_mask[port / 64], __ATOMIC_SEQ_CST) & bit)
 		return;		/* masked: the guest rechecks on unmask */
-	upcall(s, port, u);
+	if (upcalls_ok(u))	/* else pending only: the guest finds it at its next scan */
+		upcall(s, port, u);
 }
 
 void hc_evtchn_reraise(struct hcall_shared_info *s, uint32_t port, const struct hc_upcalls *u)
 {
 	uint64_t bit = 1ull << (port % 64);
 
-	if (!valid(s, port, u))
+	if (!s || port == 0 || port >= HCALL_NR_EVTCHN || !upcalls_ok(u))
 		return;
 	if ((__atomic_load_n(&s->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) & bit) &&
 	    !(__atomic_load_n(&s->evtchn_mask[port / 64], __ATOMIC_SEQ_CST) & bit))

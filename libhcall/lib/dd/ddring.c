@@ -4,7 +4,7 @@
  * per guest), a thread that sleeps on the ring's kick eventfds (the guest's
  * doorbells, caught by KVM's ioeventfd), and on the type's own fd when the
  * type asks, and has its device type serve the ring, which answers through
- * the upcall irqfd.
+ * the upcall irqfd of the vCPU the guest bound the port to.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hcall/abi.h"
@@ -94,6 +95,18 @@ static void *ring_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Kicks and upcalls must be eventfds (or another anonymous inode, where an
+ * 8-byte write fails at once): never a pipe, socket or file a write of ours
+ * could block on or fill.
+ */
+static int anon_inode(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && (st.st_mode & S_IFMT) == 0;
+}
+
 /* The common fields: everything but the type's part, rings and fds. */
 static int check(const struct hc_dd_attach *a)
 {
@@ -147,6 +160,11 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 			ret = -EBADF;	/* as many fds as the type needs, every one real */
 			goto fail;
 		}
+	for (i = HC_DD_FD_KICK; i < (int)HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus); i++)
+		if (!anon_inode(r->fds[i])) {
+			ret = -EBADF;
+			goto fail;
+		}
 	ret = r->ops->check(r, a);
 	if (ret)
 		goto fail;
@@ -172,9 +190,9 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 	if (ret)
 		goto fail;
 	r->ready = 1;
-	for (i = 0; i < (int)r->nr_ports; i++)
-		fcntl(r->fds[HC_DD_FD_KICK + i], F_SETFL,
-		      fcntl(r->fds[HC_DD_FD_KICK + i], F_GETFL) | O_NONBLOCK);
+	/* Kicks are drained, upcalls written: neither may block the thread. */
+	for (i = HC_DD_FD_KICK; i < (int)HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus); i++)
+		fcntl(r->fds[i], F_SETFL, fcntl(r->fds[i], F_GETFL) | O_NONBLOCK);
 	if (pthread_create(&r->thread, NULL, ring_thread, r)) {
 		ret = -EAGAIN;
 		goto fail;

@@ -82,8 +82,8 @@ static void vbd_destroy(struct hc_dd_ring *r)
 const struct hc_dd_backend_ops hc_dd_vbd_ops = {
 	.type = HC_DD_TYPE_VBD,
 	.priv_size = sizeof(struct hc_blkback),
-	/* kick, upcall, image, the stop eventfd, the io_uring */
-	.ring_fds = 5,
+	/* the image, and the io_uring */
+	.ring_fds = HC_DD_RING_FDS(1, 1),
 	.check = vbd_check,
 	.init = vbd_init,
 	.process = vbd_process,

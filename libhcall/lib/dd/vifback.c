@@ -173,8 +173,8 @@ static void vif_destroy(struct hc_dd_ring *r)
 const struct hc_dd_backend_ops hc_dd_vif_ops = {
 	.type = HC_DD_TYPE_VIF,
 	.priv_size = sizeof(struct hc_vifback),
-	/* up to two kicks, upcall, the TAP, the stop eventfd */
-	.ring_fds = 5,
+	/* the TAP */
+	.ring_fds = HC_DD_RING_FDS(1, 0),
 	.check = vif_check,
 	.init = vif_init,
 	.process = vif_process,

@@ -36,15 +36,29 @@ void hc_evtchn_notify(struct hc_vm *vm, uint32_t port)
 int hc_evtchn_bind_vcpu(struct hc_vm *vm, uint64_t port, uint64_t vcpu)
 {
 	struct hc_upcalls u = hc_evtchn_upcalls(vm);
+	int ret = 0;
 
-	if (port == 0 || port >= HC_SHIM_PORTS || vm->pv.ports[port].owner == HC_PORT_FREE ||
-	    vcpu >= (uint64_t)vm->ncpus || vcpu >= HCALL_MAX_VCPUS)
+	if (port == 0 || port >= HC_SHIM_PORTS || vcpu >= (uint64_t)vm->ncpus ||
+	    vcpu >= HCALL_MAX_VCPUS)
 		return -HCALL_EINVAL;
 	if (!vm->pv.targets)
 		return -HCALL_ENOSYS;
-	__atomic_store_n(&vm->pv.targets[port], (uint8_t)vcpu, __ATOMIC_RELEASE);
-	hc_evtchn_reraise(__atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE), (uint32_t)port, &u);
-	return 0;
+	pthread_mutex_lock(&vm->pv.evtchn_lock);
+	if (vm->pv.ports[port].owner == HC_PORT_FREE) {
+		ret = -HCALL_EINVAL;
+	} else {
+		/*
+		 * Seen before pending and mask are read: a raise that set
+		 * pending after that read finds the new target (x86 would
+		 * otherwise let the store pass the loads).
+		 */
+		__atomic_store_n(&vm->pv.targets[port], (uint8_t)vcpu, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		hc_evtchn_reraise(__atomic_load_n(&vm->pv.shared, __ATOMIC_ACQUIRE),
+				  (uint32_t)port, &u);
+	}
+	pthread_mutex_unlock(&vm->pv.evtchn_lock);
+	return ret;
 }
 
 /*
@@ -60,23 +74,28 @@ int hc_evtchn_bind(struct hc_vm *vm, enum hc_port_owner owner)
 	};
 	int port, fd;
 
-	for (port = 1; port < HC_SHIM_PORTS; port++)
-		if (vm->pv.ports[port].owner == HC_PORT_FREE)
-			break;
-	if (port == HC_SHIM_PORTS)
-		return -HCALL_ENOSPC;
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return -HCALL_ENOSPC;
+	pthread_mutex_lock(&vm->pv.evtchn_lock);
+	for (port = 1; port < HC_SHIM_PORTS; port++)
+		if (vm->pv.ports[port].owner == HC_PORT_FREE)
+			break;
+	if (port == HC_SHIM_PORTS) {
+		pthread_mutex_unlock(&vm->pv.evtchn_lock);
+		close(fd);
+		return -HCALL_ENOSPC;
+	}
+	/* Taken (its owner set) before the lock goes; the doorbell follows. */
+	vm->pv.ports[port] = (struct hc_evtchn_port){ .owner = owner, .kick_fd = fd };
+	pthread_mutex_unlock(&vm->pv.evtchn_lock);
 	io.fd = fd;
 	io.datamatch = (uint64_t)port;
 	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
 		/* No in-kernel doorbell: sends exit to the shim, which kicks. */
 		io.fd = -1;
 	}
-	vm->pv.ports[port] = (struct hc_evtchn_port){
-		.owner = owner, .kick_fd = fd, .doorbell = io.fd >= 0,
-	};
+	vm->pv.ports[port].doorbell = io.fd >= 0;
 	return port;
 }
 
@@ -95,9 +114,11 @@ void hc_evtchn_release(struct hc_vm *vm, uint32_t port)
 	}
 	if (p->kick_fd >= 0)
 		close(p->kick_fd);
+	pthread_mutex_lock(&vm->pv.evtchn_lock);
 	*p = (struct hc_evtchn_port){ .owner = HC_PORT_FREE, .kick_fd = -1 };
 	if (vm->pv.targets)	/* the port's next user starts on vCPU 0 */
 		__atomic_store_n(&vm->pv.targets[port], 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&vm->pv.evtchn_lock);
 	if (vm->pv.cons_port == port)
 		vm->pv.cons_port = 0;
 	if (vm->pv.store_port == port)

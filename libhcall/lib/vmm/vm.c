@@ -188,6 +188,8 @@ static int set_cpuid(struct hc_vcpu *v, const struct kvm_cpuid2 *base)
 	return ret;
 }
 
+_Static_assert(HC_MAX_VCPUS <= HCALL_MAX_VCPUS, "an upcall irqfd for every vCPU");
+
 int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 {
 	int i;
@@ -199,6 +201,7 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 		vm->vcpu[i].fd = vm->pv.upcall_fd[i] = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_mutex_init(&vm->pv.lock, NULL);
+	pthread_mutex_init(&vm->pv.evtchn_lock, NULL);
 	vm->pv.cons_stop = -1;
 	for (i = 0; i < HC_SHIM_PORTS; i++)
 		vm->pv.ports[i].kick_fd = -1;

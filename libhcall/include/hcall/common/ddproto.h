@@ -48,6 +48,14 @@
 #define HC_DD_FD_UPCALL(nr_ports)	(1 + (nr_ports))	/* + vCPU */
 #define HC_DD_FD_TYPE(nr_ports, nr_vcpus)	(1 + (nr_ports) + (nr_vcpus))
 #define HC_DD_MAX_FDS	(1 + HC_DD_MAX_PORTS + HCALL_MAX_VCPUS + HC_DD_MAX_TYPE_FDS)
+/*
+ * What a running ring of a type with @type_fds fds holds at most, for the
+ * driver domain's fd budget: its kicks and upcalls (the RAM memfd is
+ * closed once mapped), the type's, its stop eventfd and @extra of the
+ * type's own making.
+ */
+#define HC_DD_RING_FDS(type_fds, extra) \
+	(HC_DD_MAX_PORTS + HCALL_MAX_VCPUS + (type_fds) + 1 + (extra))
 
 /* The type's own fds, by HC_DD_TYPE_*; 0 for no such type. */
 extern const uint8_t hc_dd_type_fds[HC_DD_NR_TYPES];

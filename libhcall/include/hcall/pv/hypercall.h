@@ -62,8 +62,9 @@ enum hc_call_lock {
 	X(HCALL_store, "store", HC_XPORT_EXIT, hc_call_store, HCALL_FEAT_STORE, HC_LOCKED)         \
 	X(HCALL_memory_op, "memory_op", HC_XPORT_EXIT, hc_call_memory_op, HCALL_FEAT_BALLOON,      \
 	  HC_LOCKED)                                                                               \
+	/* the guest calls it with interrupts off: pv.evtchn_lock only */                         \
 	X(HCALL_evtchn_bind_vcpu, "evtchn_bind_vcpu", HC_XPORT_EXIT, hc_call_evtchn_bind_vcpu,     \
-	  HCALL_FEAT_EVTCHN_VCPU, HC_LOCKED)
+	  HCALL_FEAT_EVTCHN_VCPU, HC_UNLOCKED)
 
 /* Made from the table (constant expressions). */
 #define HC_X_FEATURE_(nr, name, xport, fn, feature, lock) | (feature)

@@ -37,6 +37,13 @@ struct hc_pv {
 	int upcall_fd[HCALL_MAX_VCPUS];	/* irqfds: signalling one injects the upcall on its vCPU */
 	uint8_t *targets;	/* each port's vCPU, in the memfd past RAM (guestmem.h) */
 	struct hc_evtchn_port ports[HC_SHIM_PORTS];
+	/*
+	 * Taken (inside pv.lock, where that is held) to change a port's owner
+	 * or target: HCALL_evtchn_bind_vcpu runs without pv.lock, since the
+	 * guest calls it with interrupts off and pv.lock can be held across a
+	 * round trip to hcall-dd. Never held across I/O.
+	 */
+	pthread_mutex_t evtchn_lock;
 	struct hc_store *store;
 	struct hc_store_events *events;	/* the guest's queued watch events */
 	uint32_t store_port;
