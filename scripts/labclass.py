@@ -40,11 +40,14 @@ evidence:
                       maps its IDT once at boot and never changes it, and
                       page tables corrupted by a bug of ours fail the walk.
                       One vCPU only (as KVM counts them), nested paging,
-                      no write fault, and its own driver domain: the dump
-                      is taken once that has stopped, milliseconds after
-                      the fault, and with a second vCPU a page directory
-                      freed while still loaded (a bug) could be reused as
-                      a new one in that time and pass the walk. The state is what
+                      no write fault, and every ring of its driver domain
+                      stopped before the dump (hcall-run says so: a
+                      private hcall-dd reaped, or a shared one's rings
+                      each detached, which stops the ring first): the
+                      dump is taken then, milliseconds after the fault,
+                      and with a second vCPU a page directory freed
+                      while still loaded (a bug) could be reused as a new
+                      one in that time and pass the walk. The state is what
                       scripts/lab-shutprobe recorded before KVM cleared it;
                       the test prints this evidence itself
 

@@ -597,15 +597,18 @@ int main(int argc, char **argv)
 	if (o.stats || o.stats_json)
 		hc_report_stats(&vm, o.stats ? stderr : NULL, o.stats_json);
 	/*
-	 * Every vCPU has stopped and our own driver domain is gone (a shared
-	 * one may still run); both ran on for a moment after the crash, so
-	 * this is the memory then, not exactly at the crash.
+	 * Every vCPU has stopped and so has every ring of ours in a driver
+	 * domain, private or shared, unless one was lost (then said); both
+	 * ran on for a moment after the crash, so this is the memory then,
+	 * not exactly at the crash.
 	 */
 	if ((status == EXIT_PANIC || triple) && o.crash_dump) {
 		if (hc_crash_dump(vm.mem_fd, vm.mem, o.crash_dump, err, sizeof(err)))
 			fprintf(stderr, "hcall-run: --crash-dump %s\n", err);
 		else
-			fprintf(stderr, "hcall-run: guest memory written to %s\n", o.crash_dump);
+			fprintf(stderr, "hcall-run: guest memory written to %s, %s\n", o.crash_dump,
+				hc_backends_quiesced(&vm) ? "every driver-domain ring stopped"
+							  : "a driver-domain ring may still run");
 	}
 	hc_vm_destroy(&vm);
 	return status;

@@ -105,7 +105,7 @@ scratch() {
 # caller's $test names the guest, and its $ev says the lab failed it.
 lab_evidence() { echo "# lab-evidence $1 $test: $2"; ev=1; }
 guest() {
-	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 shared= ev=
+	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 ev=
 	shift
 	for a in "$@"; do
 		case "$next" in
@@ -118,7 +118,6 @@ guest() {
 		--stats-json=*) stats=${a#--stats-json=} ;;
 		--cpus) next=cpus ;;
 		--cpus=*) cpus=${a#--cpus=} ;;
-		--dd-socket*) shared=1 ;;
 		esac
 	done
 	set -- --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \
@@ -161,8 +160,10 @@ guest() {
 	     { [ $rc -eq 0 ] && grep -q '^hcall-run: guest reset (triple fault)' "$OUT"; }; } &&
 	   a=$(python3 "$TOP/scripts/labclass.py" --shutdown /sys/kernel/tracing/trace "$(cat "$OUT.pid")" "$dump"); then
 		echo "# lab-shutdown $test: $a"
-		# Not with a shared driver domain: it outlives the guest's dump.
-		[ -z "$shared" ] && a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
+		# Only a dump no ring of the guest's driver domain (private or
+		# shared: each detach stops its ring first) could write after.
+		grep -q '^hcall-run: guest memory written to .*, every driver-domain ring stopped$' "$OUT" &&
+			a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
 			"$(cat "$OUT.pid")" "$dump" "$cpus") && lab_evidence guest-shutdown "$a"
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"

@@ -242,6 +242,11 @@ void hc_backends_destroy(struct hc_vm *vm)
 	bs->n = 0;	/* the counters stay for the exit report */
 }
 
+int hc_backends_quiesced(const struct hc_vm *vm)
+{
+	return !vm->backends || !vm->backends->stuck;
+}
+
 void hc_backends_free(struct hc_vm *vm)
 {
 	hc_backends_destroy(vm);

@@ -140,6 +140,13 @@ int hc_backends_dd_fd(struct hc_vm *vm);
 int hc_backends_dd_hangup(struct hc_vm *vm, int fd);
 /* Detach everything, close the driver domain, reap a private one. */
 void hc_backends_destroy(struct hc_vm *vm);
+/*
+ * After hc_backends_destroy(): 1 if no ring of this guest can still run in
+ * a driver domain (each was detached, which stops its thread first, or its
+ * private hcall-dd was reaped), 0 if one may (a driver domain lost while
+ * attached, or one not reaped).
+ */
+int hc_backends_quiesced(const struct hc_vm *vm);
 /* hc_backends_destroy() and free what is left (the counters). */
 void hc_backends_free(struct hc_vm *vm);
 /* @t's counters; NULL if no device of @t was ever added. */
