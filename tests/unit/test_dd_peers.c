@@ -29,6 +29,7 @@
 
 #include "hcall/common/ddproto.h"
 #include "hcall/dd/ddtypes.h"
+#include "hcall/guestmem.h"
 #include "hcall/xenring.h"
 #include <xen/grant_table.h>
 #include <xen/io/blkif.h>
@@ -98,7 +99,7 @@ static int setup(void **state)
 	strcpy(f->dir, "/tmp/hcall-test-dd-peers.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/dd.sock", f->dir);
-	f->ram = sealed_guest_ram(RAM, &f->memfd);
+	f->ram = sealed_guest_ram(RAM + hc_host_meta_bytes(RAM), &f->memfd);	/* as a shim makes it */
 	t = (void *)(f->ram + TABLE_GPA);
 	t[1].frame = RING_FRAME;
 	t[1].domid = 0;
@@ -127,7 +128,7 @@ static int teardown(void **state)
 	}
 	unlink(f->path);
 	rmdir(f->dir);
-	munmap(f->ram, RAM);
+	munmap(f->ram, RAM + hc_host_meta_bytes(RAM));
 	close(f->memfd);
 	close(f->img);
 	close(f->kick);

@@ -234,6 +234,24 @@ static void completions_go_to_the_ports_vcpu(void **state)
 	hc_dd_ring_stop(&r);
 	assert_int_equal(lseek(f->img, 0, SEEK_END), img_size);	/* nothing written past it */
 	assert_int_equal(pread(f->img, &v, sizeof(v), 8 * 512 + 4096), sizeof(v));
+	/* Two vCPUs on a bare RAM memfd (no targets to read): refused. */
+	{
+		int ram_fd, before;
+		uint8_t *bare = sealed_guest_ram(RAM, &ram_fd);
+
+		before = count_fds();
+		fds_for(f, fds, kick, up[0]);
+		close(fds[HC_DD_FD_RAM]);
+		fds[HC_DD_FD_RAM] = dup(ram_fd);
+		fds[HC_DD_FD_TYPE(1, 2)] = fds[HC_DD_FD_TYPE(1, 1)];
+		fds[HC_DD_FD_UPCALL(1) + 1] = dup(up[1]);
+		a = vbd_attach();
+		a.nr_vcpus = 2;
+		assert_int_equal(hc_dd_ring_start(&r, &a, fds), -EINVAL);
+		assert_int_equal(count_fds(), before);
+		munmap(bare, RAM);
+		close(ram_fd);
+	}
 	/* An upcall that is not an eventfd (a pipe a write could block on): refused. */
 	{
 		int pipefd[2], before = count_fds();

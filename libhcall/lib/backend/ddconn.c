@@ -222,6 +222,32 @@ int hc_backends_start(struct hc_vm *vm, const char *dd_binary, const char *dd_so
 	return ret ? -1 : 0;
 }
 
+/*
+ * hcall-dd closes its end of a connection only once every ring it started
+ * for it has stopped: its EOF, not our books, says none of them runs. 1
+ * once seen (or the peer is gone), 0 after @ms without.
+ */
+static int dd_closed(int sock, unsigned int ms)
+{
+	struct pollfd p = { sock, POLLIN, 0 };
+	char buf[64];
+	unsigned int waited = 0;
+
+	shutdown(sock, SHUT_WR);
+	for (;;) {
+		ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return 1;	/* EOF, or its socket is gone with it */
+		if (n > 0)
+			continue;	/* a late reply: not the end yet */
+		if (waited >= ms)
+			return 0;
+		if (poll(&p, 1, 100) <= 0)
+			waited += 100;
+	}
+}
+
 void hc_backends_destroy(struct hc_vm *vm)
 {
 	struct hc_backends *bs = vm->backends;
@@ -231,10 +257,16 @@ void hc_backends_destroy(struct hc_vm *vm)
 		return;
 	if (bs->sock >= 0) {
 		for (i = 0; i < bs->n; i++)
-			hc_backend_detach(vm, &bs->d[i]);
-		close(bs->sock);	/* a private hcall-dd exits when this closes */
+			if (hc_backend_detach(vm, &bs->d[i]))
+				bs->unstopped = 1;
+		/* A lost connection (closed by the detach) set stuck instead. */
+		if (bs->sock >= 0 && !dd_closed(bs->sock, DD_REAP_MS))
+			bs->unstopped = 1;
+		if (bs->sock >= 0)
+			close(bs->sock);	/* a private hcall-dd exits when this closes */
 	}
-	hc_reap_or_kill(bs->pid, DD_REAP_MS);	/* its exit may hang on I/O, like a loss */
+	if (hc_reap_or_kill(bs->pid, DD_REAP_MS))	/* its exit may hang on I/O, like a loss */
+		bs->unstopped = 1;
 	bs->sock = -1;
 	bs->pid = 0;
 	for (i = 0; i < bs->n; i++)
@@ -244,7 +276,7 @@ void hc_backends_destroy(struct hc_vm *vm)
 
 int hc_backends_quiesced(const struct hc_vm *vm)
 {
-	return !vm->backends || !vm->backends->stuck;
+	return !vm->backends || (!vm->backends->stuck && !vm->backends->unstopped);
 }
 
 void hc_backends_free(struct hc_vm *vm)

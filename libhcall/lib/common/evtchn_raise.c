@@ -10,7 +10,8 @@
 
 static unsigned int target(uint32_t port, const struct hc_upcalls *u)
 {
-	unsigned int v = u->targets ? __atomic_load_n(&u->targets[port], __ATOMIC_ACQUIRE) : 0;
+	/* seq_cst: ordered after our pending read-modify-write, as bind_vcpu's store is. */
+	unsigned int v = u->targets ? __atomic_load_n(&u->targets[port], __ATOMIC_SEQ_CST) : 0;
 
 	return v < u->nr_vcpus ? v : 0;
 }

@@ -19,12 +19,13 @@ int hc_reap_bounded(pid_t pid, unsigned int ms)
 	return -1;
 }
 
-void hc_reap_or_kill(pid_t pid, unsigned int ms)
+int hc_reap_or_kill(pid_t pid, unsigned int ms)
 {
 	if (pid > 0 && hc_reap_bounded(pid, ms)) {
 		kill(pid, SIGKILL);
-		hc_reap_bounded(pid, ms);
+		return hc_reap_bounded(pid, ms);
 	}
+	return 0;
 }
 
 void hc_child_prepare(void)

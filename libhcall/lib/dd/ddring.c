@@ -96,15 +96,24 @@ static void *ring_thread(void *arg)
 }
 
 /*
- * Kicks and upcalls must be eventfds (or another anonymous inode, where an
- * 8-byte write fails at once): never a pipe, socket or file a write of ours
- * could block on or fill.
+ * Kicks and upcalls must be eventfds: never a pipe, socket or file a write
+ * of ours could block on or fill. An anonymous inode at least; an eventfd
+ * by name where /proc says (not mounted, the inode check stands alone).
  */
-static int anon_inode(int fd)
+static int eventfd_like(int fd)
 {
+	char path[32], name[32];
 	struct stat st;
+	ssize_t n;
 
-	return !fstat(fd, &st) && (st.st_mode & S_IFMT) == 0;
+	if (fstat(fd, &st) || (st.st_mode & S_IFMT) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, name, sizeof(name) - 1);
+	if (n < 0)
+		return errno == ENOENT;	/* no /proc here */
+	name[n] = 0;
+	return !strcmp(name, "anon_inode:[eventfd]");
 }
 
 /* The common fields: everything but the type's part, rings and fds. */
@@ -161,7 +170,7 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 			goto fail;
 		}
 	for (i = HC_DD_FD_KICK; i < (int)HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus); i++)
-		if (!anon_inode(r->fds[i])) {
+		if (!eventfd_like(r->fds[i])) {
 			ret = -EBADF;
 			goto fail;
 		}
@@ -174,6 +183,11 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 	close(r->fds[HC_DD_FD_RAM]);		/* the mapping is all we need */
 	r->fds[HC_DD_FD_RAM] = -1;
 	g = r->guest;
+	/* Without the shim's targets, upcalls go to vCPU 0: a guest of more could miss them. */
+	if (!g->targets && a->nr_vcpus > 1) {
+		ret = -EINVAL;
+		goto fail;
+	}
 	r->upcalls.targets = g->targets;
 	r->shared = hc_gpa(g->ram, g->mem, a->shared_info_gpa, 4096);
 	memcpy(r->port, a->evtchn_port, sizeof(r->port));

@@ -198,7 +198,9 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 	vm->kvm_fd = vm->vm_fd = vm->mem_fd = vm->stop_efd = -1;
 	vm->console_fd = STDOUT_FILENO;
 	for (i = 0; i < HC_MAX_VCPUS; i++)
-		vm->vcpu[i].fd = vm->pv.upcall_fd[i] = -1;
+		vm->vcpu[i].fd = -1;
+	for (i = 0; i < HCALL_MAX_VCPUS; i++)
+		vm->pv.upcall_fd[i] = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_mutex_init(&vm->pv.lock, NULL);
 	pthread_mutex_init(&vm->pv.evtchn_lock, NULL);

@@ -102,6 +102,7 @@ struct hc_backends {
 	int sock;			/* to hcall-dd */
 	pid_t pid;			/* a private hcall-dd we spawned, or 0 */
 	int stuck;			/* a shared hcall-dd we lost may run rings still */
+	int unstopped;			/* at destroy: a ring of ours may still run */
 };
 
 /* For the tools. */

@@ -10,8 +10,8 @@
  * kernel cannot cancel). 0 once reaped (or not our child), -1 if it lives.
  */
 int hc_reap_bounded(pid_t pid, unsigned int ms);
-/* hc_reap_bounded(), then SIGKILL and wait as long again. */
-void hc_reap_or_kill(pid_t pid, unsigned int ms);
+/* hc_reap_bounded(), then SIGKILL and wait as long again: 0 reaped, -1 not. */
+int hc_reap_or_kill(pid_t pid, unsigned int ms);
 /*
  * In a forked helper, before its exec: no signal blocked (the shim blocks
  * its own for its signalfd) and death with the shim.
