@@ -96,24 +96,17 @@ static void *ring_thread(void *arg)
 }
 
 /*
- * Kicks and upcalls must be eventfds: never a pipe, socket or file a write
- * of ours could block on or fill. An anonymous inode at least; an eventfd
- * by name where /proc says (not mounted, the inode check stands alone).
+ * Kicks and upcalls must be anonymous inodes (eventfds): never a pipe,
+ * socket or file another process could keep full. Not checked by name:
+ * /proc/self/fd is closed to us once we run as nobody. The O_NONBLOCK set
+ * below is on a file the peer shares: a shim that clears it can stall
+ * only its own rings (and its own connection, when it detaches them).
  */
-static int eventfd_like(int fd)
+static int anon_inode(int fd)
 {
-	char path[32], name[32];
 	struct stat st;
-	ssize_t n;
 
-	if (fstat(fd, &st) || (st.st_mode & S_IFMT) != 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, name, sizeof(name) - 1);
-	if (n < 0)
-		return errno == ENOENT;	/* no /proc here */
-	name[n] = 0;
-	return !strcmp(name, "anon_inode:[eventfd]");
+	return !fstat(fd, &st) && (st.st_mode & S_IFMT) == 0;
 }
 
 /* The common fields: everything but the type's part, rings and fds. */
@@ -170,7 +163,7 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 			goto fail;
 		}
 	for (i = HC_DD_FD_KICK; i < (int)HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus); i++)
-		if (!eventfd_like(r->fds[i])) {
+		if (!anon_inode(r->fds[i])) {
 			ret = -EBADF;
 			goto fail;
 		}
