@@ -48,7 +48,9 @@ evidence:
                       connection closed by it, which it does only once
                       they stopped). The gate's walk depends on the page
                       at cr3 only through its kernel entry, which Linux
-                      copies into every page directory and never clears:
+                      copies into every page directory and never clears
+                      (the guest's config has no init_on_free or page
+                      poisoning):
                       a page directory freed while still loaded (a bug)
                       would have to become something else and then a page
                       directory again before the dump to fail the read
