@@ -27,7 +27,7 @@ evidence:
                       itself faulting on that stack. Seen only under the
                       lab's TCG-emulated AMD-V, in hcall and QEMU guests
                       alike; the test prints this evidence itself
-  guest-shutdown      a guest in the lab triple-faulted with its
+  guest-shutdown      a one-vCPU guest in the lab triple-faulted with its
                       CPU failing to read its own IDT's #DF or #PF gate
                       (cr2) in a chain begun by a page fault (not a
                       write), or by an external interrupt and ending at
@@ -35,26 +35,25 @@ evidence:
                       could linger otherwise), although in
                       the guest's memory (hcall-run --crash-dump) its page
                       tables, walked from the recorded cr3, map that gate
-                      and the faulting rip present and valid, and the gate
+                      (and in kernel mode the faulting rip) present and
+                      valid, and the gate
                       is a present interrupt gate into the kernel. Linux
                       maps its IDT once at boot and never changes it, and
                       page tables corrupted by a bug of ours fail the walk.
-                      KVM's vCPU count the test's, nested paging, no
-                      write fault, a user-mode fault's rip in user space
-                      (it may rightly be unmapped: demand paging), and
-                      every ring of its driver domain stopped before the
-                      dump (hcall-run says so: a private hcall-dd reaped,
-                      or a shared one's detaches answered and its
-                      connection closed by it, which it does only once
-                      they stopped). The gate's walk depends on the page
-                      at cr3 only through its kernel entry, which Linux
-                      copies into every page directory and never clears
-                      (the guest's config has no init_on_free or page
-                      poisoning):
-                      a page directory freed while still loaded (a bug)
-                      would have to become something else and then a page
-                      directory again before the dump to fail the read
-                      and pass the walk. The state is what
+                      One vCPU only (as KVM counts them): no guest code
+                      runs between the fault and the dump, while with
+                      another a bug of ours could clear the page
+                      directory's kernel entry and put it back (a page
+                      directory freed while still loaded and allocated
+                      again is zeroed, then filled). Nested paging, no
+                      write fault; a user-mode fault only on a page not
+                      present, its rip in user space and not walked (it
+                      may rightly be unmapped: demand paging); and every
+                      ring of its driver domain stopped before the dump
+                      (hcall-run says so: a private hcall-dd reaped, or a
+                      shared one's detaches answered and its connection
+                      closed by it, which it does only once they
+                      stopped). The state is what
                       scripts/lab-shutprobe recorded before KVM cleared it;
                       the test prints this evidence itself
 
@@ -316,7 +315,7 @@ KERNEL_TEXT, KERNEL_TEXT_END = 0xffffffff80000000, 0xffffffffc0000000	# modules 
 KERNEL_CS, USER_CS = 0x10, 0x33	# __KERNEL_CS, __USER_CS (64-bit)
 USER_END = 1 << 47	# user addresses lie below (4-level; 5-level's are a superset)
 NP_ENABLE = 1 << 0	# VMCB nested_ctl
-PF_W, PF_U = 1 << 1, 1 << 2
+PF_P, PF_W, PF_U = 1 << 0, 1 << 1, 1 << 2
 
 
 def shutdown_evidence(rec, dump_path, ncpus):
@@ -326,15 +325,11 @@ def shutdown_evidence(rec, dump_path, ncpus):
     f = _fields(rec)
     need = ("rip", "cr0", "cr2", "cr3", "cr4", "efer", "idt_base", "idt_limit", "exit_code",
             "exit_int_info", "exit_int_info_err", "vcpus", "nested_ctl")
-    # Any number of vCPUs, as long as KVM and the test agree on it: the
-    # gate's walk depends on the page at cr3 only through its kernel entry,
-    # which Linux copies into every page directory and never clears, not
-    # even when it frees one. To fail the read yet pass the walk, a page
-    # directory freed while still loaded (a bug) would have had to be used
-    # for something else and then become a page directory again, in the
-    # milliseconds before the dump.
-    if (ncpus < 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f or
-            f["vcpus"] != ncpus):
+    # One vCPU: no guest code runs between the fault and the dump. With
+    # another, a bug of ours there could clear the page directory's kernel
+    # entry and put it back (a page directory freed while loaded and
+    # allocated again is zeroed, then filled) before the dump.
+    if ncpus != 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f or f["vcpus"] != 1:
         return None
     # Nested paging (else cr3 is KVM's shadow root), 64-bit paging.
     if not (f["nested_ctl"] & NP_ENABLE and f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and
@@ -356,9 +351,12 @@ def shutdown_evidence(rec, dump_path, ncpus):
         if f["exit_int_info_err"] & PF_W:
             return None	# a write: cr2 may be that fault's own, on the read-only IDT
         event = "a page fault"
-        # A user-mode fault: its rip may rightly be unmapped (demand paging).
+        # A user-mode fault on a page not present: its rip may rightly be
+        # unmapped (demand paging). Never a protection fault: a user read
+        # of the gate itself would leave cr2 there.
         user = bool(f["exit_int_info_err"] & PF_U)
-        if user and (f.get("cpl") != 3 or f.get("cs") != USER_CS or f["rip"] >= USER_END):
+        if user and (f["exit_int_info_err"] & PF_P or f.get("cpl") != 3 or
+                     f.get("cs") != USER_CS or f["rip"] >= USER_END):
             return None
     elif kind == EII_INTR and vector >= 32 and not eii & EII_EV and gate == DF_VECTOR:
         # No fault of its own, so cr2 is the chain's only if it ends at
@@ -387,9 +385,9 @@ def shutdown_evidence(rec, dump_path, ncpus):
             not KERNEL_TEXT <= target < KERNEL_TEXT_END or (gate == DF_VECTOR and not ist)):
         return None
     return ("triple fault: the CPU failed to read IDT gate %d (cr2 %#x) delivering %s at "
-            "%s rip %#x (%d vCPUs), but the guest's page tables (cr3 %#x) map %s (gate at %#x, "
+            "%s rip %#x, but the guest's page tables (cr3 %#x) map %s (gate at %#x, "
             "a present interrupt gate to %#x) in its memory" %
-            (gate, f["cr2"], event, "user" if user else "kernel", f["rip"], ncpus, f["cr3"],
+            (gate, f["cr2"], event, "user" if user else "kernel", f["rip"], f["cr3"],
              "the gate" if user else "both", pa, target))
 
 

@@ -300,10 +300,11 @@ got = evidence_case(REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x800
 ok(got is not None and "external interrupt 0xf3" in got, "a chain begun by an external "
    "interrupt is too", got)
 # As recorded in a CI-faithful run (blk-fio, 2 vCPUs): the timer's delivery.
+# Not evidence: the other vCPU ran on until the dump, and a bug of ours
+# there could have cleared and restored the page directory's kernel entry.
 got = evidence_case(REC.replace("vcpus=1", "vcpus=2").replace("exit_int_info=0x80000b0e",
                                                               "exit_int_info=0x800000ec"), ncpus=2)
-ok(got is not None and "(2 vCPUs)" in got, "so is a two-vCPU guest's, KVM and the test agreeing "
-   "on the count", got)
+ok(got is None, "a two-vCPU guest's is not, even with KVM and the test agreeing on the count", got)
 # As recorded in a CI-faithful run (net-user): a user-mode instruction
 # fetch's page fault, at a rip the dump does not map (demand paging).
 UREC = (REC.replace("rip=%#x" % (TEXT + 0x9c35b), "rip=0x5818eb cpl=3 cs=0x33")
@@ -317,6 +318,14 @@ for name, kw in (
         ("a user fault through the kernel's code segment", {"rec": UREC.replace("cs=0x33", "cs=0x10")}),
         ("a user fault at a kernel rip", {"rec": UREC.replace("rip=0x5818eb", "rip=%#x" % TEXT)}),
         ("a user write fault", {"rec": UREC.replace("exit_int_info_err=0x14", "exit_int_info_err=0x16")}),
+        ("a user protection fault (a read of the gate itself)",
+         {"rec": UREC.replace("exit_int_info_err=0x14", "exit_int_info_err=0x5")}),
+        ("a user fetch's protection fault",
+         {"rec": UREC.replace("exit_int_info_err=0x14", "exit_int_info_err=0x15")}),
+        ("a user fault with no cpl or cs recorded",
+         {"rec": UREC.replace(" cpl=3 cs=0x33", "")}),
+        ("a user fault at the first non-user address",
+         {"rec": UREC.replace("rip=0x5818eb", "rip=%#x" % (1 << 47))}),
         ("a user fault with the gate unmapped", {"rec": UREC, "edit": lambda t: t.update({E[1]: 0x5000})}),
         ("a gate that is not present", {"edit": lambda t: t.update({0x5080: gate(TEXT)[0] & ~(1 << 47)})}),
         ("a trap gate", {"edit": lambda t: t.update({0x5080: gate(TEXT, 0x8f)[0]})}),
