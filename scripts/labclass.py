@@ -40,12 +40,14 @@ evidence:
                       is a present interrupt gate into the kernel. Linux
                       maps its IDT once at boot and never changes it, and
                       page tables corrupted by a bug of ours fail the walk.
-                      One vCPU only (as KVM counts them): no guest code
-                      runs between the fault and the dump, while with
-                      another a bug of ours could clear the page
-                      directory's kernel entry and put it back (a page
-                      directory freed while still loaded and allocated
-                      again is zeroed, then filled). Nested paging, no
+                      One vCPU (as KVM counts them): no guest code runs
+                      between the fault and the dump, while with another
+                      a bug of ours could clear the page directory's
+                      kernel entry and put it back (a page directory
+                      freed while still loaded and allocated again is
+                      zeroed, then filled); with more only on the
+                      kernel's own page directory (init_top_pgt, never
+                      freed: an idle vCPU's or a kernel thread's). Nested paging, no
                       write fault; a user-mode fault only on a page not
                       present, its rip in user space and not walked (it
                       may rightly be unmapped: demand paging); and every
@@ -84,10 +86,11 @@ without evidence (a hang may be ours); a lab that cannot even be prepared
                                code alone cannot tell the lab's CPU from
                                corrupt page tables: QEMU reports RSVD
                                without P for both)
-  labclass.py --shutdown-evidence TRACE PID DUMP NCPUS
+  labclass.py --shutdown-evidence TRACE PID DUMP NCPUS [SYSTEM.MAP]
                                exit 0 and print the evidence if that record,
                                its crash dump and its vCPU count show the
-                               guest-shutdown pattern above
+                               guest-shutdown pattern above (with more than
+                               one vCPU, SYSTEM.MAP names init_top_pgt)
   labclass.py --walk DUMP CR3 CR4 EFER VA
                                the guest-physical address of VA through the
                                page tables at CR3 in a crash dump (exit 1:
@@ -318,18 +321,40 @@ NP_ENABLE = 1 << 0	# VMCB nested_ctl
 PF_P, PF_W, PF_U = 1 << 0, 1 << 1, 1 << 2
 
 
-def shutdown_evidence(rec, dump_path, ncpus):
+def kernel_pgd(rec, dump_path, sysmap):
+    """The guest-physical address of the kernel's own page directory
+    (init_top_pgt in @sysmap, walked through the record's cr3 in the dump),
+    or None."""
+    f = _fields(rec)
+    va = None
+    try:
+        with open(sysmap) as m:
+            for line in m:
+                w = line.split()
+                if len(w) == 3 and w[2] == "init_top_pgt":
+                    va = int(w[0], 16)
+    except (OSError, ValueError):
+        return None
+    if va is None or any(k not in f for k in ("cr3", "cr4", "efer")):
+        return None
+    return dump_walk(dump_path, f["cr3"], f["cr4"], f["efer"], va, "kernel")
+
+
+def shutdown_evidence(rec, dump_path, ncpus, kpgd=None):
     """Evidence string if the record @rec of a guest with @ncpus vCPUs and
     its crash dump show the guest-shutdown pattern (module docstring),
-    else None."""
+    else None. @kpgd: kernel_pgd(), for a guest of more vCPUs."""
     f = _fields(rec)
     need = ("rip", "cr0", "cr2", "cr3", "cr4", "efer", "idt_base", "idt_limit", "exit_code",
             "exit_int_info", "exit_int_info_err", "vcpus", "nested_ctl")
     # One vCPU: no guest code runs between the fault and the dump. With
     # another, a bug of ours there could clear the page directory's kernel
     # entry and put it back (a page directory freed while loaded and
-    # allocated again is zeroed, then filled) before the dump.
-    if ncpus != 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f or f["vcpus"] != 1:
+    # allocated again is zeroed, then filled) before the dump; not the
+    # kernel's own page directory, which is never freed (an idle vCPU's).
+    if ncpus < 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f or f["vcpus"] != ncpus:
+        return None
+    if ncpus > 1 and (kpgd is None or f["cr3"] & ADDR != kpgd):
         return None
     # Nested paging (else cr3 is KVM's shadow root), 64-bit paging.
     if not (f["nested_ctl"] & NP_ENABLE and f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and
@@ -385,9 +410,10 @@ def shutdown_evidence(rec, dump_path, ncpus):
             not KERNEL_TEXT <= target < KERNEL_TEXT_END or (gate == DF_VECTOR and not ist)):
         return None
     return ("triple fault: the CPU failed to read IDT gate %d (cr2 %#x) delivering %s at "
-            "%s rip %#x, but the guest's page tables (cr3 %#x) map %s (gate at %#x, "
+            "%s rip %#x, but the guest's page tables (cr3 %#x%s) map %s (gate at %#x, "
             "a present interrupt gate to %#x) in its memory" %
             (gate, f["cr2"], event, "user" if user else "kernel", f["rip"], f["cr3"],
+             ", the kernel's own, on 1 of %d vCPUs" % ncpus if ncpus > 1 else "",
              "the gate" if user else "both", pa, target))
 
 
@@ -497,10 +523,11 @@ def main(argv):
     if len(argv) in (4, 5) and argv[1] == "--shutdown":
         rec = _record(argv[2], argv[3])
         return _answer(rec and rec + ("; " + shutdown_walk(rec, argv[4]) if len(argv) == 5 else ""))
-    if len(argv) == 6 and argv[1] == "--shutdown-evidence":
+    if len(argv) in (6, 7) and argv[1] == "--shutdown-evidence":
         rec = _record(argv[2], argv[3])
         try:
-            return _answer(rec and shutdown_evidence(rec, argv[4], int(argv[5])))
+            kpgd = rec and len(argv) == 7 and kernel_pgd(rec, argv[4], argv[6])
+            return _answer(rec and shutdown_evidence(rec, argv[4], int(argv[5]), kpgd or None))
         except (OSError, ValueError):
             return 1
     if len(argv) == 7 and argv[1] == "--walk":
@@ -511,7 +538,7 @@ def main(argv):
         return _answer(None if pa is None else "%#x" % pa)
     if len(argv) != 3:
         print("usage: labclass.py RC LOG | --livelock STATS.json | --cpu-state CONSOLE "
-              "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --shutdown-evidence TRACE PID DUMP NCPUS | "
+              "SYSTEM.MAP | --shutdown TRACE PID [DUMP] | --shutdown-evidence TRACE PID DUMP NCPUS [SYSTEM.MAP] | "
               "--walk DUMP CR3 CR4 EFER VA | --summary LOG",
               file=sys.stderr)
         return 2

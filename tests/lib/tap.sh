@@ -164,7 +164,7 @@ guest() {
 		# shared: each detach stops its ring first) could write after.
 		grep -q '^hcall-run: guest memory written to .*, every driver-domain ring stopped$' "$OUT" &&
 			a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
-			"$(cat "$OUT.pid")" "$dump" "$cpus") && lab_evidence guest-shutdown "$a"
+			"$(cat "$OUT.pid")" "$dump" "$cpus" "$B/kobj/System.map") && lab_evidence guest-shutdown "$a"
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"
 	# The lab failed this guest: the whole file is retried for it, so the

@@ -272,7 +272,7 @@ def gate(target, typ=0x8e):
             target >> 32)
 
 
-def evidence_case(rec=REC, ncpus=1, edit=None):
+def evidence_case(rec=REC, ncpus=1, edit=None, kpgd=None):
     t = tables()
     t.update({0x1000 + idx(4, TEXT) * 8: 0x7000 | 0x63, 0x7000 + idx(3, TEXT) * 8: 0x8000 | 0x63,
               0x8000 + idx(2, TEXT) * 8: 0x200000 | 0xe3})
@@ -287,7 +287,7 @@ def evidence_case(rec=REC, ncpus=1, edit=None):
             for at, e in t.items():
                 f.seek(at)
                 f.write(e.to_bytes(8, "little"))
-        return labclass.shutdown_evidence(rec, dump, ncpus)
+        return labclass.shutdown_evidence(rec, dump, ncpus, kpgd)
 
 
 got = evidence_case()
@@ -299,12 +299,36 @@ got = evidence_case(REC.replace("exit_int_info=0x80000b0e", "exit_int_info=0x800
                     .replace("exit_int_info_err=0x10", "exit_int_info_err=0x16"))
 ok(got is not None and "external interrupt 0xf3" in got, "a chain begun by an external "
    "interrupt is too", got)
-# As recorded in a CI-faithful run (blk-fio, 2 vCPUs): the timer's delivery.
-# Not evidence: the other vCPU ran on until the dump, and a bug of ours
-# there could have cleared and restored the page directory's kernel entry.
-got = evidence_case(REC.replace("vcpus=1", "vcpus=2").replace("exit_int_info=0x80000b0e",
-                                                              "exit_int_info=0x800000ec"), ncpus=2)
+# As recorded in a CI-faithful run (blk-fio, 2 vCPUs): the timer's delivery
+# in a process's page directory. Not evidence: the other vCPU ran on until
+# the dump, and a bug of ours there could have cleared and restored the
+# page directory's kernel entry (a freed one is zeroed when allocated again).
+REC2 = REC.replace("vcpus=1", "vcpus=2").replace("exit_int_info=0x80000b0e", "exit_int_info=0x800000ec")
+got = evidence_case(REC2, ncpus=2)
 ok(got is None, "a two-vCPU guest's is not, even with KVM and the test agreeing on the count", got)
+got = evidence_case(REC2, ncpus=2, kpgd=0x7000)
+ok(got is None, "nor in a page directory that is not the kernel's own", got)
+# As recorded in the next run (blk-rmmod, 2 vCPUs): an IPI's delivery to an
+# idle vCPU, on the kernel's own page directory (never freed).
+got = evidence_case(REC2, ncpus=2, kpgd=0x1000)
+ok(got is not None and "the kernel's own, on 1 of 2 vCPUs" in got, "a two-vCPU guest's on the "
+   "kernel's own page directory is", got)
+with tempfile.TemporaryDirectory() as d:
+    smap = os.path.join(d, "System.map")
+    with open(smap, "w") as m:
+        m.write("ffffffff81000000 T _text\n%x D init_top_pgt\n" % (TEXT + 0x1000))
+    dump = os.path.join(d, "dump")
+    t = tables()
+    t.update({0x1000 + idx(4, TEXT) * 8: 0x7000 | 0x63, 0x7000 + idx(3, TEXT) * 8: 0x8000 | 0x63,
+              0x8000 + idx(2, TEXT) * 8: 0x200000 | 0xe3})
+    with open(dump, "wb") as f:
+        f.truncate(0x400000)
+        for at, e in t.items():
+            f.seek(at)
+            f.write(e.to_bytes(8, "little"))
+    ok(labclass.kernel_pgd(REC, dump, smap) == 0x201000, "init_top_pgt's guest-physical address, "
+       "from System.map walked in the dump")
+    ok(labclass.kernel_pgd(REC, dump, os.path.join(d, "nope")) is None, "none without System.map")
 # As recorded in a CI-faithful run (net-user): a user-mode instruction
 # fetch's page fault, at a rip the dump does not map (demand paging).
 UREC = (REC.replace("rip=%#x" % (TEXT + 0x9c35b), "rip=0x5818eb cpl=3 cs=0x33")
