@@ -47,7 +47,10 @@ evidence:
                       freed while still loaded and allocated again is
                       zeroed, then filled); with more only on the
                       kernel's own page directory (init_top_pgt, never
-                      freed: an idle vCPU's or a kernel thread's). Nested paging, no
+                      freed: an idle vCPU's or a kernel thread's). The IDT
+                      is the kernel's read-only alias, or early in boot
+                      idt_table itself (from System.map; its #DF gate has
+                      no stack of its own yet). Nested paging, no
                       write fault; a user-mode fault only on a page not
                       present, its rip in user space and not walked (it
                       may rightly be unmapped: demand paging); and every
@@ -321,29 +324,36 @@ NP_ENABLE = 1 << 0	# VMCB nested_ctl
 PF_P, PF_W, PF_U = 1 << 0, 1 << 1, 1 << 2
 
 
+def symbol(sysmap, name):
+    """@name's address in the System.map @sysmap, or None."""
+    try:
+        with open(sysmap) as m:
+            for line in m:
+                w = line.split()
+                if len(w) == 3 and w[2] == name:
+                    return int(w[0], 16)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def kernel_pgd(rec, dump_path, sysmap):
     """The guest-physical address of the kernel's own page directory
     (init_top_pgt in @sysmap, walked through the record's cr3 in the dump),
     or None."""
     f = _fields(rec)
-    va = None
-    try:
-        with open(sysmap) as m:
-            for line in m:
-                w = line.split()
-                if len(w) == 3 and w[2] == "init_top_pgt":
-                    va = int(w[0], 16)
-    except (OSError, ValueError):
-        return None
+    va = symbol(sysmap, "init_top_pgt")
     if va is None or any(k not in f for k in ("cr3", "cr4", "efer")):
         return None
     return dump_walk(dump_path, f["cr3"], f["cr4"], f["efer"], va, "kernel")
 
 
-def shutdown_evidence(rec, dump_path, ncpus, kpgd=None):
+def shutdown_evidence(rec, dump_path, ncpus, kpgd=None, early_idt=None):
     """Evidence string if the record @rec of a guest with @ncpus vCPUs and
     its crash dump show the guest-shutdown pattern (module docstring),
-    else None. @kpgd: kernel_pgd(), for a guest of more vCPUs."""
+    else None. @kpgd: kernel_pgd(), for a guest of more vCPUs; @early_idt:
+    idt_table's address, the IDT early in boot (before its read-only
+    alias, with no IST stacks yet)."""
     f = _fields(rec)
     need = ("rip", "cr0", "cr2", "cr3", "cr4", "efer", "idt_base", "idt_limit", "exit_code",
             "exit_int_info", "exit_int_info_err", "vcpus", "nested_ctl")
@@ -360,10 +370,11 @@ def shutdown_evidence(rec, dump_path, ncpus, kpgd=None):
     if not (f["nested_ctl"] & NP_ENABLE and f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and
             f["efer"] & EFER_LMA):
         return None
-    if f["idt_base"] != LINUX_IDT or f["idt_limit"] != LINUX_IDT_LIMIT:
+    early = early_idt is not None and f["idt_base"] == early_idt
+    if (f["idt_base"] != LINUX_IDT and not early) or f["idt_limit"] != LINUX_IDT_LIMIT:
         return None
-    gate = (f["cr2"] - LINUX_IDT) // 16
-    if f["cr2"] != LINUX_IDT + 16 * gate or gate not in (DF_VECTOR, PF_VECTOR):
+    gate = (f["cr2"] - f["idt_base"]) // 16
+    if f["cr2"] != f["idt_base"] + 16 * gate or gate not in (DF_VECTOR, PF_VECTOR):
         return None
     eii = f["exit_int_info"]
     kind, vector = (eii >> 8) & 7, eii & 0xff
@@ -407,7 +418,8 @@ def shutdown_evidence(rec, dump_path, ncpus, kpgd=None):
     # A present DPL-0 interrupt gate into the kernel's text, through
     # __KERNEL_CS; #DF's on its own stack (IST), as Linux sets it.
     if (typ != 0x8e or sel != KERNEL_CS or g[4] & 0xf8 or g[12:16] != bytes(4) or
-            not KERNEL_TEXT <= target < KERNEL_TEXT_END or (gate == DF_VECTOR and not ist)):
+            not KERNEL_TEXT <= target < KERNEL_TEXT_END or
+            (gate == DF_VECTOR and not ist and not early)):
         return None
     return ("triple fault: the CPU failed to read IDT gate %d (cr2 %#x) delivering %s at "
             "%s rip %#x, but the guest's page tables (cr3 %#x%s) map %s (gate at %#x, "
@@ -527,7 +539,9 @@ def main(argv):
         rec = _record(argv[2], argv[3])
         try:
             kpgd = rec and len(argv) == 7 and kernel_pgd(rec, argv[4], argv[6])
-            return _answer(rec and shutdown_evidence(rec, argv[4], int(argv[5]), kpgd or None))
+            early = symbol(argv[6], "idt_table") if len(argv) == 7 else None
+            return _answer(rec and shutdown_evidence(rec, argv[4], int(argv[5]), kpgd or None,
+                                                     early))
         except (OSError, ValueError):
             return 1
     if len(argv) == 7 and argv[1] == "--walk":

@@ -272,7 +272,7 @@ def gate(target, typ=0x8e):
             target >> 32)
 
 
-def evidence_case(rec=REC, ncpus=1, edit=None, kpgd=None):
+def evidence_case(rec=REC, ncpus=1, edit=None, kpgd=None, early_idt=None):
     t = tables()
     t.update({0x1000 + idx(4, TEXT) * 8: 0x7000 | 0x63, 0x7000 + idx(3, TEXT) * 8: 0x8000 | 0x63,
               0x8000 + idx(2, TEXT) * 8: 0x200000 | 0xe3})
@@ -287,7 +287,7 @@ def evidence_case(rec=REC, ncpus=1, edit=None, kpgd=None):
             for at, e in t.items():
                 f.seek(at)
                 f.write(e.to_bytes(8, "little"))
-        return labclass.shutdown_evidence(rec, dump, ncpus, kpgd)
+        return labclass.shutdown_evidence(rec, dump, ncpus, kpgd, early_idt)
 
 
 got = evidence_case()
@@ -329,6 +329,22 @@ with tempfile.TemporaryDirectory() as d:
     ok(labclass.kernel_pgd(REC, dump, smap) == 0x201000, "init_top_pgt's guest-physical address, "
        "from System.map walked in the dump")
     ok(labclass.kernel_pgd(REC, dump, os.path.join(d, "nope")) is None, "none without System.map")
+
+# As recorded in the same run (nethostile's net-steady, 1 vCPU): early in
+# boot, the CPU failing to read gate 8 of idt_table itself (no read-only
+# alias yet, a #DF gate with no stack of its own). Here the kernel text's
+# 2 MiB page holds that IDT: idt_table at TEXT + 0x9000, gate 8 at 0x209080.
+EIDT = TEXT + 0x9000
+EREC = REC.replace("cr2=%#x" % (IDT + 0x80), "cr2=%#x" % (EIDT + 0x80)).replace(
+    "idt_base=%#x" % IDT, "idt_base=%#x" % EIDT)
+lo, hi = gate(TEXT + 0x1200)
+early_gate = lambda t: t.update({0x209080: lo & ~(7 << 32), 0x209088: hi})
+got = evidence_case(EREC, edit=early_gate, early_idt=EIDT)
+ok(got is not None and "gate 8" in got, "early in boot, a failed read of idt_table's gate 8 "
+   "(no IST yet) is evidence", got)
+ok(evidence_case(EREC, edit=early_gate) is None, "but not without idt_table's address")
+ok(evidence_case(EREC, edit=early_gate, early_idt=EIDT + 0x1000) is None,
+   "nor at another address")
 # As recorded in a CI-faithful run (net-user): a user-mode instruction
 # fetch's page fault, at a rip the dump does not map (demand paging).
 UREC = (REC.replace("rip=%#x" % (TEXT + 0x9c35b), "rip=0x5818eb cpl=3 cs=0x33")
