@@ -31,6 +31,12 @@ static void upcall(struct hcall_shared_info *s, uint32_t port, const struct hc_u
 	}
 }
 
+/* A port the bitmaps have, of a guest whose upcalls we hold. */
+static int raisable(const struct hcall_shared_info *s, uint32_t port)
+{
+	return s && port && port < HCALL_NR_EVTCHN;
+}
+
 static int upcalls_ok(const struct hc_upcalls *u)
 {
 	return u && u->nr_vcpus && u->nr_vcpus <= HCALL_MAX_VCPUS;
@@ -40,7 +46,7 @@ void hc_evtchn_raise(struct hcall_shared_info *s, uint32_t port, const struct hc
 {
 	uint64_t bit = 1ull << (port % 64);
 
-	if (!s || port == 0 || port >= HCALL_NR_EVTCHN)
+	if (!raisable(s, port))
 		return;
 	if (__atomic_fetch_or(&s->evtchn_pending[port / 64], bit, __ATOMIC_SEQ_CST) & bit)
 		return;		/* already pending: the guest will see it */
@@ -54,7 +60,7 @@ void hc_evtchn_reraise(struct hcall_shared_info *s, uint32_t port, const struct 
 {
 	uint64_t bit = 1ull << (port % 64);
 
-	if (!s || port == 0 || port >= HCALL_NR_EVTCHN || !upcalls_ok(u))
+	if (!raisable(s, port) || !upcalls_ok(u))
 		return;
 	if ((__atomic_load_n(&s->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) & bit) &&
 	    !(__atomic_load_n(&s->evtchn_mask[port / 64], __ATOMIC_SEQ_CST) & bit))

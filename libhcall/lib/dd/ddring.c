@@ -162,11 +162,14 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 			ret = -EBADF;	/* as many fds as the type needs, every one real */
 			goto fail;
 		}
-	for (i = HC_DD_FD_KICK; i < (int)HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus); i++)
+	/* Kicks are drained, upcalls written: neither may block the thread. */
+	for (i = HC_DD_FD_KICK; i < (int)HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus); i++) {
 		if (!anon_inode(r->fds[i])) {
 			ret = -EBADF;
 			goto fail;
 		}
+		fcntl(r->fds[i], F_SETFL, fcntl(r->fds[i], F_GETFL) | O_NONBLOCK);
+	}
 	ret = r->ops->check(r, a);
 	if (ret)
 		goto fail;
@@ -197,9 +200,6 @@ int hc_dd_ring_start(struct hc_dd_ring *r, const struct hc_dd_attach *a,
 	if (ret)
 		goto fail;
 	r->ready = 1;
-	/* Kicks are drained, upcalls written: neither may block the thread. */
-	for (i = HC_DD_FD_KICK; i < (int)HC_DD_FD_TYPE(a->nr_ports, a->nr_vcpus); i++)
-		fcntl(r->fds[i], F_SETFL, fcntl(r->fds[i], F_GETFL) | O_NONBLOCK);
 	if (pthread_create(&r->thread, NULL, ring_thread, r)) {
 		ret = -EAGAIN;
 		goto fail;
