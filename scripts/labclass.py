@@ -324,25 +324,25 @@ NP_ENABLE = 1 << 0	# VMCB nested_ctl
 PF_P, PF_W, PF_U = 1 << 0, 1 << 1, 1 << 2
 
 
-def symbol(sysmap, name):
-    """@name's address in the System.map @sysmap, or None."""
+def symbols(sysmap, names):
+    """The addresses of @names in the System.map @sysmap (read once), by name."""
+    found = {}
     try:
         with open(sysmap) as m:
             for line in m:
                 w = line.split()
-                if len(w) == 3 and w[2] == name:
-                    return int(w[0], 16)
+                if len(w) == 3 and w[2] in names:
+                    found[w[2]] = int(w[0], 16)
     except (OSError, ValueError):
         pass
-    return None
+    return found
 
 
-def kernel_pgd(rec, dump_path, sysmap):
-    """The guest-physical address of the kernel's own page directory
-    (init_top_pgt in @sysmap, walked through the record's cr3 in the dump),
-    or None."""
+def kernel_pgd(rec, dump_path, va):
+    """The guest-physical address of the kernel's own page directory (at
+    @va, init_top_pgt's address, walked through the record's cr3 in the
+    dump), or None."""
     f = _fields(rec)
-    va = symbol(sysmap, "init_top_pgt")
     if va is None or any(k not in f for k in ("cr3", "cr4", "efer")):
         return None
     return dump_walk(dump_path, f["cr3"], f["cr4"], f["efer"], va, "kernel")
@@ -538,8 +538,9 @@ def main(argv):
     if len(argv) in (6, 7) and argv[1] == "--shutdown-evidence":
         rec = _record(argv[2], argv[3])
         try:
-            kpgd = rec and len(argv) == 7 and kernel_pgd(rec, argv[4], argv[6])
-            early = symbol(argv[6], "idt_table") if len(argv) == 7 else None
+            sym = symbols(argv[6], ("init_top_pgt", "idt_table")) if len(argv) == 7 else {}
+            kpgd = rec and kernel_pgd(rec, argv[4], sym.get("init_top_pgt"))
+            early = sym.get("idt_table")
             return _answer(rec and shutdown_evidence(rec, argv[4], int(argv[5]), kpgd or None,
                                                      early))
         except (OSError, ValueError):

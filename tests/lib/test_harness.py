@@ -326,9 +326,11 @@ with tempfile.TemporaryDirectory() as d:
         for at, e in t.items():
             f.seek(at)
             f.write(e.to_bytes(8, "little"))
-    ok(labclass.kernel_pgd(REC, dump, smap) == 0x201000, "init_top_pgt's guest-physical address, "
-       "from System.map walked in the dump")
-    ok(labclass.kernel_pgd(REC, dump, os.path.join(d, "nope")) is None, "none without System.map")
+    sym = labclass.symbols(smap, ("init_top_pgt", "idt_table"))
+    ok(labclass.kernel_pgd(REC, dump, sym.get("init_top_pgt")) == 0x201000, "init_top_pgt's "
+       "guest-physical address, from System.map walked in the dump")
+    ok(labclass.symbols(os.path.join(d, "nope"), ("init_top_pgt",)) == {} and
+       labclass.kernel_pgd(REC, dump, None) is None, "none without System.map")
 
 # As recorded in the same run (nethostile's net-steady, 1 vCPU): early in
 # boot, the CPU failing to read gate 8 of idt_table itself (no read-only
