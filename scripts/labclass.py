@@ -47,7 +47,11 @@ evidence:
                       freed while still loaded and allocated again is
                       zeroed, then filled); with more only on the
                       kernel's own page directory (init_top_pgt, never
-                      freed: an idle vCPU's or a kernel thread's). The IDT
+                      freed: an idle vCPU's or a kernel thread's), or on
+                      a process's whose top entries for the IDT and the
+                      kernel text, read from guest RAM by the probe at
+                      the fault (hcall-run --ram-hva), were the kernel's
+                      own, as they still are in the dump. The IDT
                       is the kernel's read-only alias, or early in boot
                       idt_table itself (from System.map; its #DF gate has
                       no stack of its own yet). Nested paging, no
@@ -348,6 +352,45 @@ def kernel_pgd(rec, dump_path, va):
     return dump_walk(dump_path, f["cr3"], f["cr4"], f["efer"], va, "kernel")
 
 
+PGD_SLOTS = {508: "pgd508", 511: "pgd511"}	# cpu_entry_area; kernel text (lab-shutprobe)
+LOW_MEM_END = 3 << 30	# hcall-run: RAM above goes above 4 GiB
+
+
+def _dump_u64(dump_path, gpa):
+    try:
+        with open(dump_path, "rb") as d:
+            d.seek(gpa)
+            b = d.read(8)
+    except OSError:
+        return None
+    return int.from_bytes(b, "little") if len(b) == 8 else None
+
+
+def same_pgd_at_fault(f, dump_path, kpgd):
+    """True if, read from guest RAM at the instant of the fault (the
+    record's pgd508 and pgd511), the page directory at the record's cr3
+    held for the IDT (cr2) and kernel text (rip) the very entries of the
+    kernel's own (@kpgd, in the dump), and still holds them in the dump: a
+    page directory freed and refilled, or the CPU on a stale one, shows
+    otherwise. Below the page directory, the kernel's tables for these
+    addresses are the kernel's own, never freed."""
+    # Only below the PCI hole is a guest-physical address the probe's
+    # offset into guest RAM.
+    if any(v not in f for v in PGD_SLOTS.values()) or f["cr3"] & ADDR >= LOW_MEM_END:
+        return False
+    top = 48 if f["cr4"] & CR4_LA57 else 39
+    want = {(f["cr2"] >> top) & 0x1ff, (KERNEL_TEXT >> top) & 0x1ff}
+    if not want <= set(PGD_SLOTS):
+        return False
+    for slot in want:
+        kernel = _dump_u64(dump_path, kpgd + slot * 8)
+        if not kernel or not kernel & PTE_P or kernel & PTE_HIGH_RSVD:
+            return False
+        if f[PGD_SLOTS[slot]] != kernel or _dump_u64(dump_path, (f["cr3"] & ADDR) + slot * 8) != kernel:
+            return False
+    return True
+
+
 def shutdown_evidence(rec, dump_path, ncpus, kpgd=None, early_idt=None):
     """Evidence string if the record @rec of a guest with @ncpus vCPUs and
     its crash dump show the guest-shutdown pattern (module docstring),
@@ -364,7 +407,8 @@ def shutdown_evidence(rec, dump_path, ncpus, kpgd=None, early_idt=None):
     # kernel's own page directory, which is never freed (an idle vCPU's).
     if ncpus < 1 or any(k not in f for k in need) or f["exit_code"] != 0x7f or f["vcpus"] != ncpus:
         return None
-    if ncpus > 1 and (kpgd is None or f["cr3"] & ADDR != kpgd):
+    if ncpus > 1 and (kpgd is None or (f["cr3"] & ADDR != kpgd and
+                                        not same_pgd_at_fault(f, dump_path, kpgd))):
         return None
     # Nested paging (else cr3 is KVM's shadow root), 64-bit paging.
     if not (f["nested_ctl"] & NP_ENABLE and f["cr0"] & CR0_PG and f["cr4"] & CR4_PAE and
@@ -425,7 +469,10 @@ def shutdown_evidence(rec, dump_path, ncpus, kpgd=None, early_idt=None):
             "%s rip %#x, but the guest's page tables (cr3 %#x%s) map %s (gate at %#x, "
             "a present interrupt gate to %#x) in its memory" %
             (gate, f["cr2"], event, "user" if user else "kernel", f["rip"], f["cr3"],
-             ", the kernel's own, on 1 of %d vCPUs" % ncpus if ncpus > 1 else "",
+             "" if ncpus == 1 else
+             ", the kernel's own, on 1 of %d vCPUs" % ncpus if f["cr3"] & ADDR == kpgd else
+             ", a process's on 1 of %d vCPUs, whose entries there were the kernel's at the "
+             "fault (pgd508 %#x, pgd511 %#x)" % (ncpus, f["pgd508"], f["pgd511"]),
              "the gate" if user else "both", pa, target))
 
 

@@ -60,6 +60,9 @@ static const char usage_head[] =
 "  --crash-dump FILE if the guest panics or triple-faults (an HVM guest's triple\n"
 "                    fault too, though it exits 0 as a reset), write its memory to FILE:\n"
 "                    byte A of the file is guest-physical address A (sparse)\n"
+"  --ram-hva ADDR    map guest RAM at host virtual address ADDR (hex, 2 MiB aligned)\n"
+"                    so a host-side probe can read guest memory (the lab's triple-fault\n"
+"                    kprobe); gives up address randomization for guest RAM\n"
 "  --hvm             plain HVM guest: full virtualization, no hcall platform and no\n"
 "                    KVM paravirt leaves (xAPIC, no kvmclock, no PV EOI/IPI/...)\n"
 "  --kvm-pv          with --hvm: show KVM's paravirt leaves, as a KVM user gets them\n"
@@ -87,7 +90,7 @@ struct opts {
 	struct dev_opt devs[HC_BACKEND_MAX_DEVS];
 	int ndevs;
 	int cpus, stats, hvm, kvm_pv, prealloc, page_reporting;
-	uint64_t mem, pv_off;
+	uint64_t mem, pv_off, ram_hva;
 	double timeout;
 };
 
@@ -165,6 +168,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "control", required_argument, 0, 'C' },
 		{ "dd-socket", required_argument, 0, 'D' },
 		{ "crash-dump", required_argument, 0, 'X' },
+		{ "ram-hva", required_argument, 0, 'H' },
 		{ "help", no_argument, 0, 'h' },
 	};
 	/* The fixed options, then one per device type. */
@@ -203,6 +207,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'D': o->dd_socket = optarg; break;
 		case 'C': o->control = optarg; break;
 		case 'X': o->crash_dump = optarg; break;
+		case 'H':
+			errno = 0;
+			o->ram_hva = strtoull(optarg, &end, 16);
+			if (errno || *end || !o->ram_hva || o->ram_hva & ((2u << 20) - 1) ||
+			    o->ram_hva >= 1ull << 46)
+				die_usage("bad --ram-hva '%s': want a 2 MiB-aligned hex address "
+					  "below 0x400000000000", optarg);
+			break;
 		case 't':
 			o->timeout = strtod(optarg, &end);
 			if (*end || !(o->timeout > 0))
@@ -465,6 +477,51 @@ static void warn_pv_console(const char *cmdline)
 	}
 }
 
+/*
+ * Check the kernel image, create the VM and load the guest into it: 0, or
+ * the exit status, with the VM destroyed.
+ */
+static int create_vm(struct hc_vm *vm, const struct opts *o, struct hc_boot_info *boot,
+		     const uint8_t *kernel, size_t klen, const uint8_t *initrd, size_t ilen)
+{
+	char err[256];
+	int ret;
+
+	/* Validate the image before touching KVM: bad files are usage errors. */
+	{
+		struct hc_bzimage bz;
+
+		if (hc_boot_plan(o->mem, kernel, klen, ilen, strlen(o->cmdline), o->cpus, &bz,
+				 boot, err, sizeof(err))) {
+			fprintf(stderr, "hcall-run: %s: %s\n", o->kernel, err);
+			return EXIT_USAGE;
+		}
+	}
+	if (hc_vm_create(vm, o->mem, o->cpus,
+			 &(struct hc_cpu_mode){ .hcall = !o->hvm, .kvm_pv = !o->hvm || o->kvm_pv,
+						.pv_off = o->pv_off,
+						.page_reporting = o->page_reporting,
+						.ram_hva = o->ram_hva },
+			 err, sizeof(err))) {
+		fprintf(stderr, "hcall-run: %s\n", err);
+		hc_vm_destroy(vm);
+		return EXIT_VMM;
+	}
+	if (o->prealloc && (ret = hc_vm_populate(vm, 0, o->mem / 4096))) {
+		fprintf(stderr, "hcall-run: --mem-prealloc: %s\n", strerror(-ret));
+		hc_vm_destroy(vm);
+		return EXIT_VMM;
+	}
+	hc_console_set_output(vm, STDOUT_FILENO);	/* a stalled stdout cannot hold us */
+	if (hc_boot_setup(vm->ram, o->mem, kernel, klen, initrd, ilen, o->cmdline, o->cpus,
+			  boot, err, sizeof(err))) {
+		fprintf(stderr, "hcall-run: %s: %s\n", o->kernel, err);
+		hc_vm_destroy(vm);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct hc_vm vm;
@@ -486,39 +543,11 @@ int main(int argc, char **argv)
 	if (o.initrd)
 		initrd = read_file(o.initrd, MAX_INITRD, &ilen);
 
-	/* Validate the image before touching KVM: bad files are usage errors. */
-	{
-		struct hc_bzimage bz;
-
-		if (hc_boot_plan(o.mem, kernel, klen, ilen, strlen(o.cmdline), o.cpus, &bz,
-				 &boot, err, sizeof(err))) {
-			fprintf(stderr, "hcall-run: %s: %s\n", o.kernel, err);
-			return EXIT_USAGE;
-		}
-	}
-	if (hc_vm_create(&vm, o.mem, o.cpus,
-			 &(struct hc_cpu_mode){ .hcall = !o.hvm, .kvm_pv = !o.hvm || o.kvm_pv,
-						.pv_off = o.pv_off,
-						.page_reporting = o.page_reporting },
-			 err, sizeof(err))) {
-		fprintf(stderr, "hcall-run: %s\n", err);
-		hc_vm_destroy(&vm);
-		return EXIT_VMM;
-	}
-	if (o.prealloc && (ret = hc_vm_populate(&vm, 0, o.mem / 4096))) {
-		fprintf(stderr, "hcall-run: --mem-prealloc: %s\n", strerror(-ret));
-		hc_vm_destroy(&vm);
-		return EXIT_VMM;
-	}
-	hc_console_set_output(&vm, STDOUT_FILENO);	/* a stalled stdout cannot hold us */
-	if (hc_boot_setup(vm.ram, o.mem, kernel, klen, initrd, ilen, o.cmdline, o.cpus,
-			  &boot, err, sizeof(err))) {
-		fprintf(stderr, "hcall-run: %s: %s\n", o.kernel, err);
-		hc_vm_destroy(&vm);
-		return EXIT_USAGE;
-	}
+	ret = create_vm(&vm, &o, &boot, kernel, klen, initrd, ilen);
 	free(kernel);
 	free(initrd);
+	if (ret)
+		return ret;
 	/*
 	 * From here on a signal must not kill us outright: devices leave
 	 * things on the host (a bridge, helper processes) that teardown

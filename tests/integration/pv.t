@@ -107,6 +107,15 @@ if [ "${HCALL_SUBSTRATE:-}" = lab ] && grep -q hcall/shutdown /sys/kernel/tracin
 	python3 "$TOP/scripts/labclass.py" --walk "$S/triple.dump" "$(recf cr3)" "$(recf cr4)" "$(recf efer)" \
 		0xfffffe0000000080 > /dev/null
 	ok $? "and the kernel's own IDT (gate 8 at 0xfffffe0000000080, what the lab's CPU failed to read)"
+	# hcall-run --ram-hva put guest RAM where the probe reads cr3's entries.
+	dumped=$(python3 -c 'import sys
+d = open(sys.argv[1], "rb")
+for slot in (508, 511):
+    d.seek((int(sys.argv[2], 0) & ~0xfff) + slot * 8)
+    print("%#x" % int.from_bytes(d.read(8), "little"), end=" ")' "$S/triple.dump" "$(recf cr3)")
+	is "$(recf pgd508) $(recf pgd511) " "$dumped" \
+		"the probe read cr3's entries for the IDT and the text from guest RAM at the fault, as the dump has them"
+	[ $(($(recf pgd511) & 1)) = 1 ]; ok $? "the text's present"
 	python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
 		"$(cat "$OUT.pid")" "$S/triple.dump" 1 > /dev/null
 	is "$?" 1 "a triple fault of the guest's own making (its empty IDT) is no evidence of the lab's"

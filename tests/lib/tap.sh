@@ -105,12 +105,13 @@ scratch() {
 # caller's $test names the guest, and its $ev says the lab failed it.
 lab_evidence() { echo "# lab-evidence $1 $test: $2"; ev=1; }
 guest() {
-	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 ev=
+	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 ev= mem=256M
 	shift
 	for a in "$@"; do
 		case "$next" in
 		stats) stats=$a next= ; continue ;;
 		cpus) cpus=$a next= ; continue ;;
+		mem) mem=$a next= ; continue ;;
 		esac
 		case "$a" in
 		--hvm) con=ttyS0 ;;
@@ -118,6 +119,8 @@ guest() {
 		--stats-json=*) stats=${a#--stats-json=} ;;
 		--cpus) next=cpus ;;
 		--cpus=*) cpus=${a#--cpus=} ;;
+		--mem) next=mem ;;
+		--mem=*) mem=${a#--mem=} ;;
 		esac
 	done
 	set -- --kernel "$KERNEL" --initrd "$INITRD" --timeout 120 \
@@ -127,6 +130,11 @@ guest() {
 	dump=${CRASH_DUMP:-/tmp/hcall-crash.$BASHPID.$RANDOM}
 	rm -f "$dump"
 	[ "${HCALL_SUBSTRATE:-}" != lab ] || set -- "$@" --stats-json "$stats"
+	# Guest RAM where the lab's triple-fault probe reads it (the one
+	# address, in scripts/lab-shutprobe), for guests of up to 1 GiB.
+	case $mem in *[0-9]) mem=${mem}M ;; esac	# hcall-run's bare numbers are MiB
+	[ "${HCALL_SUBSTRATE:-}" != lab ] || [ "$(numfmt --from=iec "$mem")" -gt $((1 << 30)) ] ||
+		set -- "$@" --ram-hva "$(sed -n 's/^RAM_HVA=//p' "$TOP/scripts/lab-shutprobe")"
 	[ "${HCALL_SUBSTRATE:-}" != lab ] && [ -z "${CRASH_DUMP:-}" ] || set -- "$@" --crash-dump "$dump"
 	# Its pid, and in the lab a start marker in the trace of
 	# scripts/lab-shutprobe, name its triple fault's record there.

@@ -313,6 +313,55 @@ ok(got is None, "nor in a page directory that is not the kernel's own", got)
 got = evidence_case(REC2, ncpus=2, kpgd=0x1000)
 ok(got is not None and "the kernel's own, on 1 of 2 vCPUs" in got, "a two-vCPU guest's on the "
    "kernel's own page directory is", got)
+# A process's page directory at 0x9000 (cr3), its kernel entries copied
+# from the kernel's at 0x1000: evidence only with the entries for the IDT
+# and the text that lab-shutprobe read from guest RAM at the fault, the
+# kernel's, and the same in the dump.
+PGD508, PGD511 = 0x1000 + 508 * 8, 0x1000 + 511 * 8
+
+
+def process_pgd(t):
+    t.update({0x9000 + 508 * 8: t[PGD508], 0x9000 + 511 * 8: t[PGD511]})
+
+
+def instant(rec, e508=0x2063, e511=0x7063):
+    return rec.replace("cr3=0x1000", "cr3=0x9000") + " pgd508=%#x pgd511=%#x" % (e508, e511)
+
+
+ok(idx(4, IDT) == 508 and idx(4, TEXT) == 511 and evidence_case(edit=lambda t: (
+    t[PGD508] == 0x2063 and t[PGD511] == 0x7063) or t.clear()) is not None,
+   "the kernel's entries in these tables are 0x2063 and 0x7063")
+got = evidence_case(instant(REC2), ncpus=2, kpgd=0x1000, edit=process_pgd)
+ok(got is not None and "a process's on 1 of 2 vCPUs, whose entries there were the kernel's "
+   "at the fault (pgd508 0x2063, pgd511 0x7063)" in got, "a two-vCPU guest's on a process's "
+   "page directory is, with its entries read at the fault the kernel's", got)
+for name, rec, edit in (
+        ("with no entries read at the fault (another VMM, or no probe)", REC2.replace(
+            "cr3=0x1000", "cr3=0x9000"), process_pgd),
+        ("with its IDT entry clear at the fault (freed, then refilled)", instant(REC2, e508=0),
+         process_pgd),
+        ("with its text entry another at the fault", instant(REC2, e511=0x7067), process_pgd),
+        ("with the entry in the dump not the kernel's", instant(REC2),
+         lambda t: (process_pgd(t), t.update({0x9000 + 508 * 8: 0x3063}))),
+        ("when the kernel's own entry is not present", instant(REC2, e508=0x2062),
+         lambda t: (t.update({PGD508: 0x2062}), process_pgd(t)))):
+    got = evidence_case(rec, ncpus=2, kpgd=0x1000, edit=edit)
+    ok(got is None, "not on a process's page directory %s" % name, got)
+# 5-level paging, as the lab's guests run: the IDT and the text are both
+# under the top table's last entry (the kernel's at 0xa000 and a process's
+# at 0xb000 point to the four-level table at 0x1000).
+
+
+def la57(t):
+    t.update({0xa000 + 511 * 8: 0x1063, 0xb000 + 511 * 8: 0x1063})
+
+
+REC5 = REC2.replace("cr3=0x1000", "cr3=0xb000").replace("cr4=0x7106f0", "cr4=0x7116f0")
+got = evidence_case(REC5 + " pgd508=0x0 pgd511=0x1063", ncpus=2, kpgd=0xa000, edit=la57)
+ok(got is not None and "a process's on 1 of 2 vCPUs" in got, "under 5-level paging, on the "
+   "top table's entry read at the fault", got)
+got = evidence_case(REC5 + " pgd508=0x0 pgd511=0x0", ncpus=2, kpgd=0xa000, edit=la57)
+ok(got is None, "but not with that entry clear at the fault", got)
 with tempfile.TemporaryDirectory() as d:
     smap = os.path.join(d, "System.map")
     with open(smap, "w") as m:

@@ -83,13 +83,19 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 	    ftruncate(vm->mem_fd, (off_t)(mem + hc_host_meta_bytes(mem))) < 0 ||
 	    fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return hc_err(err, errlen, "guest RAM memfd: %s", strerror(errno));
-	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+	/* At a fixed address only when asked: it gives up guest RAM's ASLR. */
+	vm->ram = mmap((void *)(uintptr_t)vm->mode.ram_hva, mem, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_NORESERVE | (vm->mode.ram_hva ? MAP_FIXED_NOREPLACE : 0),
 		       vm->mem_fd, 0);
 	if (vm->ram == MAP_FAILED) {
 		vm->ram = NULL;
-		return hc_err(err, errlen, "mmap guest RAM: %s", strerror(errno));
+		return hc_err(err, errlen, "mmap guest RAM%s: %s",
+			      vm->mode.ram_hva ? " at --ram-hva" : "", strerror(errno));
 	}
 	vm->mem = mem;
+	/* Kernels before 4.17 take MAP_FIXED_NOREPLACE as a hint. */
+	if (vm->mode.ram_hva && (uintptr_t)vm->ram != vm->mode.ram_hva)
+		return hc_err(err, errlen, "mmap guest RAM at --ram-hva: placed elsewhere");
 	vm->pv.released = mmap(NULL, hc_host_meta_bytes(mem), PROT_READ | PROT_WRITE,
 			       MAP_SHARED, vm->mem_fd, (off_t)mem);
 	if (vm->pv.released == MAP_FAILED) {
