@@ -356,14 +356,20 @@ PGD_SLOTS = {508: "pgd508", 511: "pgd511"}	# cpu_entry_area; kernel text (lab-sh
 LOW_MEM_END = 3 << 30	# hcall-run: RAM above goes above 4 GiB
 
 
-def _dump_u64(dump_path, gpa):
+def _dump_read(dump_path, gpa, n):
+    """@n bytes of the dump at guest-physical @gpa, or None."""
     try:
         with open(dump_path, "rb") as d:
             d.seek(gpa)
-            b = d.read(8)
+            b = d.read(n)
     except OSError:
         return None
-    return int.from_bytes(b, "little") if len(b) == 8 else None
+    return b if len(b) == n else None
+
+
+def _dump_u64(dump_path, gpa):
+    b = _dump_read(dump_path, gpa, 8)
+    return None if b is None else int.from_bytes(b, "little")
 
 
 def same_pgd_at_fault(f, dump_path, kpgd):
@@ -449,13 +455,8 @@ def shutdown_evidence(rec, dump_path, ncpus, kpgd=None, early_idt=None):
     if pa is None or (not user and (f["rip"] < KERNEL_TEXT or
                                     dump_walk(*args, f["rip"], "text") is None)):
         return None
-    try:
-        with open(dump_path, "rb") as d:
-            d.seek(pa)
-            g = d.read(16)
-    except OSError:
-        return None
-    if len(g) != 16:
+    g = _dump_read(dump_path, pa, 16)
+    if g is None:
         return None
     target = int.from_bytes(g[0:2] + g[6:8] + g[8:12], "little")
     sel, ist, typ = int.from_bytes(g[2:4], "little"), g[4] & 7, g[5]
