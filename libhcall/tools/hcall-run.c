@@ -60,9 +60,10 @@ static const char usage_head[] =
 "  --crash-dump FILE if the guest panics or triple-faults (an HVM guest's triple\n"
 "                    fault too, though it exits 0 as a reset), write its memory to FILE:\n"
 "                    byte A of the file is guest-physical address A (sparse)\n"
-"  --ram-hva ADDR    map guest RAM at host virtual address ADDR (hex, 2 MiB aligned)\n"
-"                    so a host-side probe can read guest memory (the lab's triple-fault\n"
-"                    kprobe); gives up address randomization for guest RAM\n"
+"  --ram-hva ADDR    for testing: map guest RAM at host virtual address ADDR (hex,\n"
+"                    2 MiB aligned, 0x10000000 to 0x400000000000) so a host-side probe\n"
+"                    can read guest memory (the lab's triple-fault kprobe); gives up\n"
+"                    address randomization for guest RAM\n"
 "  --hvm             plain HVM guest: full virtualization, no hcall platform and no\n"
 "                    KVM paravirt leaves (xAPIC, no kvmclock, no PV EOI/IPI/...)\n"
 "  --kvm-pv          with --hvm: show KVM's paravirt leaves, as a KVM user gets them\n"
@@ -210,10 +211,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'H':
 			errno = 0;
 			o->ram_hva = strtoull(optarg, &end, 16);
-			if (errno || *end || !o->ram_hva || o->ram_hva & ((2u << 20) - 1) ||
+			/* Never near NULL: a bad pointer must fault, not land in guest RAM. */
+			if (errno || *end || o->ram_hva < 1u << 28 || o->ram_hva & ((2u << 20) - 1) ||
 			    o->ram_hva >= 1ull << 46)
 				die_usage("bad --ram-hva '%s': want a 2 MiB-aligned hex address "
-					  "below 0x400000000000", optarg);
+					  "from 0x10000000 to 0x400000000000", optarg);
 			break;
 		case 't':
 			o->timeout = strtod(optarg, &end);
@@ -497,11 +499,10 @@ static int create_vm(struct hc_vm *vm, const struct opts *o, struct hc_boot_info
 			return EXIT_USAGE;
 		}
 	}
-	if (hc_vm_create(vm, o->mem, o->cpus,
+	if (hc_vm_create(vm, o->mem, o->ram_hva, o->cpus,
 			 &(struct hc_cpu_mode){ .hcall = !o->hvm, .kvm_pv = !o->hvm || o->kvm_pv,
 						.pv_off = o->pv_off,
-						.page_reporting = o->page_reporting,
-						.ram_hva = o->ram_hva },
+						.page_reporting = o->page_reporting },
 			 err, sizeof(err))) {
 		fprintf(stderr, "hcall-run: %s\n", err);
 		hc_vm_destroy(vm);

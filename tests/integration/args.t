@@ -37,7 +37,7 @@ refused "--pv-off with plain --hvm" "plain --hvm has none" --kernel "$KERNEL" --
 refused "--kvm-pv without --hvm" "--kvm-pv goes with --hvm" --kernel "$KERNEL" --kvm-pv
 refused "--page-reporting with --hvm" "--page-reporting is the hcall balloon's: not with --hvm" --kernel "$KERNEL" --hvm --page-reporting
 refused "--page-reporting with --mem-prealloc" "--page-reporting gives back memory --mem-prealloc keeps" --kernel "$KERNEL" --mem-prealloc --page-reporting
-for hva in 0 100000 400000000000 zz; do
+for hva in 0 200000 f000000 10100000 400000000000 zz; do
 	refused "--ram-hva $hva" "bad --ram-hva '$hva': want a 2 MiB-aligned hex address" --kernel "$KERNEL" --ram-hva "$hva"
 done
 

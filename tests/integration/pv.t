@@ -115,7 +115,8 @@ for slot in (508, 511):
     print("%#x" % int.from_bytes(d.read(8), "little"), end=" ")' "$S/triple.dump" "$(recf cr3)")
 	is "$(recf pgd508) $(recf pgd511) " "$dumped" \
 		"the probe read cr3's entries for the IDT and the text from guest RAM at the fault, as the dump has them"
-	[ $(($(recf pgd511) & 1)) = 1 ]; ok $? "the text's present"
+	pgd511=$(recf pgd511)
+	[ $((${pgd511:-0} & 1)) = 1 ]; ok $? "the text's present"
 	python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
 		"$(cat "$OUT.pid")" "$S/triple.dump" 1 > /dev/null
 	is "$?" 1 "a triple fault of the guest's own making (its empty IDT) is no evidence of the lab's"

@@ -105,7 +105,7 @@ scratch() {
 # caller's $test names the guest, and its $ev says the lab failed it.
 lab_evidence() { echo "# lab-evidence $1 $test: $2"; ev=1; }
 guest() {
-	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 ev= mem=256M
+	local test=$1 con=hvc0 stats=$OUT.lab-stats rc a next= dump cpus=1 ev= mem=256M hva
 	shift
 	for a in "$@"; do
 		case "$next" in
@@ -133,8 +133,12 @@ guest() {
 	# Guest RAM where the lab's triple-fault probe reads it (the one
 	# address, in scripts/lab-shutprobe), for guests of up to 1 GiB.
 	case $mem in *[0-9]) mem=${mem}M ;; esac	# hcall-run's bare numbers are MiB
-	[ "${HCALL_SUBSTRATE:-}" != lab ] || [ "$(numfmt --from=iec "$mem")" -gt $((1 << 30)) ] ||
+	mem=$(numfmt --from=iec "$(echo "$mem" | tr a-z A-Z)" 2>/dev/null) || mem=
+	hva=
+	if [ "${HCALL_SUBSTRATE:-}" = lab ] && [ -n "$mem" ] && [ "$mem" -le $((1 << 30)) ]; then
+		hva=ram-hva
 		set -- "$@" --ram-hva "$(sed -n 's/^RAM_HVA=//p' "$TOP/scripts/lab-shutprobe")"
+	fi
 	[ "${HCALL_SUBSTRATE:-}" != lab ] && [ -z "${CRASH_DUMP:-}" ] || set -- "$@" --crash-dump "$dump"
 	# Its pid, and in the lab a start marker in the trace of
 	# scripts/lab-shutprobe, name its triple fault's record there.
@@ -172,7 +176,7 @@ guest() {
 		# shared: each detach stops its ring first) could write after.
 		grep -q '^hcall-run: guest memory written to .*, every driver-domain ring stopped$' "$OUT" &&
 			a=$(python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \
-			"$(cat "$OUT.pid")" "$dump" "$cpus" "$B/kobj/System.map") && lab_evidence guest-shutdown "$a"
+			"$(cat "$OUT.pid")" "$dump" "$cpus" "$B/kobj/System.map" $hva) && lab_evidence guest-shutdown "$a"
 	fi
 	[ -n "${CRASH_DUMP:-}" ] || rm -f "$dump"
 	# The lab failed this guest: the whole file is retried for it, so the

@@ -272,7 +272,7 @@ def gate(target, typ=0x8e):
             target >> 32)
 
 
-def evidence_case(rec=REC, ncpus=1, edit=None, kpgd=None, early_idt=None):
+def evidence_case(rec=REC, ncpus=1, edit=None, kpgd=None, early_idt=None, cli=None):
     t = tables()
     t.update({0x1000 + idx(4, TEXT) * 8: 0x7000 | 0x63, 0x7000 + idx(3, TEXT) * 8: 0x8000 | 0x63,
               0x8000 + idx(2, TEXT) * 8: 0x200000 | 0xe3})
@@ -287,7 +287,21 @@ def evidence_case(rec=REC, ncpus=1, edit=None, kpgd=None, early_idt=None):
             for at, e in t.items():
                 f.seek(at)
                 f.write(e.to_bytes(8, "little"))
-        return labclass.shutdown_evidence(rec, dump, ncpus, kpgd, early_idt)
+        if cli is None:
+            return labclass.shutdown_evidence(rec, dump, ncpus, kpgd, early_idt)
+        # Through the command line, as tap.sh runs it: the record in a
+        # trace after the guest's start marker, init_top_pgt in System.map.
+        trace, smap = os.path.join(d, "trace"), os.path.join(d, "System.map")
+        with open(trace, "w") as f:
+            f.write("  bash-7 [000] ..... 1.0: tracing_mark_write: hcall-guest-start pid=7\n"
+                    "  hcall-run-9 [001] d.... 2.0: shutdown: (shutdown_interception+0x0/0x50) "
+                    "%s\n" % rec)
+        with open(smap, "w") as f:
+            f.write("%x D init_top_pgt\n" % cli[0])
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            rc = labclass.main(["labclass.py", "--shutdown-evidence", trace, "7", dump, str(ncpus),
+                                smap] + cli[1:])
+        return out.getvalue() if rc == 0 else None
 
 
 got = evidence_case()
@@ -344,9 +358,26 @@ for name, rec, edit in (
         ("with the entry in the dump not the kernel's", instant(REC2),
          lambda t: (process_pgd(t), t.update({0x9000 + 508 * 8: 0x3063}))),
         ("when the kernel's own entry is not present", instant(REC2, e508=0x2062),
-         lambda t: (t.update({PGD508: 0x2062}), process_pgd(t)))):
+         lambda t: (t.update({PGD508: 0x2062}), process_pgd(t))),
+        ("with a PCID in cr3 (the probe's read shifted by it)",
+         instant(REC2).replace("cr3=0x9000", "cr3=0x9001"), process_pgd)):
     got = evidence_case(rec, ncpus=2, kpgd=0x1000, edit=edit)
     ok(got is None, "not on a process's page directory %s" % name, got)
+# From the command line: the entries count only for a guest that ran with
+# guest RAM where the probe reads (else a failed read leaves stale bytes).
+# init_top_pgt at TEXT + 0x1000 is 0x201000 in the dump.
+
+
+def kernel_at_201000(t):
+    process_pgd(t)
+    t.update({0x201000 + 508 * 8: t[PGD508], 0x201000 + 511 * 8: t[PGD511]})
+
+
+got = evidence_case(instant(REC2), ncpus=2, edit=kernel_at_201000, cli=[TEXT + 0x1000, "ram-hva"])
+ok(got is not None and "a process's on 1 of 2 vCPUs" in got, "--shutdown-evidence ... ram-hva: "
+   "the probe's entries count", got)
+got = evidence_case(instant(REC2), ncpus=2, edit=kernel_at_201000, cli=[TEXT + 0x1000])
+ok(got is None, "without ram-hva they do not", got)
 # 5-level paging, as the lab's guests run: the IDT and the text are both
 # under the top table's last entry (the kernel's at 0xa000 and a process's
 # at 0xb000 point to the four-level table at 0x1000).

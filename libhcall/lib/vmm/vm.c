@@ -67,7 +67,8 @@ static void uart_tx(void *opaque, uint8_t byte)
 		hc_vm_stop(vm, HC_STOP_PANIC, "guest kernel panicked");
 }
 
-static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen)
+static int setup_memory(struct hc_vm *vm, uint64_t mem, uint64_t ram_hva, char *err,
+			size_t errlen)
 {
 	struct kvm_userspace_memory_region r = { 0 };
 	uint64_t low = hc_low_mem(mem);
@@ -84,17 +85,17 @@ static int setup_memory(struct hc_vm *vm, uint64_t mem, char *err, size_t errlen
 	    fcntl(vm->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return hc_err(err, errlen, "guest RAM memfd: %s", strerror(errno));
 	/* At a fixed address only when asked: it gives up guest RAM's ASLR. */
-	vm->ram = mmap((void *)(uintptr_t)vm->mode.ram_hva, mem, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_NORESERVE | (vm->mode.ram_hva ? MAP_FIXED_NOREPLACE : 0),
+	vm->ram = mmap((void *)(uintptr_t)ram_hva, mem, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_NORESERVE | (ram_hva ? MAP_FIXED_NOREPLACE : 0),
 		       vm->mem_fd, 0);
 	if (vm->ram == MAP_FAILED) {
 		vm->ram = NULL;
 		return hc_err(err, errlen, "mmap guest RAM%s: %s",
-			      vm->mode.ram_hva ? " at --ram-hva" : "", strerror(errno));
+			      ram_hva ? " at --ram-hva" : "", strerror(errno));
 	}
 	vm->mem = mem;
 	/* Kernels before 4.17 take MAP_FIXED_NOREPLACE as a hint. */
-	if (vm->mode.ram_hva && (uintptr_t)vm->ram != vm->mode.ram_hva)
+	if (ram_hva && (uintptr_t)vm->ram != ram_hva)
 		return hc_err(err, errlen, "mmap guest RAM at --ram-hva: placed elsewhere");
 	vm->pv.released = mmap(NULL, hc_host_meta_bytes(mem), PROT_READ | PROT_WRITE,
 			       MAP_SHARED, vm->mem_fd, (off_t)mem);
@@ -222,8 +223,8 @@ int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, const struct hc_cpu_mode *mode,
-		 char *err, size_t errlen)
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, uint64_t ram_hva, int ncpus,
+		 const struct hc_cpu_mode *mode, char *err, size_t errlen)
 {
 	struct kvm_pit_config pit = { 0 };
 	struct kvm_cpuid2 *cpuid;
@@ -253,7 +254,7 @@ int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, const struct hc_cpu_
 		return hc_err(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return hc_err(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
-	if (setup_memory(vm, mem, err, errlen))
+	if (setup_memory(vm, mem, ram_hva, err, errlen))
 		return -1;
 	if (mode->hcall && hc_pv_init(vm, ncpus, err, errlen))
 		return -1;

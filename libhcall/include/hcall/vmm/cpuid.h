@@ -23,11 +23,6 @@ struct hc_cpu_mode {
 	int kvm_pv;		/* KVM's paravirt leaves at 0x40000000 */
 	uint64_t pv_off;	/* (1 << KVM_FEATURE_*) bits and HC_PV_OFF_X2APIC */
 	int page_reporting;	/* hcall offers HCALL_FEAT_PAGE_REPORTING */
-	/*
-	 * Not the guest's view: where the VMM maps guest RAM (0: anywhere),
-	 * so a host-side probe can read guest memory (hcall-run --ram-hva).
-	 */
-	uint64_t ram_hva;
 };
 
 /*

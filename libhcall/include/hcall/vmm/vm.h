@@ -74,12 +74,14 @@ struct hc_vm {
  */
 int hc_vm_init_state(struct hc_vm *vm, char *err, size_t errlen);
 /*
- * Create the VM with @mem bytes of RAM and @ncpus vCPUs; @mode selects the
- * hcall PV platform (else a plain HVM guest) and what the guest sees of
- * KVM's paravirt leaves. -1 + @err on failure.
+ * Create the VM with @mem bytes of RAM, mapped here at @ram_hva (0:
+ * anywhere; else a host-side probe can find guest memory, for testing),
+ * and @ncpus vCPUs; @mode selects the hcall PV platform (else a plain HVM
+ * guest) and what the guest sees of KVM's paravirt leaves. -1 + @err on
+ * failure.
  */
-int hc_vm_create(struct hc_vm *vm, uint64_t mem, int ncpus, const struct hc_cpu_mode *mode,
-		 char *err, size_t errlen);
+int hc_vm_create(struct hc_vm *vm, uint64_t mem, uint64_t ram_hva, int ncpus,
+		 const struct hc_cpu_mode *mode, char *err, size_t errlen);
 /*
  * Fault RAM pages [@first, @first + @n) (memfd offset / 4096) in, zeroed
  * if they were holes, from this process: a page the shim fills is charged
