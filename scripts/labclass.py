@@ -50,8 +50,10 @@ evidence:
                       freed: an idle vCPU's or a kernel thread's), or on
                       a process's whose top entries for the IDT and the
                       kernel text, read from guest RAM by the probe at
-                      the fault (hcall-run --ram-hva), were the kernel's
-                      own, as they still are in the dump. The IDT
+                      the SHUTDOWN exit just after the fault (hcall-run
+                      --ram-hva), were the kernel's own, as they still
+                      are in the dump (same_pgd_at_fault() says what
+                      that leaves open). The IDT
                       is the kernel's read-only alias, or early in boot
                       idt_table itself (from System.map; its #DF gate has
                       no stack of its own yet). Nested paging, no
@@ -481,7 +483,7 @@ def shutdown_evidence(rec, dump_path, ncpus, kpgd=None, early_idt=None):
              "" if ncpus == 1 else
              ", the kernel's own, on 1 of %d vCPUs" % ncpus if f["cr3"] & ADDR == kpgd else
              ", a process's on 1 of %d vCPUs, whose entries there were the kernel's at the "
-             "fault (pgd508 %#x, pgd511 %#x)" % (ncpus, f["pgd508"], f["pgd511"]),
+             "exit (pgd508 %#x, pgd511 %#x)" % (ncpus, f["pgd508"], f["pgd511"]),
              "the gate" if user else "both", pa, target))
 
 

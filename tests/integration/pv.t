@@ -114,7 +114,7 @@ for slot in (508, 511):
     d.seek((int(sys.argv[2], 0) & ~0xfff) + slot * 8)
     print("%#x" % int.from_bytes(d.read(8), "little"), end=" ")' "$S/triple.dump" "$(recf cr3)")
 	is "$(recf pgd508) $(recf pgd511) " "$dumped" \
-		"the probe read cr3's entries for the IDT and the text from guest RAM at the fault, as the dump has them"
+		"the probe read cr3's entries for the IDT and the text from guest RAM at the SHUTDOWN exit, as the dump has them"
 	pgd511=$(recf pgd511)
 	[ $((${pgd511:-0} & 1)) = 1 ]; ok $? "the text's present"
 	python3 "$TOP/scripts/labclass.py" --shutdown-evidence /sys/kernel/tracing/trace \

@@ -347,7 +347,7 @@ ok(idx(4, IDT) == 508 and idx(4, TEXT) == 511 and evidence_case(edit=lambda t: (
    "the kernel's entries in these tables are 0x2063 and 0x7063")
 got = evidence_case(instant(REC2), ncpus=2, kpgd=0x1000, edit=process_pgd)
 ok(got is not None and "a process's on 1 of 2 vCPUs, whose entries there were the kernel's "
-   "at the fault (pgd508 0x2063, pgd511 0x7063)" in got, "a two-vCPU guest's on a process's "
+   "at the exit (pgd508 0x2063, pgd511 0x7063)" in got, "a two-vCPU guest's on a process's "
    "page directory is, with its entries read at the fault the kernel's", got)
 for name, rec, edit in (
         ("with no entries read at the fault (another VMM, or no probe)", REC2.replace(
